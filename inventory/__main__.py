@@ -1,0 +1,3 @@
+from inventory.entrypoints.cli.main import run
+
+run()

@@ -1,0 +1,268 @@
+"""In-memory repositories: the same answers as the SQL ones, from dicts and lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from inventory.adapters.memory.store import Table
+from inventory.application.listing import (
+    LEVEL_SORTS,
+    MOVEMENT_SORTS,
+    ORDER_SORTS,
+    PRODUCT_SORTS,
+    WAREHOUSE_SORTS,
+)
+from inventory.application.pagination import Sorting
+from inventory.application.ports import StockKey
+from inventory.application.queries import (
+    LowStockRow,
+    MovementFilter,
+    OrderFilter,
+    PageSpec,
+    ProductFilter,
+    ValuationRow,
+)
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.keys import ApiKey
+from inventory.domain.movements import Movement
+from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.stock import StockLevel
+
+T = TypeVar("T")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _page(rows: Iterable[T], sorting: Sorting[T], page: PageSpec) -> list[T]:
+    """Keyset page: rows strictly after ``page.after`` in sort order, ``limit + 1`` at most."""
+    keyed = sorted(
+        ((sorting.key(page.sort, row), row) for row in rows),
+        key=lambda pair: pair[0],
+        reverse=page.descending,
+    )
+    if page.after is not None:
+        after = page.after
+        keyed = [(k, r) for k, r in keyed if (k < after if page.descending else k > after)]
+    return [row for _, row in keyed[: page.limit + 1]]
+
+
+def _available_by_sku(levels: Table[StockKey, StockLevel]) -> dict[str, int]:
+    available: dict[str, int] = defaultdict(int)
+    for level in levels.values():
+        available[level.sku] += level.available
+    return available
+
+
+class MemoryProductRepository:
+    def __init__(self, table: Table[str, Product], levels: Table[StockKey, StockLevel]) -> None:
+        self._table, self._levels = table, levels
+
+    def get(self, sku: str) -> Product | None:
+        return self._table.get(sku)
+
+    def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
+        found = {sku: self._table.get(sku) for sku in skus}
+        return {sku: product for sku, product in found.items() if product is not None}
+
+    def add(self, product: Product) -> None:
+        if product.sku in self._table:
+            raise ValueError(f"duplicate sku {product.sku!r}")
+        self._table.put(product.sku, product)
+
+    def add_all(self, products: Sequence[Product]) -> None:
+        for product in products:
+            self.add(product)
+
+    def save(self, product: Product) -> None:
+        self._table.put(product.sku, product)
+
+    def save_all(self, products: Sequence[Product]) -> None:
+        for product in products:
+            self.save(product)
+
+    def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
+        available = _available_by_sku(self._levels)
+        needle = filter.q.translate(_ASCII_LOWER) if filter.q else None
+
+        def matches(p: Product) -> bool:
+            below = available.get(p.sku, 0) <= p.details.reorder_point
+            return (
+                (filter.archived is None or p.archived == filter.archived)
+                and (filter.category is None or p.details.category == filter.category)
+                and (filter.below_reorder is None or below == filter.below_reorder)
+                and (
+                    needle is None
+                    or needle in p.sku.translate(_ASCII_LOWER)
+                    or needle in p.details.name.translate(_ASCII_LOWER)
+                )
+            )
+
+        return _page(filter_rows(self._table.values(), matches), PRODUCT_SORTS, page)
+
+    def low_stock(self) -> Iterator[LowStockRow]:
+        available = _available_by_sku(self._levels)
+        for p in sorted(self._table.values(), key=lambda p: p.sku):
+            d = p.details
+            if not p.archived and 0 < d.reorder_point >= available.get(p.sku, 0):
+                yield LowStockRow(
+                    p.sku, d.name, available.get(p.sku, 0), d.reorder_point, d.reorder_quantity
+                )
+
+    def stream(self) -> Iterator[Product]:
+        return iter(sorted(self._table.values(), key=lambda p: p.sku))
+
+
+def filter_rows(rows: Iterable[T], keep: object) -> list[T]:
+    return [row for row in rows if keep(row)]  # type: ignore[operator]
+
+
+class MemoryWarehouseRepository:
+    def __init__(self, table: Table[str, Warehouse]) -> None:
+        self._table = table
+
+    def get(self, code: str) -> Warehouse | None:
+        return self._table.get(code)
+
+    def add(self, warehouse: Warehouse) -> None:
+        if warehouse.code in self._table:
+            raise ValueError(f"duplicate warehouse {warehouse.code!r}")
+        self._table.put(warehouse.code, warehouse)
+
+    def fetch_page(self, page: PageSpec) -> list[Warehouse]:
+        return _page(self._table.values(), WAREHOUSE_SORTS, page)
+
+
+class MemoryStockRepository:
+    def __init__(self, table: Table[StockKey, StockLevel], products: Table[str, Product]) -> None:
+        self._table, self._products = table, products
+
+    def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
+        # The store's lock, held by the unit of work, already serialises writers.
+        return {key: self._table.get(key) or StockLevel(*key) for key in sorted(set(keys))}
+
+    def save_all(self, levels: Iterable[StockLevel]) -> None:
+        for level in levels:
+            self._table.put(level.key, level)
+
+    def of_product(self, sku: str) -> list[StockLevel]:
+        return sorted(
+            (level for level in self._table.values() if level.sku == sku),
+            key=lambda level: level.warehouse,
+        )
+
+    def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
+        rows = (level for level in self._table.values() if level.warehouse == warehouse)
+        return _page(rows, LEVEL_SORTS, page)
+
+    def stream(self) -> Iterator[StockLevel]:
+        return iter(sorted(self._table.values(), key=lambda level: level.key))
+
+    def valuation(self, warehouse: str | None) -> Iterator[ValuationRow]:
+        for level in self.stream():
+            if level.on_hand > 0 and warehouse in (None, level.warehouse):
+                product = self._products.get(level.sku)
+                assert product is not None
+                yield ValuationRow(
+                    level.sku, level.warehouse, level.on_hand, product.average_cost
+                )
+
+
+class MemoryMovementRepository:
+    def __init__(self, committed: list[Movement], new: list[Movement]) -> None:
+        self._committed, self._new = committed, new
+
+    def _all(self) -> list[Movement]:
+        return self._committed + self._new if self._new else list(self._committed)
+
+    def add(self, movement: Movement) -> None:
+        self._new.append(movement)
+
+    def add_all(self, movements: Sequence[Movement]) -> None:
+        self._new.extend(movements)
+
+    def get(self, id: str) -> Movement | None:
+        return next((m for m in self._all() if m.id == id), None)
+
+    def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
+        return _page(self.stream(filter), MOVEMENT_SORTS, page)
+
+    def stream(self, filter: MovementFilter) -> Iterator[Movement]:
+        f = filter
+        for m in sorted(self._all(), key=lambda m: (m.created_at, m.id)):
+            if (
+                (f.sku is None or m.sku == f.sku)
+                and (f.warehouse is None or f.warehouse in (m.warehouse, m.to_warehouse))
+                and (f.type is None or m.type == f.type)
+                and (f.reference is None or m.reference == f.reference)
+                and (f.since is None or m.created_at >= f.since)
+                and (f.until is None or m.created_at < f.until)
+            ):
+                yield m
+
+    def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
+        totals: dict[StockKey, int] = defaultdict(int)
+        for m in self._all():
+            for warehouse, change in m.effects():
+                totals[m.sku, warehouse] += change
+        return iter(sorted(totals.items()))
+
+
+class MemoryOrderRepository:
+    def __init__(self, table: Table[str, Order]) -> None:
+        self._table = table
+
+    def get(self, id: str) -> Order | None:
+        return self._table.get(id)
+
+    def get_by_reference(self, reference: str) -> Order | None:
+        return next((o for o in self._table.values() if o.reference == reference), None)
+
+    def add(self, order: Order) -> None:
+        if order.id in self._table or self.get_by_reference(order.reference):
+            raise ValueError(f"duplicate order {order.reference!r}")
+        self._table.put(order.id, order)
+
+    def save(self, order: Order) -> None:
+        self._table.put(order.id, order)
+
+    def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
+        rows = (
+            o
+            for o in self._table.values()
+            if (filter.status is None or o.status == filter.status)
+            and (filter.warehouse is None or o.warehouse == filter.warehouse)
+            and (filter.reference is None or o.reference == filter.reference)
+        )
+        return _page(rows, ORDER_SORTS, page)
+
+    def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
+        totals: dict[StockKey, int] = defaultdict(int)
+        for order in self._table.values():
+            if order.status is OrderStatus.RESERVED:
+                for line in order.lines:
+                    totals[line.sku, order.warehouse] += line.quantity
+        return iter(sorted(totals.items()))
+
+
+class MemoryApiKeyRepository:
+    def __init__(self, table: Table[str, ApiKey]) -> None:
+        self._table = table
+
+    def get(self, id: str) -> ApiKey | None:
+        return self._table.get(id)
+
+    def get_by_hash(self, secret_hash: str) -> ApiKey | None:
+        return next((k for k in self._table.values() if k.secret_hash == secret_hash), None)
+
+    def add(self, key: ApiKey) -> None:
+        self._table.put(key.id, key)
+
+    def save(self, key: ApiKey) -> None:
+        self._table.put(key.id, key)
+
+    def list_all(self) -> list[ApiKey]:
+        return sorted(self._table.values(), key=lambda k: (k.created_at, k.id))
+
+
+

@@ -1,0 +1,135 @@
+"""The in-memory store and its unit of work.
+
+Writes are staged in the unit of work and applied to the store only on
+commit, so an uncommitted or failed unit of work leaves no trace, exactly as
+a database transaction would. One lock serialises units of work, as SQLite's
+write lock does. Objects are copied in and out, so callers never share state
+with the store.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.keys import ApiKey
+from inventory.domain.movements import Movement
+from inventory.domain.orders import Order
+from inventory.domain.stock import StockLevel
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class MemoryStore:
+    """Committed state, shared by every unit of work made from it."""
+
+    products: dict[str, Product] = field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    levels: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
+    movements: list[Movement] = field(default_factory=list)
+    orders: dict[str, Order] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+
+class Table(Generic[K, V]):
+    """A committed dict seen through the staged writes of one unit of work."""
+
+    def __init__(self, committed: dict[K, V]) -> None:
+        self.committed = committed
+        self.staged: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        value = self.staged.get(key, self.committed.get(key))
+        return None if value is None else copy.copy(value)
+
+    def put(self, key: K, value: V) -> None:
+        self.staged[key] = copy.copy(value)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self.staged or key in self.committed
+
+    def values(self) -> Iterator[V]:
+        """Every value, staged ones winning, as copies."""
+        merged = self.committed | self.staged if self.staged else self.committed
+        return (copy.copy(value) for value in list(merged.values()))
+
+    def apply(self) -> None:
+        self.committed.update(self.staged)
+        self.staged.clear()
+
+    def discard(self) -> None:
+        self.staged.clear()
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        from inventory.adapters.memory import repositories as r
+
+        self._store = store
+        self._products = Table(store.products)
+        self._warehouses = Table(store.warehouses)
+        self._levels = Table(store.levels)
+        self._orders = Table(store.orders)
+        self._keys = Table(store.api_keys)
+        self._new_movements: list[Movement] = []
+        self.products = r.MemoryProductRepository(self._products, self._levels)
+        self.warehouses = r.MemoryWarehouseRepository(self._warehouses)
+        self.stock = r.MemoryStockRepository(self._levels, self._products)
+        self.movements = r.MemoryMovementRepository(store.movements, self._new_movements)
+        self.orders = r.MemoryOrderRepository(self._orders)
+        self.api_keys = r.MemoryApiKeyRepository(self._keys)
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._discard()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._discard()
+        self._store.lock.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        with self._store.lock:
+            try:
+                yield self
+            finally:
+                self._discard()
+
+    def commit(self) -> None:
+        for table in self._tables():
+            table.apply()
+        self._store.movements.extend(self._new_movements)
+        self._new_movements.clear()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._discard()
+
+    def _discard(self) -> None:
+        for table in self._tables():
+            table.discard()
+        self._new_movements.clear()
+
+    def _tables(self) -> tuple[Table[object, object], ...]:
+        return (self._products, self._warehouses, self._levels, self._orders, self._keys)  # type: ignore[return-value]

@@ -1,0 +1,175 @@
+"""Products and warehouses in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+
+from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sqlite.rows import (
+    PRODUCT_COLUMNS,
+    WAREHOUSE_COLUMNS,
+    chunks,
+    is_unique_violation,
+    placeholders,
+    product_from_row,
+    product_row,
+    stream_rows,
+    time_text,
+    warehouse_from_row,
+)
+from inventory.application.queries import LowStockRow, PageSpec, ProductFilter
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.errors import Conflict, NotFound
+
+PRODUCT_SORTS = {
+    "sku": ("sku",),
+    "name": ("name", "sku"),
+    "created_at": ("created_at", "sku"),
+    "updated_at": ("updated_at", "sku"),
+}
+
+# Units available over every warehouse; 0 for a product that was never stocked.
+_AVAILABLE = (
+    "COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels AS s"
+    " WHERE s.sku = products.sku), 0)"
+)
+
+_INSERT_PRODUCT = f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({placeholders(13)})"
+_UPDATE_PRODUCT = (
+    "UPDATE products SET name = ?, description = ?, category = ?, unit = ?, barcode = ?,"
+    " reorder_point = ?, reorder_quantity = ?, average_cost = ?, archived = ?,"
+    " created_at = ?, updated_at = ?, version = ? WHERE sku = ?"
+)
+
+
+class SqliteProductRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, sku: str) -> Product | None:
+        row = self._conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ?", (sku,)
+        ).fetchone()
+        return None if row is None else product_from_row(row)
+
+    def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
+        found: dict[str, Product] = {}
+        for chunk in chunks(list(dict.fromkeys(skus))):
+            cursor = self._conn.execute(
+                f"SELECT {PRODUCT_COLUMNS} FROM products"
+                f" WHERE sku IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for row in cursor:
+                found[row[0]] = product_from_row(row)
+        return found
+
+    def add(self, product: Product) -> None:
+        try:
+            self._conn.execute(_INSERT_PRODUCT, product_row(product))
+        except sqlite3.IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"product {product.sku!r} already exists") from exc
+            raise
+
+    def add_all(self, products: Sequence[Product]) -> None:
+        try:
+            self._conn.executemany(_INSERT_PRODUCT, [product_row(p) for p in products])
+        except sqlite3.IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise Conflict("one of the products already exists") from exc
+            raise
+
+    def save(self, product: Product) -> None:
+        cursor = self._conn.execute(_UPDATE_PRODUCT, _update_params(product))
+        if cursor.rowcount == 0:
+            raise NotFound(f"product {product.sku!r} does not exist")
+
+    def save_all(self, products: Sequence[Product]) -> None:
+        cursor = self._conn.executemany(_UPDATE_PRODUCT, [_update_params(p) for p in products])
+        if cursor.rowcount != len(products):
+            raise NotFound("one of the products does not exist")
+
+    def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
+        conditions: list[str] = []
+        params: list[object] = []
+        if filter.q:
+            conditions.append("(instr(lower(sku), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)")
+            params += [filter.q, filter.q]
+        if filter.category is not None:
+            conditions.append("category = ?")
+            params.append(filter.category)
+        if filter.archived is not None:
+            # A literal, so the planner can use the partial indexes on active products.
+            conditions.append("archived = 1" if filter.archived else "archived = 0")
+        if filter.below_reorder is not None:
+            conditions.append(
+                f"{_AVAILABLE} <= reorder_point"
+                if filter.below_reorder
+                else f"{_AVAILABLE} > reorder_point"
+            )
+        ks = keyset(page, PRODUCT_SORTS)
+        if ks.after is not None:
+            conditions.append(ks.after)
+            params += ks.params
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        cursor = self._conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products{where} {ks.order_by} LIMIT ?",
+            [*params, ks.limit],
+        )
+        return [product_from_row(row) for row in cursor]
+
+    def low_stock(self) -> Iterator[LowStockRow]:
+        cursor = self._conn.execute(
+            "SELECT sku, name, available, reorder_point, reorder_quantity FROM"
+            f" (SELECT sku, name, {_AVAILABLE} AS available, reorder_point, reorder_quantity"
+            "  FROM products WHERE archived = 0 AND reorder_point > 0)"
+            " WHERE available <= reorder_point ORDER BY sku"
+        )
+        for row in stream_rows(cursor):
+            yield LowStockRow(*row)
+
+    def stream(self) -> Iterator[Product]:
+        cursor = self._conn.execute(f"SELECT {PRODUCT_COLUMNS} FROM products ORDER BY sku")
+        for row in stream_rows(cursor):
+            yield product_from_row(row)
+
+
+def _update_params(product: Product) -> tuple[object, ...]:
+    sku, *fields = product_row(product)
+    return (*fields, sku)
+
+
+WAREHOUSE_SORTS = {"code": ("code",)}
+
+
+class SqliteWarehouseRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, code: str) -> Warehouse | None:
+        row = self._conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = ?", (code,)
+        ).fetchone()
+        return None if row is None else warehouse_from_row(row)
+
+    def add(self, warehouse: Warehouse) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (?, ?, ?)",
+                (warehouse.code, warehouse.name, time_text(warehouse.created_at)),
+            )
+        except sqlite3.IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"warehouse {warehouse.code!r} already exists") from exc
+            raise
+
+    def fetch_page(self, page: PageSpec) -> list[Warehouse]:
+        ks = keyset(page, WAREHOUSE_SORTS)
+        where = f" WHERE {ks.after}" if ks.after is not None else ""
+        cursor = self._conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT ?",
+            [*ks.params, ks.limit],
+        )
+        return [warehouse_from_row(row) for row in cursor]

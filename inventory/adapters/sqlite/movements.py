@@ -1,0 +1,114 @@
+"""The append-only ledger in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from inventory.adapters.sqlite.paging import Keyset, keyset
+from inventory.adapters.sqlite.rows import (
+    MOVEMENT_COLUMNS,
+    is_unique_violation,
+    movement_from_row,
+    movement_rows,
+    placeholders,
+    stream_rows,
+    time_text,
+)
+from inventory.application.ports import StockKey
+from inventory.application.queries import MovementFilter, PageSpec
+from inventory.domain.errors import Conflict
+from inventory.domain.movements import Movement
+
+MOVEMENT_SORTS = {"created_at": ("created_at", "id")}
+_LEDGER_ORDER = "ORDER BY created_at, id"
+
+_INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({placeholders(12)})"
+
+# Transfers count twice: out of their source, into their destination.
+_ON_HAND_BY_LEDGER = """
+SELECT sku, warehouse, SUM(delta) FROM (
+    SELECT sku, warehouse,
+           CASE WHEN type IN ('issue', 'transfer') THEN -quantity ELSE quantity END AS delta
+      FROM movements
+    UNION ALL
+    SELECT sku, to_warehouse, quantity FROM movements WHERE type = 'transfer'
+)
+GROUP BY sku, warehouse
+ORDER BY sku, warehouse
+"""
+
+
+class SqliteMovementRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, movement: Movement) -> None:
+        self.add_all((movement,))
+
+    def add_all(self, movements: Sequence[Movement]) -> None:
+        try:
+            self._conn.executemany(_INSERT, movement_rows(movements))
+        except sqlite3.IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise Conflict("a movement with this id already exists") from exc
+            raise
+
+    def get(self, id: str) -> Movement | None:
+        row = self._conn.execute(
+            f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = ?", (id,)
+        ).fetchone()
+        return None if row is None else movement_from_row(row)
+
+    def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
+        ks = keyset(page, MOVEMENT_SORTS)
+        sql, params = _select(filter, ks)
+        cursor = self._conn.execute(f"{sql} {ks.order_by} LIMIT ?", [*params, ks.limit])
+        return [movement_from_row(row) for row in cursor]
+
+    def stream(self, filter: MovementFilter) -> Iterator[Movement]:
+        sql, params = _select(filter, None)
+        cursor = self._conn.execute(f"{sql} {_LEDGER_ORDER}", params)
+        for row in stream_rows(cursor):
+            yield movement_from_row(row)
+
+    def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
+        cursor = self._conn.execute(_ON_HAND_BY_LEDGER)
+        for sku, warehouse, on_hand in stream_rows(cursor):
+            yield (sku, warehouse), on_hand
+
+
+def _select(filter: MovementFilter, ks: Keyset | None) -> tuple[str, list[object]]:
+    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
+    conditions: list[str] = []
+    params: list[object] = []
+    if filter.sku is not None:
+        conditions.append("sku = ?")
+        params.append(filter.sku)
+    if filter.type is not None:
+        conditions.append("type = ?")
+        params.append(filter.type.value)
+    if filter.reference is not None:
+        conditions.append("reference = ?")
+        params.append(filter.reference)
+    if filter.since is not None:
+        conditions.append("created_at >= ?")
+        params.append(time_text(filter.since))
+    if filter.until is not None:
+        conditions.append("created_at < ?")
+        params.append(time_text(filter.until))
+    if ks is not None and ks.after is not None:
+        conditions.append(ks.after)
+        params += ks.params
+    if filter.warehouse is None:
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where}", params
+    # Either side of a transfer. Two ordered index scans merged by the compound
+    # SELECT keep a page cheap; an OR would sort every match of the warehouse.
+    # A transfer never has the same warehouse on both sides, so no row repeats.
+    rest = "".join(f" AND {condition}" for condition in conditions)
+    sql = (
+        f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = ?{rest}"
+        f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = ?{rest}"
+    )
+    return sql, [filter.warehouse, *params, filter.warehouse, *params]

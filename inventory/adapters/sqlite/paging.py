@@ -1,0 +1,51 @@
+"""Keyset pagination: the WHERE and ORDER BY fragments for one page of a sorted list.
+
+Column names come only from each repository's fixed table of sort keys, never
+from the request; the cursor's values are always bound as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from inventory.application.queries import PageSpec
+
+SortKeys = Mapping[str, tuple[str, ...]]
+"""Sort field name -> the columns of its key, the last one unique."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    after: str | None
+    """``(a, b) > (?, ?)`` (``<`` when descending), or None on the first page."""
+    params: tuple[str, ...]
+    order_by: str
+    limit: int
+
+
+def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "") -> Keyset:
+    """The fragments that select ``page.limit + 1`` rows strictly after ``page.after``.
+
+    ``prefix`` qualifies the columns (``"o."``) when the query joins tables.
+    """
+    key = sort_keys.get(page.sort)
+    if key is None:
+        raise ValueError(f"cannot sort by {page.sort!r}; expected one of {sorted(sort_keys)}")
+    columns = [prefix + column for column in key]
+    direction = " DESC" if page.descending else ""
+    order_by = "ORDER BY " + ", ".join(column + direction for column in columns)
+    limit = page.limit + 1
+    if page.after is None:
+        return Keyset(None, (), order_by, limit)
+    if len(page.after) != len(columns):
+        raise ValueError(
+            f"a position in a list sorted by {page.sort!r} has {len(columns)} value(s),"
+            f" got {len(page.after)}"
+        )
+    op = "<" if page.descending else ">"
+    if len(columns) == 1:
+        after = f"{columns[0]} {op} ?"
+    else:
+        after = f"({', '.join(columns)}) {op} ({', '.join('?' * len(columns))})"
+    return Keyset(after, tuple(page.after), order_by, limit)

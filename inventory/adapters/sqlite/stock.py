@@ -1,0 +1,88 @@
+"""Stock levels in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sqlite.rows import (
+    LEVEL_COLUMNS,
+    chunks,
+    level_from_row,
+    stream_rows,
+)
+from inventory.application.ports import StockKey
+from inventory.application.queries import PageSpec, ValuationRow
+from inventory.domain.stock import StockLevel
+
+LEVEL_SORTS = {"sku": ("sku",)}
+
+_UPSERT = (
+    f"INSERT INTO stock_levels ({LEVEL_COLUMNS}) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (sku, warehouse)"
+    " DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved"
+)
+
+
+class SqliteStockRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
+        # No row locks are taken here: every write unit of work begins with
+        # BEGIN IMMEDIATE, which already holds the database's single write lock,
+        # so no other writer can change these rows until this unit ends.
+        wanted = sorted(set(keys))
+        stored: dict[StockKey, StockLevel] = {}
+        for chunk in chunks(wanted):
+            values = ", ".join(["(?, ?)"] * len(chunk))
+            cursor = self._conn.execute(
+                f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
+                f" WHERE (sku, warehouse) IN (VALUES {values})",
+                [part for key in chunk for part in key],
+            )
+            for row in cursor:
+                stored[row[0], row[1]] = level_from_row(row)
+        return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
+
+    def save_all(self, levels: Iterable[StockLevel]) -> None:
+        self._conn.executemany(
+            _UPSERT, [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
+        )
+
+    def of_product(self, sku: str) -> list[StockLevel]:
+        cursor = self._conn.execute(
+            f"SELECT {LEVEL_COLUMNS} FROM stock_levels WHERE sku = ? ORDER BY warehouse",
+            (sku,),
+        )
+        return [level_from_row(row) for row in cursor]
+
+    def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
+        ks = keyset(page, LEVEL_SORTS)
+        after = f" AND {ks.after}" if ks.after is not None else ""
+        cursor = self._conn.execute(
+            f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
+            f" WHERE warehouse = ?{after} {ks.order_by} LIMIT ?",
+            [warehouse, *ks.params, ks.limit],
+        )
+        return [level_from_row(row) for row in cursor]
+
+    def stream(self) -> Iterator[StockLevel]:
+        cursor = self._conn.execute(
+            f"SELECT {LEVEL_COLUMNS} FROM stock_levels ORDER BY sku, warehouse"
+        )
+        for row in stream_rows(cursor):
+            yield level_from_row(row)
+
+    def valuation(self, warehouse: str | None) -> Iterator[ValuationRow]:
+        one_warehouse = " AND s.warehouse = ?" if warehouse is not None else ""
+        cursor = self._conn.execute(
+            "SELECT s.sku, s.warehouse, s.on_hand, p.average_cost"
+            " FROM stock_levels AS s JOIN products AS p ON p.sku = s.sku"
+            f" WHERE s.on_hand > 0{one_warehouse} ORDER BY s.sku, s.warehouse",
+            () if warehouse is None else (warehouse,),
+        )
+        for sku, code, on_hand, average_cost in stream_rows(cursor):
+            yield ValuationRow(sku, code, on_hand, Decimal(average_cost))

@@ -1,0 +1,1 @@
+"""Use cases, their commands and the ports they run through."""

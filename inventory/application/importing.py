@@ -1,0 +1,143 @@
+"""Bulk import from CSV: all or nothing, streamed in batches.
+
+A bad row stops the import naming the file's line number (the header is
+line 1) and the sku, and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+from array import array
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import TextIO
+
+from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct
+from inventory.application.ledger import MovementCommand
+from inventory.application.ports import Clock, IdGenerator, UnitOfWork
+from inventory.application.stock import record_movements
+from inventory.application.validation import parse, parse_as
+from inventory.domain.catalog import Product
+from inventory.domain.errors import Conflict, DomainError, ValidationFailed
+
+BATCH = 2000
+PRODUCT_COLUMNS = (
+    "sku", "name", "description", "category", "unit", "barcode", "reorder_point",
+    "reorder_quantity",
+)  # fmt: skip
+_INTEGERS = frozenset({"reorder_point", "reorder_quantity", "quantity", "counted_quantity"})
+
+Progress = Callable[[int], None]
+
+
+def import_products(
+    source: TextIO,
+    uow: UnitOfWork,
+    clock: Clock,
+    update: bool = False,
+    on_progress: Progress = lambda done: None,
+) -> int:
+    """Add every product in a CSV file (or, with ``update``, replace existing ones too)."""
+    rows = _rows(source, frozenset(PRODUCT_COLUMNS), required=("sku", "name"))
+    done = 0
+    with uow:
+        while batch := list(islice(rows, BATCH)):
+            commands = [(line, _parse_row(line, row, CreateProduct)) for line, row in batch]
+            existing = uow.products.get_many(cmd.sku for _, cmd in commands)
+            new: dict[str, Product] = {}
+            changed: list[Product] = []
+            at = clock()
+            for line, cmd in commands:
+                if cmd.sku in new or (cmd.sku in existing and not update):
+                    raise Conflict(f"line {line}: product {cmd.sku!r} already exists")
+                if cmd.sku in existing:
+                    existing[cmd.sku].revise(cmd.details(), at)
+                    changed.append(existing.pop(cmd.sku))
+                else:
+                    new[cmd.sku] = Product.register(cmd.sku, cmd.details(), at)
+            uow.products.add_all(list(new.values()))
+            uow.products.save_all(changed)
+            done += len(commands)
+            on_progress(done)
+        uow.commit()
+    return done
+
+
+def import_movements(
+    source: TextIO,
+    uow: UnitOfWork,
+    clock: Clock,
+    new_id: IdGenerator,
+    actor: str,
+    on_progress: Progress = lambda done: None,
+) -> int:
+    """Record every movement in a CSV file (the columns of the movement bodies), in order."""
+    lines = array("L")  # the file line of each movement, 8 bytes a row, to name a refused one
+
+    def commands() -> Iterator[MovementCommand]:
+        for line, row in _rows(source, frozenset(MOVEMENT_FIELDS), required=("type", "sku")):
+            lines.append(line)
+            yield _parse_movement(line, row)
+
+    def where(index: int) -> str:
+        return f"line {lines[index]}"
+
+    return record_movements(commands(), uow, clock, new_id, actor, on_progress, where)
+
+
+MOVEMENT_FIELDS = (
+    "type", "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
+    "unit_cost", "reason", "reference", "note",
+)  # fmt: skip
+
+
+def _rows(
+    source: TextIO, allowed: frozenset[str], required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(source)
+    header = next(reader, None)
+    if header is None:
+        raise ValidationFailed("line 1: the file is empty; expected a header row")
+    header = [name.strip() for name in header]
+    unknown = [name for name in header if name not in allowed]
+    missing = [name for name in required if name not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        raise ValidationFailed(
+            f"line 1: bad header (unknown: {unknown or 'none'}, missing: {missing or 'none'}); "
+            f"columns are {', '.join(sorted(allowed))}"
+        )
+    for cells in reader:
+        line = reader.line_num
+        if not any(cells):
+            continue
+        if len(cells) != len(header):
+            raise ValidationFailed(f"line {line}: {len(cells)} cells, header has {len(header)}")
+        yield line, {name: cell for name, cell in zip(header, cells, strict=True) if cell != ""}
+
+
+def _typed(row: dict[str, str]) -> dict[str, object]:
+    typed: dict[str, object] = dict(row)
+    for name in _INTEGERS & row.keys():
+        value = row[name].strip()
+        if value.isdigit() or (value[:1] == "-" and value[1:].isdigit()):
+            typed[name] = int(value)
+    return typed
+
+
+def _parse_row(line: int, row: dict[str, str], model: type[CreateProduct]) -> CreateProduct:
+    try:
+        return parse(model, _typed(row))
+    except ValidationFailed as exc:
+        raise _at_line(exc, line, row) from None
+
+
+def _parse_movement(line: int, row: dict[str, str]) -> MovementCommand:
+    try:
+        return parse_as(MOVEMENT_COMMAND, _typed(row))
+    except ValidationFailed as exc:
+        raise _at_line(exc, line, row) from None
+
+
+def _at_line(exc: DomainError, line: int, row: dict[str, str]) -> DomainError:
+    sku = f" (sku {row['sku']!r})" if "sku" in row else ""
+    return type(exc)(f"line {line}{sku}: {exc.detail}", exc.errors)

@@ -1,0 +1,73 @@
+"""The integrity check: every stored figure recomputed from the ledger and the orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from inventory.application.ports import StockKey, UnitOfWork
+from inventory.application.queries import MovementFilter
+from inventory.domain.movements import MovementType
+from inventory.domain.valuation import ZERO, moving_average
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A stored figure that disagrees with what the ledger or the open orders say."""
+
+    what: str  # "on_hand", "reserved" or "average_cost"
+    sku: str
+    warehouse: str | None
+    stored: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f" in {self.warehouse}" if self.warehouse else ""
+        return f"{self.what} of {self.sku}{where}: stored {self.stored}, expected {self.expected}"
+
+
+def check_integrity(uow: UnitOfWork) -> list[Drift]:
+    """Recompute on hand from the ledger, reserved from open orders and AVCO from receipts."""
+    with uow.reading():
+        ledger = dict(uow.movements.on_hand_by_ledger())
+        reserved = dict(uow.orders.reserved_by_open_orders())
+        drifts = [*_level_drifts(uow, ledger, reserved), *_cost_drifts(uow)]
+    return drifts
+
+
+def _level_drifts(
+    uow: UnitOfWork, ledger: dict[StockKey, int], reserved: dict[StockKey, int]
+) -> list[Drift]:
+    drifts = []
+    stored_keys = set()
+    for level in uow.stock.stream():
+        stored_keys.add(level.key)
+        for what, stored, expected in (
+            ("on_hand", level.on_hand, ledger.get(level.key, 0)),
+            ("reserved", level.reserved, reserved.get(level.key, 0)),
+        ):
+            if stored != expected:
+                drifts.append(Drift(what, level.sku, level.warehouse, str(stored), str(expected)))
+    for figures, what in ((ledger, "on_hand"), (reserved, "reserved")):
+        for (sku, warehouse), expected in figures.items():
+            if expected and (sku, warehouse) not in stored_keys:
+                drifts.append(Drift(what, sku, warehouse, "0 (no level)", str(expected)))
+    return drifts
+
+
+def _cost_drifts(uow: UnitOfWork) -> list[Drift]:
+    # Replay AVCO over the whole ledger: the stored average must be what the
+    # receipts, in order, produce.
+    held: dict[str, int] = {}
+    average: dict[str, Decimal] = {}
+    for m in uow.movements.stream(MovementFilter()):
+        n = held.get(m.sku, 0)
+        if m.type is MovementType.RECEIPT:
+            assert m.unit_cost is not None
+            average[m.sku] = moving_average(n, average.get(m.sku, ZERO), m.quantity, m.unit_cost)
+        held[m.sku] = n + sum(change for _, change in m.effects())
+    return [
+        Drift("average_cost", p.sku, None, f"{p.average_cost:.4f}", f"{expected:.4f}")
+        for p in uow.products.stream()
+        if p.average_cost != (expected := average.get(p.sku, ZERO))
+    ]

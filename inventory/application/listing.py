@@ -1,0 +1,89 @@
+"""The list queries clients may send, and how each list sorts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from inventory.application.pagination import ListParams, Sorting
+from inventory.application.queries import MovementFilter, OrderFilter, ProductFilter
+from inventory.application.times import rfc3339
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.movements import Movement, MovementType
+from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.stock import StockLevel
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ProductList(ListParams):
+    q: Text | None = None
+    category: Text | None = None
+    archived: bool = False
+    below_reorder: bool | None = None
+
+    def filter(self) -> ProductFilter:
+        return ProductFilter(self.q, self.category, self.archived, self.below_reorder)
+
+
+class LevelList(ListParams):
+    pass
+
+
+class WarehouseList(ListParams):
+    pass
+
+
+class MovementList(ListParams):
+    sku: Text | None = None
+    warehouse: Text | None = None
+    type: MovementType | None = None
+    reference: Text | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    def filter(self) -> MovementFilter:
+        return MovementFilter(
+            self.sku, self.warehouse, self.type, self.reference, self.since, self.until
+        )
+
+
+class OrderList(ListParams):
+    status: OrderStatus | None = None
+    warehouse: Text | None = None
+    reference: Text | None = None
+
+    def filter(self) -> OrderFilter:
+        return OrderFilter(self.status, self.warehouse, self.reference)
+
+
+PRODUCT_SORTS: Sorting[Product] = Sorting(
+    fields={
+        "sku": lambda p: p.sku,
+        "name": lambda p: p.details.name,
+        "created_at": lambda p: rfc3339(p.created_at),
+        "updated_at": lambda p: rfc3339(p.updated_at),
+    },
+    unique="sku",
+    unique_key=lambda p: p.sku,
+    default="sku",
+)
+WAREHOUSE_SORTS: Sorting[Warehouse] = Sorting(
+    fields={"code": lambda w: w.code}, unique="code", unique_key=lambda w: w.code, default="code"
+)
+LEVEL_SORTS: Sorting[StockLevel] = Sorting(
+    fields={"sku": lambda s: s.sku}, unique="sku", unique_key=lambda s: s.sku, default="sku"
+)
+MOVEMENT_SORTS: Sorting[Movement] = Sorting(
+    fields={"created_at": lambda m: rfc3339(m.created_at)},
+    unique="id",
+    unique_key=lambda m: m.id,
+    default="created_at",
+)
+ORDER_SORTS: Sorting[Order] = Sorting(
+    fields={"created_at": lambda o: rfc3339(o.created_at)},
+    unique="id",
+    unique_key=lambda o: o.id,
+    default="created_at",
+)

@@ -1,0 +1,95 @@
+"""Keyset pagination: list parameters, opaque cursors and pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from inventory.application.queries import PageSpec, SortKey
+from inventory.domain.errors import InvalidRequest
+
+T = TypeVar("T")
+
+
+class ListParams(BaseModel):
+    """``limit``, ``cursor`` and ``sort`` of any list; subclasses add the filters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    cursor: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    sort: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sorting(Generic[T]):
+    """The sorts a list allows.
+
+    ``fields`` maps each sortable field to its value as text; rows with equal
+    values are ordered by the ``unique`` field (read by ``unique_key``), so a
+    row's position is ``(value, unique)``, or ``(unique,)`` when sorting by it.
+    """
+
+    fields: Mapping[str, Callable[[T], str]]
+    unique: str
+    unique_key: Callable[[T], str]
+    default: str
+
+    def key(self, field: str, row: T) -> SortKey:
+        if field == self.unique:
+            return (self.unique_key(row),)
+        return (self.fields[field](row), self.unique_key(row))
+
+    def spec(self, params: ListParams) -> PageSpec:
+        """The page the parameters ask for; a bad sort or cursor is a bad request."""
+        sort = params.sort or self.default
+        field = sort.removeprefix("-")
+        if field not in self.fields:
+            allowed = ", ".join(sorted(self.fields))
+            raise InvalidRequest(f"cannot sort by {sort!r}; allowed: {allowed} (- for descending)")
+        after = None if params.cursor is None else _decode(params.cursor, sort)
+        if after is not None and len(after) != (1 if field == self.unique else 2):
+            raise InvalidRequest("cursor is not valid; use next_cursor from a previous page")
+        return PageSpec(field, sort.startswith("-"), params.limit, after)
+
+    def page(self, rows: list[T], spec: PageSpec) -> Page[T]:
+        """The page from up to ``limit + 1`` fetched rows, with the cursor to the next."""
+        if len(rows) <= spec.limit:
+            return Page(rows, None)
+        items = rows[: spec.limit]
+        sort = f"-{spec.sort}" if spec.descending else spec.sort
+        return Page(items, _encode(sort, self.key(spec.sort, items[-1])))
+
+
+def _encode(sort: str, key: SortKey) -> str:
+    raw = json.dumps([sort, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str) -> SortKey:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest("cursor is not valid; use next_cursor from a previous page") from None
+    if (
+        not isinstance(value, list)
+        or len(value) < 2
+        or not all(isinstance(part, str) for part in value)
+    ):
+        raise InvalidRequest("cursor is not valid; use next_cursor from a previous page")
+    if value[0] != sort:
+        raise InvalidRequest(f"cursor was made for sort {value[0]!r}, not {sort!r}")
+    return tuple(value[1:])

@@ -1,0 +1,165 @@
+"""The ports the use cases run through. Adapters satisfy them structurally.
+
+Every repository belongs to a unit of work and sees that unit's transaction.
+Methods named ``fetch_page`` return at most ``page.limit + 1`` items (see
+:class:`PageSpec`); methods returning iterators stream rows and must be
+consumed inside the unit of work that produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from inventory.application.queries import (
+    LowStockRow,
+    MovementFilter,
+    OrderFilter,
+    PageSpec,
+    ProductFilter,
+    ValuationRow,
+)
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.keys import ApiKey
+from inventory.domain.movements import Movement
+from inventory.domain.orders import Order
+from inventory.domain.stock import StockLevel
+
+Clock = Callable[[], datetime]
+"""Now, as an aware UTC datetime."""
+
+IdGenerator = Callable[[], str]
+"""A new unique, opaque id; ids made later sort after ids made earlier."""
+
+SecretGenerator = Callable[[], str]
+"""A new unguessable API key secret."""
+
+StockKey = tuple[str, str]
+"""(sku, warehouse code)."""
+
+
+class ProductRepository(Protocol):
+    """Products by sku."""
+
+    def get(self, sku: str) -> Product | None: ...
+    def get_many(self, skus: Iterable[str]) -> dict[str, Product]: ...
+    def add(self, product: Product) -> None: ...
+    def add_all(self, products: Sequence[Product]) -> None: ...
+    def save(self, product: Product) -> None: ...
+    def save_all(self, products: Sequence[Product]) -> None: ...
+    def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]: ...
+    def low_stock(self) -> Iterator[LowStockRow]:
+        """Products with a reorder point whose total available is at or below it, by sku."""
+        ...
+
+    def stream(self) -> Iterator[Product]:
+        """Every product, archived too, by sku."""
+        ...
+
+
+class WarehouseRepository(Protocol):
+    """Warehouses by code."""
+
+    def get(self, code: str) -> Warehouse | None: ...
+    def add(self, warehouse: Warehouse) -> None: ...
+    def fetch_page(self, page: PageSpec) -> list[Warehouse]: ...
+
+
+class StockRepository(Protocol):
+    """Stock levels, one per (sku, warehouse) that ever held stock."""
+
+    def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
+        """The levels for ``keys``, locked for this unit of work in (sku, warehouse) order.
+
+        A key with no stored level gets a new zero level (stored once saved).
+        """
+        ...
+
+    def save_all(self, levels: Iterable[StockLevel]) -> None: ...
+    def of_product(self, sku: str) -> list[StockLevel]:
+        """The product's levels in every warehouse, by warehouse code."""
+        ...
+
+    def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]: ...
+    def stream(self) -> Iterator[StockLevel]:
+        """Every stored level, by (sku, warehouse)."""
+        ...
+
+    def valuation(self, warehouse: str | None) -> Iterator[ValuationRow]:
+        """Levels with stock on hand, joined to their product's average cost, by (sku, warehouse)."""
+        ...
+
+
+class MovementRepository(Protocol):
+    """The append-only ledger."""
+
+    def add(self, movement: Movement) -> None: ...
+    def add_all(self, movements: Sequence[Movement]) -> None: ...
+    def get(self, id: str) -> Movement | None: ...
+    def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]: ...
+    def stream(self, filter: MovementFilter) -> Iterator[Movement]:
+        """Matching movements in ledger order (created_at, then id)."""
+        ...
+
+    def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
+        """The sum of every (sku, warehouse) pair's movements, by pair."""
+        ...
+
+
+class OrderRepository(Protocol):
+    """Orders by id and by their unique reference."""
+
+    def get(self, id: str) -> Order | None: ...
+    def get_by_reference(self, reference: str) -> Order | None: ...
+    def add(self, order: Order) -> None: ...
+    def save(self, order: Order) -> None: ...
+    def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]: ...
+    def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
+        """Units held by ``reserved`` orders, per (sku, warehouse), by pair."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """API keys; secrets are stored only as hashes."""
+
+    def get(self, id: str) -> ApiKey | None: ...
+    def get_by_hash(self, secret_hash: str) -> ApiKey | None: ...
+    def add(self, key: ApiKey) -> None: ...
+    def save(self, key: ApiKey) -> None: ...
+    def list_all(self) -> list[ApiKey]:
+        """Every key, revoked ones too, oldest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository.
+
+    ``with uow:`` begins a write transaction that takes the write lock up
+    front; nothing is kept unless ``commit()`` is called before the block
+    ends. ``with uow.reading():`` begins a read-only consistent snapshot.
+    """
+
+    products: ProductRepository
+    warehouses: WarehouseRepository
+    stock: StockRepository
+    movements: MovementRepository
+    orders: OrderRepository
+    api_keys: ApiKeyRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def reading(self) -> AbstractContextManager[Self]: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+"""A new unit of work for each use-case call."""

@@ -1,0 +1,91 @@
+"""Use cases of the ledger: recording movements and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+
+from inventory.application.ledger import MovementCommand, Posting
+from inventory.application.listing import MOVEMENT_SORTS, MovementList
+from inventory.application.pagination import Page
+from inventory.application.ports import Clock, IdGenerator, UnitOfWork
+from inventory.application.queries import MovementFilter
+from inventory.domain.errors import DomainError, NotFound
+from inventory.domain.movements import Movement
+from inventory.domain.stock import StockLevel
+
+BATCH = 2000
+
+
+def record_movement(
+    cmd: MovementCommand, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str
+) -> Movement:
+    """Receive, issue, transfer or adjust stock: one movement, appended to the ledger."""
+    with uow:
+        posting = Posting(uow, clock, new_id, actor)
+        movement = posting.post(cmd)
+        posting.flush()
+        uow.commit()
+    return movement
+
+
+def record_movements(
+    commands: Iterable[MovementCommand],
+    uow: UnitOfWork,
+    clock: Clock,
+    new_id: IdGenerator,
+    actor: str,
+    on_progress: Callable[[int], None] = lambda done: None,
+    where: Callable[[int], str] = lambda index: f"movement {index + 1}",
+) -> int:
+    """Record many movements in order, all or none; returns how many were recorded.
+
+    A refused movement raises its error, prefixed with ``where(index)``, and
+    nothing is kept. Commands are consumed in batches, so the input may be a
+    stream far larger than memory.
+    """
+    done = 0
+    commands = iter(commands)
+    with uow:
+        posting = Posting(uow, clock, new_id, actor)
+        while batch := list(islice(commands, BATCH)):
+            posting.prepare(batch)
+            for cmd in batch:
+                try:
+                    posting.post(cmd)
+                except DomainError as exc:
+                    raise type(exc)(f"{where(done)}: {exc.detail}", exc.errors) from None
+                done += 1
+            posting.flush()
+            on_progress(done)
+        uow.commit()
+    return done
+
+
+def get_movement(id: str, uow: UnitOfWork) -> Movement:
+    """One movement by id."""
+    with uow.reading():
+        movement = uow.movements.get(id)
+    if movement is None:
+        raise NotFound(f"movement {id!r} not found")
+    return movement
+
+
+def list_movements(params: MovementList, uow: UnitOfWork) -> Page[Movement]:
+    """A page of the ledger, oldest first unless sorted otherwise."""
+    spec = MOVEMENT_SORTS.spec(params)
+    with uow.reading():
+        rows = uow.movements.fetch_page(params.filter(), spec)
+    return MOVEMENT_SORTS.page(rows, spec)
+
+
+def export_movements(filter: MovementFilter, uow: UnitOfWork) -> Iterator[Movement]:
+    """Matching movements in ledger order, streamed."""
+    with uow.reading():
+        yield from uow.movements.stream(filter)
+
+
+def export_stock(uow: UnitOfWork) -> Iterator[StockLevel]:
+    """Every stock level, by sku and warehouse, streamed."""
+    with uow.reading():
+        yield from uow.stock.stream()

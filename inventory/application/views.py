@@ -1,0 +1,230 @@
+"""What clients see: the JSON shapes of every resource, shared by HTTP and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from inventory.application.times import rfc3339
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.keys import ApiKey, Role
+from inventory.domain.movements import AdjustmentReason, Movement, MovementType
+from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.stock import StockLevel
+
+Time = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
+MoneyText = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.4f}", return_type=str)]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object clients receive."""
+        return self.model_dump(mode="json")
+
+
+class ProductView(View):
+    sku: str
+    name: str
+    description: str
+    category: str
+    unit: str
+    barcode: str | None
+    reorder_point: int
+    reorder_quantity: int
+    average_cost: MoneyText
+    archived: bool
+    created_at: Time
+    updated_at: Time
+    version: int
+
+    @classmethod
+    def of(cls, product: Product) -> ProductView:
+        d = product.details
+        return cls(
+            sku=product.sku,
+            name=d.name,
+            description=d.description,
+            category=d.category,
+            unit=d.unit,
+            barcode=d.barcode,
+            reorder_point=d.reorder_point,
+            reorder_quantity=d.reorder_quantity,
+            average_cost=product.average_cost,
+            archived=product.archived,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+            version=product.version,
+        )
+
+
+class WarehouseView(View):
+    code: str
+    name: str
+    created_at: Time
+
+    @classmethod
+    def of(cls, warehouse: Warehouse) -> WarehouseView:
+        return cls(code=warehouse.code, name=warehouse.name, created_at=warehouse.created_at)
+
+
+class Totals(View):
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class WarehouseLevelView(Totals):
+    warehouse: str
+
+
+class LevelView(Totals):
+    sku: str
+
+    @classmethod
+    def of(cls, level: StockLevel) -> LevelView:
+        return cls(
+            sku=level.sku,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+            available=level.available,
+        )
+
+
+class ProductStockView(View):
+    sku: str
+    totals: Totals
+    warehouses: list[WarehouseLevelView]
+
+    @classmethod
+    def of(cls, sku: str, levels: Sequence[StockLevel]) -> ProductStockView:
+        on_hand = sum(level.on_hand for level in levels)
+        reserved = sum(level.reserved for level in levels)
+        return cls(
+            sku=sku,
+            totals=Totals(on_hand=on_hand, reserved=reserved, available=on_hand - reserved),
+            warehouses=[
+                WarehouseLevelView(
+                    warehouse=level.warehouse,
+                    on_hand=level.on_hand,
+                    reserved=level.reserved,
+                    available=level.available,
+                )
+                for level in levels
+            ],
+        )
+
+
+class MovementView(View):
+    """A ledger line; a transfer shows ``from_warehouse``/``to_warehouse`` instead of ``warehouse``."""
+
+    id: str
+    type: MovementType
+    sku: str
+    warehouse: str | None = None
+    from_warehouse: str | None = None
+    to_warehouse: str | None = None
+    quantity: int
+    unit_cost: MoneyText | None = None
+    reason: AdjustmentReason | None = None
+    reference: str | None
+    note: str | None
+    created_at: Time
+    created_by: str
+
+    @classmethod
+    def of(cls, m: Movement) -> MovementView:
+        where = (
+            {"from_warehouse": m.warehouse, "to_warehouse": m.to_warehouse}
+            if m.type is MovementType.TRANSFER
+            else {"warehouse": m.warehouse}
+        )
+        return cls(
+            id=m.id,
+            type=m.type,
+            sku=m.sku,
+            **where,
+            quantity=m.quantity,
+            unit_cost=m.unit_cost,
+            reason=m.reason,
+            reference=m.reference,
+            note=m.note,
+            created_at=m.created_at,
+            created_by=m.created_by,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object, without the members other movement types carry."""
+        absent = {name for name, types in _MEMBERS_OF.items() if self.type not in types}
+        return self.model_dump(mode="json", exclude=absent)
+
+
+_MEMBERS_OF = {
+    "warehouse": {MovementType.RECEIPT, MovementType.ISSUE, MovementType.ADJUSTMENT},
+    "from_warehouse": {MovementType.TRANSFER},
+    "to_warehouse": {MovementType.TRANSFER},
+    "unit_cost": {MovementType.RECEIPT},
+    "reason": {MovementType.ADJUSTMENT},
+}
+
+
+class OrderLineView(View):
+    sku: str
+    quantity: int
+
+
+class OrderView(View):
+    id: str
+    reference: str
+    warehouse: str
+    status: OrderStatus
+    lines: list[OrderLineView]
+    expires_at: Time | None
+    created_at: Time
+    updated_at: Time
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            id=order.id,
+            reference=order.reference,
+            warehouse=order.warehouse,
+            status=order.status,
+            lines=[OrderLineView(sku=line.sku, quantity=line.quantity) for line in order.lines],
+            expires_at=order.expires_at,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
+
+class ApiKeyView(View):
+    id: str
+    name: str
+    role: Role
+    created_at: Time
+    revoked_at: Time | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyView:
+        return cls(
+            id=key.id,
+            name=key.name,
+            role=key.role,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
+
+
+class NewApiKeyView(View):
+    """A key as created: the only time its secret ``key`` is shown."""
+
+    id: str
+    name: str
+    role: Role
+    key: str
+    created_at: Time

@@ -1,0 +1,1 @@
+"""The pure model of stock: no I/O, no clock, no storage."""

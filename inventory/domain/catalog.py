@@ -1,0 +1,87 @@
+"""Products and warehouses: what is stocked, and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+from inventory.domain.errors import Conflict
+from inventory.domain.valuation import ZERO, moving_average
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDetails:
+    """The mutable, client-owned fields of a product (what PUT replaces)."""
+
+    name: str
+    description: str = ""
+    category: str = ""
+    unit: str = "each"
+    barcode: str | None = None
+    reorder_point: int = 0
+    reorder_quantity: int = 0
+
+
+@dataclass(slots=True)
+class Product:
+    """A stock-keeping unit. ``average_cost`` is maintained by receipts only."""
+
+    sku: str
+    details: ProductDetails
+    created_at: datetime
+    updated_at: datetime
+    average_cost: Decimal = ZERO
+    archived: bool = False
+    version: int = 1
+
+    @classmethod
+    def register(cls, sku: str, details: ProductDetails, at: datetime) -> Product:
+        """A new, active product with no cost history."""
+        return cls(sku=sku, details=details, created_at=at, updated_at=at)
+
+    def ensure_active(self) -> None:
+        """Refuse any new movement or order line for an archived product."""
+        if self.archived:
+            raise Conflict(f"product {self.sku!r} is archived")
+
+    def revise(self, details: ProductDetails, at: datetime) -> None:
+        """Replace the client-owned fields; a no-op revision keeps the version."""
+        if details != self.details:
+            self.details = details
+            self._touch(at)
+
+    def revalue(self, held: int, received: int, unit_cost: Decimal, at: datetime) -> None:
+        """Fold a receipt of ``received`` units at ``unit_cost`` into the average cost."""
+        average = moving_average(held, self.average_cost, received, unit_cost)
+        if average != self.average_cost:
+            self.average_cost = average
+            self._touch(at)
+
+    def archive(self, on_hand: int, reserved: int, at: datetime) -> None:
+        """Retire the product; refused while any stock is on hand or reserved."""
+        if on_hand or reserved:
+            raise Conflict(
+                f"product {self.sku!r} still has stock (on hand {on_hand}, reserved {reserved})"
+            )
+        if not self.archived:
+            self.archived = True
+            self._touch(at)
+
+    def _touch(self, at: datetime) -> None:
+        self.updated_at = at
+        self.version += 1
+
+
+def patched(details: ProductDetails, changes: dict[str, object]) -> ProductDetails:
+    """``details`` with the given fields replaced (the result of a merge patch)."""
+    return replace(details, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Warehouse:
+    """A place that holds stock, identified by its code."""
+
+    code: str
+    name: str
+    created_at: datetime = field(compare=False)

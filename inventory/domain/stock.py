@@ -1,0 +1,76 @@
+"""Stock levels: what one warehouse holds of one product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inventory.domain.errors import InsufficientStock
+
+
+@dataclass(slots=True)
+class StockLevel:
+    """On hand and reserved units of one sku in one warehouse.
+
+    Invariant, held by every method: ``0 <= reserved <= on_hand``.
+    """
+
+    sku: str
+    warehouse: str
+    on_hand: int = 0
+    reserved: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sku, self.warehouse)
+
+    def receive(self, quantity: int) -> None:
+        self.on_hand += quantity
+
+    def issue(self, quantity: int) -> None:
+        """Take unreserved units out of the warehouse."""
+        self._require_available(quantity)
+        self.on_hand -= quantity
+
+    def count(self, counted: int) -> int:
+        """Set on hand to a counted figure; returns the signed difference."""
+        if counted < self.reserved:
+            raise InsufficientStock(
+                f"{self.sku} in {self.warehouse}: counted {counted} is below the "
+                f"{self.reserved} units reserved"
+            )
+        difference = counted - self.on_hand
+        self.on_hand = counted
+        return difference
+
+    def reserve(self, quantity: int) -> None:
+        self._require_available(quantity)
+        self.reserved += quantity
+
+    def release(self, quantity: int) -> None:
+        """Give reserved units back to available stock."""
+        self._require_reserved(quantity)
+        self.reserved -= quantity
+
+    def ship(self, quantity: int) -> None:
+        """Issue reserved units: on hand and reserved both fall."""
+        self._require_reserved(quantity)
+        self.reserved -= quantity
+        self.on_hand -= quantity
+
+    def _require_reserved(self, quantity: int) -> None:
+        # Only a corrupted level can get here: orders release what they reserved.
+        if quantity > self.reserved:
+            raise InsufficientStock(
+                f"{self.sku} in {self.warehouse}: {quantity} to release, only {self.reserved} reserved"
+            )
+
+    def _require_available(self, quantity: int) -> None:
+        if quantity > self.available:
+            raise InsufficientStock(
+                f"{self.sku} in {self.warehouse}: wanted {quantity}, "
+                f"only {self.available} available"
+            )

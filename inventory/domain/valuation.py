@@ -1,0 +1,31 @@
+"""Money and the moving weighted average cost (AVCO)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+FOUR_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.0000")
+
+
+def money(value: Decimal) -> Decimal:
+    """``value`` rounded half-even to 4 decimal places, the unit of every stored amount."""
+    return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def moving_average(held: int, average: Decimal, received: int, unit_cost: Decimal) -> Decimal:
+    """The average cost after receiving ``received`` units at ``unit_cost``.
+
+    ``a' = (n*a + q*c) / (n + q)`` rounded half-even to 4 places; with
+    ``n + q == 0`` it is ``c``. The rounded figure is what the next receipt
+    starts from.
+    """
+    total = held + received
+    if total == 0:
+        return money(unit_cost)
+    return money((held * average + received * unit_cost) / total)
+
+
+def value_of(on_hand: int, average: Decimal) -> Decimal:
+    """Stock value: units times average cost, 4 places."""
+    return money(on_hand * average)
