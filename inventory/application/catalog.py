@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from inventory.application.commands import CreateProduct, CreateWarehouse, PatchProduct, ProductFields
+from inventory.application.commands import (
+    CreateProduct,
+    CreateWarehouse,
+    PatchProduct,
+    ProductFields,
+)
 from inventory.application.listing import (
     LEVEL_SORTS,
     PRODUCT_SORTS,

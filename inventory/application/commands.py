@@ -58,7 +58,9 @@ Money = Annotated[
     Decimal,
     PlainValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.4f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,15}(\.\d{1,4})?$", "examples": ["12.5000"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{1,15}(\.\d{1,4})?$", "examples": ["12.5000"]}
+    ),
 ]
 """Money: a decimal string with up to 4 places, never a float."""
 
@@ -193,7 +195,9 @@ class ReserveOrder(Command):
         first: dict[str, int] = {}
         for n, line in enumerate(lines):
             if line.sku in first:
-                raise ValueError(f"sku {line.sku!r} appears twice (lines {first[line.sku]} and {n})")
+                raise ValueError(
+                    f"sku {line.sku!r} appears twice (lines {first[line.sku]} and {n})"
+                )
             first[line.sku] = n
         return lines
 

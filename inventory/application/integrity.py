@@ -31,8 +31,7 @@ def check_integrity(uow: UnitOfWork) -> list[Drift]:
     with uow.reading():
         ledger = dict(uow.movements.on_hand_by_ledger())
         reserved = dict(uow.orders.reserved_by_open_orders())
-        drifts = [*_level_drifts(uow, ledger, reserved), *_cost_drifts(uow)]
-    return drifts
+        return [*_level_drifts(uow, ledger, reserved), *_cost_drifts(uow)]
 
 
 def _level_drifts(

@@ -8,12 +8,14 @@ movements run the very same rules, the latter in a few large writes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
 
 from inventory.application.commands import AdjustStock, IssueStock, ReceiveStock, TransferStock
 from inventory.application.ports import Clock, IdGenerator, StockKey, UnitOfWork
 from inventory.domain.catalog import Product
 from inventory.domain.errors import NotFound
-from inventory.domain.movements import Movement, MovementType
+from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.stock import StockLevel
 from inventory.domain.valuation import money
 
@@ -42,6 +44,7 @@ class Posting:
             keys.update((cmd.sku, code) for code in _warehouses_of(cmd))
         self._products.update(self._uow.products.get_many(skus - self._products.keys()))
         self._levels.update(self._uow.stock.lock(keys - self._levels.keys()))
+        self._held.update(self._uow.stock.on_hand_totals(skus - self._held.keys()))
 
     def post(self, cmd: MovementCommand) -> Movement:
         """Apply one movement to its levels (and cost), refusing it whole if any rule fails."""
@@ -50,7 +53,6 @@ class Posting:
             self._require_warehouse(code)
         held = self._held_of(cmd.sku)
         at = self._clock()
-        common = {"id": self._new_id(), "sku": cmd.sku, "created_at": at, "created_by": self._actor}
         match cmd:
             case ReceiveStock():
                 level = self._level(cmd.sku, cmd.warehouse)
@@ -58,34 +60,49 @@ class Posting:
                 level.receive(cmd.quantity)
                 self._revalued[cmd.sku] = product
                 change = cmd.quantity
-                movement = Movement(
-                    type=MovementType.RECEIPT, warehouse=cmd.warehouse, quantity=cmd.quantity,
-                    unit_cost=money(cmd.unit_cost), reference=cmd.reference, note=cmd.note,
-                    **common,
+                movement = self._record(
+                    cmd, MovementType.RECEIPT, cmd.warehouse, cmd.quantity, at,
+                    reference=cmd.reference, unit_cost=money(cmd.unit_cost),
                 )  # fmt: skip
             case IssueStock():
                 self._level(cmd.sku, cmd.warehouse).issue(cmd.quantity)
                 change = -cmd.quantity
-                movement = Movement(
-                    type=MovementType.ISSUE, warehouse=cmd.warehouse, quantity=cmd.quantity,
-                    reference=cmd.reference, note=cmd.note, **common,
+                movement = self._record(
+                    cmd, MovementType.ISSUE, cmd.warehouse, cmd.quantity, at,
+                    reference=cmd.reference,
                 )  # fmt: skip
             case TransferStock():
                 self._level(cmd.sku, cmd.from_warehouse).issue(cmd.quantity)
                 self._level(cmd.sku, cmd.to_warehouse).receive(cmd.quantity)
                 change = 0
-                movement = Movement(
-                    type=MovementType.TRANSFER, warehouse=cmd.from_warehouse,
-                    to_warehouse=cmd.to_warehouse, quantity=cmd.quantity,
-                    reference=cmd.reference, note=cmd.note, **common,
+                movement = self._record(
+                    cmd, MovementType.TRANSFER, cmd.from_warehouse, cmd.quantity, at,
+                    reference=cmd.reference, to_warehouse=cmd.to_warehouse,
                 )  # fmt: skip
             case AdjustStock():
                 change = self._level(cmd.sku, cmd.warehouse).count(cmd.counted_quantity)
-                movement = Movement(
-                    type=MovementType.ADJUSTMENT, warehouse=cmd.warehouse, quantity=change,
-                    reason=cmd.reason, note=cmd.note, **common,
-                )  # fmt: skip
+                movement = self._record(
+                    cmd, MovementType.ADJUSTMENT, cmd.warehouse, change, at, reason=cmd.reason
+                )
         self._held[cmd.sku] = held + change
+        return movement
+
+    def _record(
+        self,
+        cmd: MovementCommand,
+        type: MovementType,
+        warehouse: str,
+        quantity: int,
+        at: datetime,
+        reference: str | None = None,
+        to_warehouse: str | None = None,
+        unit_cost: Decimal | None = None,
+        reason: AdjustmentReason | None = None,
+    ) -> Movement:
+        movement = Movement(
+            self._new_id(), type, cmd.sku, warehouse, quantity, at, self._actor,
+            reference, cmd.note, to_warehouse, unit_cost, reason,
+        )  # fmt: skip
         self._posted.append(movement)
         return movement
 
@@ -102,12 +119,16 @@ class Posting:
         return movement
 
     def flush(self) -> None:
-        """Write every touched level, revalued product and posted movement."""
+        """Write every touched level, revalued product and posted movement.
+
+        The working set is then forgotten (storage now holds it), so a long
+        run of batches needs the memory of one batch, not of everything touched.
+        """
         self._uow.stock.save_all(list(self._touched.values()))
-        self._uow.products.save_all(list(self._revalued.values()))
+        self._uow.products.save_costs(list(self._revalued.values()))
         self._uow.movements.add_all(self._posted)
-        self._touched.clear()
-        self._revalued.clear()
+        for working in (self._products, self._levels, self._held, self._touched, self._revalued):
+            working.clear()
         self._posted = []
 
     def _product(self, sku: str) -> Product:
@@ -131,7 +152,7 @@ class Posting:
         # are written only at flush), then kept in step by every post.
         held = self._held.get(sku)
         if held is None:
-            held = self._held[sku] = sum(lv.on_hand for lv in self._uow.stock.of_product(sku))
+            held = self._held[sku] = self._uow.stock.on_hand_totals([sku])[sku]
         return held
 
     def _level(self, sku: str, warehouse: str) -> StockLevel:

@@ -38,9 +38,7 @@ def reserve_order(cmd: ReserveOrder, uow: UnitOfWork, clock: Clock, new_id: IdGe
     return order
 
 
-def ship_order(
-    id: str, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str
-) -> Order:
+def ship_order(id: str, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str) -> Order:
     """Ship a reserved order: one issue movement per line, referencing the order."""
     with uow:
         order = _require_order(uow, id)

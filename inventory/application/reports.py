@@ -48,7 +48,13 @@ def valuation_report(uow: UnitOfWork, warehouse: str | None = None) -> Iterator[
                 "average_cost": f"{row.average_cost:.4f}",
                 "value": f"{value:.4f}",
             }
-    yield {"sku": "TOTAL", "warehouse": "", "on_hand": "", "average_cost": "", "value": f"{total:.4f}"}
+    yield {
+        "sku": "TOTAL",
+        "warehouse": "",
+        "on_hand": "",
+        "average_cost": "",
+        "value": f"{total:.4f}",
+    }
 
 
 def movements_report(

@@ -121,7 +121,7 @@ class ProductStockView(View):
 
 
 class MovementView(View):
-    """A ledger line; a transfer shows ``from_warehouse``/``to_warehouse`` instead of ``warehouse``."""
+    """A ledger line; a transfer has ``from_warehouse``/``to_warehouse``, not ``warehouse``."""
 
     id: str
     type: MovementType

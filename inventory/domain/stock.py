@@ -65,7 +65,8 @@ class StockLevel:
         # Only a corrupted level can get here: orders release what they reserved.
         if quantity > self.reserved:
             raise InsufficientStock(
-                f"{self.sku} in {self.warehouse}: {quantity} to release, only {self.reserved} reserved"
+                f"{self.sku} in {self.warehouse}: {quantity} to release, "
+                f"only {self.reserved} reserved"
             )
 
     def _require_available(self, quantity: int) -> None:

@@ -25,6 +25,7 @@ from inventory.application.queries import (
     ValuationRow,
 )
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order, OrderStatus
@@ -47,6 +48,11 @@ def _page(rows: Iterable[T], sorting: Sorting[T], page: PageSpec) -> list[T]:
     return [row for _, row in keyed[: page.limit + 1]]
 
 
+def _require(table: Table[str, T], key: str, what: str) -> None:
+    if key not in table:
+        raise NotFound(f"{what} {key!r} not found")
+
+
 def _available_by_sku(levels: Table[StockKey, StockLevel]) -> dict[str, int]:
     available: dict[str, int] = defaultdict(int)
     for level in levels.values():
@@ -67,7 +73,7 @@ class MemoryProductRepository:
 
     def add(self, product: Product) -> None:
         if product.sku in self._table:
-            raise ValueError(f"duplicate sku {product.sku!r}")
+            raise Conflict(f"product {product.sku!r} already exists")
         self._table.put(product.sku, product)
 
     def add_all(self, products: Sequence[Product]) -> None:
@@ -75,11 +81,22 @@ class MemoryProductRepository:
             self.add(product)
 
     def save(self, product: Product) -> None:
+        _require(self._table, product.sku, "product")
         self._table.put(product.sku, product)
 
     def save_all(self, products: Sequence[Product]) -> None:
         for product in products:
             self.save(product)
+
+    def save_costs(self, products: Sequence[Product]) -> None:
+        for product in products:
+            stored = self._table.get(product.sku)
+            if stored is None:
+                raise NotFound(f"product {product.sku!r} not found")
+            stored.average_cost = product.average_cost
+            stored.updated_at = product.updated_at
+            stored.version = product.version
+            self._table.put(product.sku, stored)
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         available = _available_by_sku(self._levels)
@@ -126,7 +143,7 @@ class MemoryWarehouseRepository:
 
     def add(self, warehouse: Warehouse) -> None:
         if warehouse.code in self._table:
-            raise ValueError(f"duplicate warehouse {warehouse.code!r}")
+            raise Conflict(f"warehouse {warehouse.code!r} already exists")
         self._table.put(warehouse.code, warehouse)
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
@@ -144,6 +161,13 @@ class MemoryStockRepository:
     def save_all(self, levels: Iterable[StockLevel]) -> None:
         for level in levels:
             self._table.put(level.key, level)
+
+    def on_hand_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        totals = dict.fromkeys(skus, 0)
+        for level in self._table.values():
+            if level.sku in totals:
+                totals[level.sku] += level.on_hand
+        return totals
 
     def of_product(self, sku: str) -> list[StockLevel]:
         return sorted(
@@ -163,9 +187,7 @@ class MemoryStockRepository:
             if level.on_hand > 0 and warehouse in (None, level.warehouse):
                 product = self._products.get(level.sku)
                 assert product is not None
-                yield ValuationRow(
-                    level.sku, level.warehouse, level.on_hand, product.average_cost
-                )
+                yield ValuationRow(level.sku, level.warehouse, level.on_hand, product.average_cost)
 
 
 class MemoryMovementRepository:
@@ -220,10 +242,11 @@ class MemoryOrderRepository:
 
     def add(self, order: Order) -> None:
         if order.id in self._table or self.get_by_reference(order.reference):
-            raise ValueError(f"duplicate order {order.reference!r}")
+            raise Conflict(f"order {order.reference!r} already exists")
         self._table.put(order.id, order)
 
     def save(self, order: Order) -> None:
+        _require(self._table, order.id, "order")
         self._table.put(order.id, order)
 
     def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
@@ -256,13 +279,13 @@ class MemoryApiKeyRepository:
         return next((k for k in self._table.values() if k.secret_hash == secret_hash), None)
 
     def add(self, key: ApiKey) -> None:
+        if key.id in self._table:
+            raise Conflict(f"API key {key.id!r} already exists")
         self._table.put(key.id, key)
 
     def save(self, key: ApiKey) -> None:
+        _require(self._table, key.id, "API key")
         self._table.put(key.id, key)
 
     def list_all(self) -> list[ApiKey]:
         return sorted(self._table.values(), key=lambda k: (k.created_at, k.id))
-
-
-

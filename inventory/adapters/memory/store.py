@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
+from inventory.application.ports import (
+    ApiKeyRepository,
+    MovementRepository,
+    OrderRepository,
+    ProductRepository,
+    StockRepository,
+    WarehouseRepository,
+)
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
@@ -86,12 +94,14 @@ class MemoryUnitOfWork:
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
         self._new_movements: list[Movement] = []
-        self.products = r.MemoryProductRepository(self._products, self._levels)
-        self.warehouses = r.MemoryWarehouseRepository(self._warehouses)
-        self.stock = r.MemoryStockRepository(self._levels, self._products)
-        self.movements = r.MemoryMovementRepository(store.movements, self._new_movements)
-        self.orders = r.MemoryOrderRepository(self._orders)
-        self.api_keys = r.MemoryApiKeyRepository(self._keys)
+        self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
+        self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
+        self.stock: StockRepository = r.MemoryStockRepository(self._levels, self._products)
+        self.movements: MovementRepository = r.MemoryMovementRepository(
+            store.movements, self._new_movements
+        )
+        self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
+        self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -133,3 +143,22 @@ class MemoryUnitOfWork:
 
     def _tables(self) -> tuple[Table[object, object], ...]:
         return (self._products, self._warehouses, self._levels, self._orders, self._keys)  # type: ignore[return-value]
+
+
+class MemoryStorage:
+    """``memory://``: a store that lives as long as the process."""
+
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+
+    def migrate(self) -> list[str]:
+        return []
+
+    def pending_migrations(self) -> list[str]:
+        return []
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store)
+
+    def close(self) -> None:
+        pass

@@ -11,6 +11,7 @@ from inventory.adapters.sqlite.rows import (
     WAREHOUSE_COLUMNS,
     chunks,
     is_unique_violation,
+    money_text,
     placeholders,
     product_from_row,
     product_row,
@@ -41,6 +42,8 @@ _UPDATE_PRODUCT = (
     " reorder_point = ?, reorder_quantity = ?, average_cost = ?, archived = ?,"
     " created_at = ?, updated_at = ?, version = ? WHERE sku = ?"
 )
+# A receipt changes only these; naming no other indexed column spares their indexes.
+_UPDATE_COST = "UPDATE products SET average_cost = ?, updated_at = ?, version = ? WHERE sku = ?"
 
 
 class SqliteProductRepository:
@@ -57,8 +60,7 @@ class SqliteProductRepository:
         found: dict[str, Product] = {}
         for chunk in chunks(list(dict.fromkeys(skus))):
             cursor = self._conn.execute(
-                f"SELECT {PRODUCT_COLUMNS} FROM products"
-                f" WHERE sku IN ({placeholders(len(chunk))})",
+                f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku IN ({placeholders(len(chunk))})",
                 chunk,
             )
             for row in cursor:
@@ -91,11 +93,24 @@ class SqliteProductRepository:
         if cursor.rowcount != len(products):
             raise NotFound("one of the products does not exist")
 
+    def save_costs(self, products: Sequence[Product]) -> None:
+        cursor = self._conn.executemany(
+            _UPDATE_COST,
+            [
+                (money_text(p.average_cost), time_text(p.updated_at), p.version, p.sku)
+                for p in products
+            ],
+        )
+        if cursor.rowcount != len(products):
+            raise NotFound("one of the products does not exist")
+
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         conditions: list[str] = []
         params: list[object] = []
         if filter.q:
-            conditions.append("(instr(lower(sku), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)")
+            conditions.append(
+                "(instr(lower(sku), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)"
+            )
             params += [filter.q, filter.q]
         if filter.category is not None:
             conditions.append("category = ?")

@@ -38,9 +38,12 @@ class SqliteStockRepository:
         stored: dict[StockKey, StockLevel] = {}
         for chunk in chunks(wanted):
             values = ", ".join(["(?, ?)"] * len(chunk))
+            # A join, not `(sku, warehouse) IN (VALUES ...)`: the planner scans the
+            # whole table for a row-value IN list of more than one pair.
             cursor = self._conn.execute(
-                f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
-                f" WHERE (sku, warehouse) IN (VALUES {values})",
+                "SELECT s.sku, s.warehouse, s.on_hand, s.reserved"
+                f" FROM (VALUES {values}) AS k JOIN stock_levels AS s"
+                " ON s.sku = k.column1 AND s.warehouse = k.column2",
                 [part for key in chunk for part in key],
             )
             for row in cursor:
@@ -51,6 +54,19 @@ class SqliteStockRepository:
         self._conn.executemany(
             _UPSERT, [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
         )
+
+    def on_hand_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(skus))
+        totals = dict.fromkeys(wanted, 0)
+        for chunk in chunks(wanted):
+            marks = ", ".join("?" * len(chunk))
+            cursor = self._conn.execute(
+                "SELECT sku, sum(on_hand) FROM stock_levels"
+                f" WHERE sku IN ({marks}) GROUP BY sku",
+                chunk,
+            )
+            totals.update(cursor)
+        return totals
 
     def of_product(self, sku: str) -> list[StockLevel]:
         cursor = self._conn.execute(

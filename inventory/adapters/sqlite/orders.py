@@ -1,0 +1,115 @@
+"""Orders and their lines in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sqlite.rows import (
+    ORDER_COLUMNS,
+    Row,
+    chunks,
+    is_unique_violation,
+    order_from_row,
+    order_row,
+    placeholders,
+    stream_rows,
+    time_text,
+)
+from inventory.application.ports import StockKey
+from inventory.application.queries import OrderFilter, PageSpec
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.orders import Order, OrderLine
+
+ORDER_SORTS = {"created_at": ("created_at", "id")}
+
+
+class SqliteOrderRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, id: str) -> Order | None:
+        return self._one("id = ?", id)
+
+    def get_by_reference(self, reference: str) -> Order | None:
+        return self._one("reference = ?", reference)
+
+    def add(self, order: Order) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({placeholders(7)})",
+                order_row(order),
+            )
+        except sqlite3.IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"order {order.reference!r} already exists") from exc
+            raise
+        self._conn.executemany(
+            "INSERT INTO order_lines (order_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)",
+            [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)],
+        )
+
+    def save(self, order: Order) -> None:
+        # Lines never change once reserved; only the status moves on.
+        cursor = self._conn.execute(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+            (order.status.value, time_text(order.updated_at), order.id),
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"order {order.reference!r} does not exist")
+
+    def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
+        conditions: list[str] = []
+        params: list[object] = []
+        if filter.status is not None:
+            conditions.append("status = ?")
+            params.append(filter.status.value)
+        if filter.warehouse is not None:
+            conditions.append("warehouse = ?")
+            params.append(filter.warehouse)
+        if filter.reference is not None:
+            conditions.append("reference = ?")
+            params.append(filter.reference)
+        ks = keyset(page, ORDER_SORTS)
+        if ks.after is not None:
+            conditions.append(ks.after)
+            params += ks.params
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self._conn.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders{where} {ks.order_by} LIMIT ?",
+            [*params, ks.limit],
+        ).fetchall()
+        lines = self._lines_of([row[0] for row in rows])
+        return [order_from_row(row, lines.get(row[0], ())) for row in rows]
+
+    def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
+        cursor = self._conn.execute(
+            "SELECT l.sku, o.warehouse, SUM(l.quantity)"
+            " FROM orders AS o JOIN order_lines AS l ON l.order_id = o.id"
+            " WHERE o.status = 'reserved'"
+            " GROUP BY l.sku, o.warehouse ORDER BY l.sku, o.warehouse"
+        )
+        for sku, warehouse, reserved in stream_rows(cursor):
+            yield (sku, warehouse), reserved
+
+    def _one(self, condition: str, value: str) -> Order | None:
+        row: Row | None = self._conn.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE {condition}", (value,)
+        ).fetchone()
+        if row is None:
+            return None
+        return order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))
+
+    def _lines_of(self, order_ids: list[str]) -> dict[str, tuple[OrderLine, ...]]:
+        """The lines of every order in ``order_ids``, in one query per 500 orders."""
+        lines: dict[str, list[OrderLine]] = {}
+        for chunk in chunks(order_ids):
+            cursor = self._conn.execute(
+                "SELECT order_id, sku, quantity FROM order_lines"
+                f" WHERE order_id IN ({placeholders(len(chunk))}) ORDER BY order_id, line_no",
+                chunk,
+            )
+            for order_id, sku, quantity in cursor:
+                lines.setdefault(order_id, []).append(OrderLine(sku, quantity))
+        return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

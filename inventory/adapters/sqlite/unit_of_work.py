@@ -1,0 +1,129 @@
+"""One SQLite transaction over every repository."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
+from inventory.adapters.sqlite.keys import SqliteApiKeyRepository
+from inventory.adapters.sqlite.movements import SqliteMovementRepository
+from inventory.adapters.sqlite.orders import SqliteOrderRepository
+from inventory.adapters.sqlite.pool import ConnectionPool, is_busy
+from inventory.adapters.sqlite.stock import SqliteStockRepository
+from inventory.application.ports import (
+    ApiKeyRepository,
+    MovementRepository,
+    OrderRepository,
+    ProductRepository,
+    StockRepository,
+    WarehouseRepository,
+)
+from inventory.domain.errors import Unavailable
+
+
+class SqliteUnitOfWork:
+    """A write transaction (``with uow:``) or a read snapshot (``with uow.reading():``).
+
+    Each use takes its own pooled connection, so units of work nested in one
+    thread never share a transaction. Nothing is kept unless ``commit()`` runs.
+    """
+
+    # Typed as the ports: the UnitOfWork protocol declares these as settable
+    # attributes, which must match its types exactly to conform.
+    products: ProductRepository
+    warehouses: WarehouseRepository
+    stock: StockRepository
+    movements: MovementRepository
+    orders: OrderRepository
+    api_keys: ApiKeyRepository
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+        self._conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Self:
+        # IMMEDIATE takes the write lock before anything is read, so concurrent
+        # writers queue here (for up to the busy timeout) instead of failing
+        # half-way through when a deferred transaction tries to upgrade.
+        self._begin("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._end()
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        """A consistent snapshot for several reads; always rolled back at the end."""
+        # A deferred BEGIN takes no lock; the snapshot starts at the first read,
+        # and in WAL mode readers never wait for the writer.
+        self._begin("BEGIN")
+        try:
+            yield self
+        finally:
+            self._end()
+
+    def commit(self) -> None:
+        conn = self._active()
+        conn.execute("COMMIT")
+        # Stay inside a transaction: a write made after commit() is then still
+        # rolled back at the end, rather than committed on its own.
+        conn.execute("BEGIN")
+
+    def rollback(self) -> None:
+        conn = self._active()
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("BEGIN")
+
+    def _begin(self, statement: str) -> None:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already in use; create one per use")
+        with _unavailable_when_busy():
+            conn = self._pool.acquire()
+            try:
+                conn.execute(statement)
+            except BaseException:
+                self._pool.release(conn)
+                raise
+        self._conn = conn
+        self.products = SqliteProductRepository(conn)
+        self.warehouses = SqliteWarehouseRepository(conn)
+        self.stock = SqliteStockRepository(conn)
+        self.movements = SqliteMovementRepository(conn)
+        self.orders = SqliteOrderRepository(conn)
+        self.api_keys = SqliteApiKeyRepository(conn)
+
+    def _end(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self._pool.release(conn)
+
+    def _active(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("this unit of work is not in a transaction")
+        return self._conn
+
+
+@contextmanager
+def _unavailable_when_busy() -> Iterator[None]:
+    """Turn "database is locked" after the busy timeout into a retryable refusal."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise Unavailable("storage is busy; retry") from exc
+        raise
