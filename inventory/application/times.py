@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def rfc3339(moment: datetime) -> str:
-    """``2026-11-26T19:25:20.123456Z``; naive datetimes are taken as UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime(_FORMAT)
+    """``2026-11-26T19:25:20.123456Z``: always UTC, always six fraction digits.
+
+    A naive datetime is refused: every time in the system is aware, and
+    guessing a zone would silently shift the ledger.
+    """
+    if moment.utcoffset() is None:
+        raise ValueError(f"a naive datetime has no place in the ledger: {moment!r}")
+    # An aware UTC datetime's isoformat ends in "+00:00"; swap that for "Z".
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def from_rfc3339(text: str) -> datetime:
     """The aware UTC datetime written by :func:`rfc3339`."""
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)

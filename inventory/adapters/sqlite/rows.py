@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from inventory.application.times import from_rfc3339, rfc3339
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.keys import ApiKey, Role
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
@@ -25,24 +26,16 @@ FETCH_BATCH = 500
 """Rows fetched per round trip when streaming, and keys per ``IN (...)`` list."""
 
 
-def time_text(value: datetime) -> str:
-    """``value`` as fixed-width RFC 3339 UTC text; text order is then time order."""
-    if value.utcoffset() is None:
-        raise ValueError(f"a naive datetime cannot be stored: {value!r}")
-    # An aware UTC datetime always ends in "+00:00"; swap that for "Z".
-    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+time_text = rfc3339
+parse_time = from_rfc3339
 
 
 def time_or_none(value: datetime | None) -> str | None:
     return None if value is None else time_text(value)
 
 
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 def parse_time_or_none(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    return None if text is None else parse_time(text)
 
 
 def money_text(value: Decimal) -> str:
