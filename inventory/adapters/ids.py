@@ -47,12 +47,15 @@ class _MonotonicUlids:
         return _encode((ms << _RANDOM_BITS) | random)
 
 
+# Two base32 digits per lookup: ids are made once per movement, so the 26-digit
+# encoding is on the bulk-import path.
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+
+
 def _encode(value: int) -> str:
-    chars = [""] * _LENGTH
-    for position in range(_LENGTH - 1, -1, -1):
-        chars[position] = _CROCKFORD[value & 31]
-        value >>= 5
-    return "".join(chars)
+    # 26 digits = 13 pairs of 10 bits, most significant first.
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 _ULIDS = _MonotonicUlids()

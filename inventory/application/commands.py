@@ -30,7 +30,8 @@ from inventory.domain.keys import Role
 from inventory.domain.movements import AdjustmentReason
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-_MONEY = re.compile(r"^\d{1,15}(\.\d{1,4})?$")
+MONEY_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
+_MONEY = re.compile(MONEY_PATTERN)
 
 Code = Annotated[
     str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=CODE_PATTERN)
@@ -45,22 +46,21 @@ Note = Annotated[str, StringConstraints(strict=True, max_length=1000)]
 
 
 def _parse_money(value: Any) -> Decimal:
-    if isinstance(value, Decimal) and value == value.quantize(Decimal("0.0001")) and value >= 0:
-        return value
-    if not isinstance(value, str) or not _MONEY.match(value):
+    # Decimals come from code (imports, tests); clients send strings. Either way
+    # the same text rule applies, ASCII digits only, so JSON Schema agrees.
+    text = format(value, "f") if isinstance(value, Decimal) and value.is_finite() else value
+    if not isinstance(text, str) or not _MONEY.fullmatch(text):
         raise ValueError(
             'must be a decimal string >= 0 with at most 4 decimal places, e.g. "12.5000"'
         )
-    return Decimal(value)
+    return Decimal(text)
 
 
 Money = Annotated[
     Decimal,
     PlainValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.4f}", return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{1,15}(\.\d{1,4})?$", "examples": ["12.5000"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.5000"]}),
 ]
 """Money: a decimal string with up to 4 places, never a float."""
 

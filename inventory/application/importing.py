@@ -7,6 +7,7 @@ line 1) and the sku, and nothing is imported.
 from __future__ import annotations
 
 import csv
+import re
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -25,6 +26,7 @@ PRODUCT_COLUMNS = (
     "sku", "name", "description", "category", "unit", "barcode", "reorder_point",
     "reorder_quantity",
 )  # fmt: skip
+_INTEGER = re.compile(r"-?[0-9]+")
 _INTEGERS = frozenset({"reorder_point", "reorder_quantity", "quantity", "counted_quantity"})
 
 Progress = Callable[[int], None]
@@ -40,6 +42,7 @@ def import_products(
     """Add every product in a CSV file (or, with ``update``, replace existing ones too)."""
     rows = _rows(source, frozenset(PRODUCT_COLUMNS), required=("sku", "name"))
     done = 0
+    seen: set[str] = set()  # skus only, to refuse a repeat anywhere in the file
     with uow:
         while batch := list(islice(rows, BATCH)):
             commands = [(line, _parse_row(line, row, CreateProduct)) for line, row in batch]
@@ -48,7 +51,10 @@ def import_products(
             changed: list[Product] = []
             at = clock()
             for line, cmd in commands:
-                if cmd.sku in new or (cmd.sku in existing and not update):
+                if cmd.sku in seen:
+                    raise Conflict(f"line {line}: product {cmd.sku!r} appears twice in the file")
+                seen.add(cmd.sku)
+                if cmd.sku in existing and not update:
                     raise Conflict(f"line {line}: product {cmd.sku!r} already exists")
                 if cmd.sku in existing:
                     existing[cmd.sku].revise(cmd.details(), at)
@@ -119,7 +125,7 @@ def _typed(row: dict[str, str]) -> dict[str, object]:
     typed: dict[str, object] = dict(row)
     for name in _INTEGERS & row.keys():
         value = row[name].strip()
-        if value.isdigit() or (value[:1] == "-" and value[1:].isdigit()):
+        if _INTEGER.fullmatch(value):
             typed[name] = int(value)
     return typed
 

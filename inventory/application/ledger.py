@@ -21,6 +21,9 @@ from inventory.domain.valuation import money
 
 MovementCommand = ReceiveStock | IssueStock | TransferStock | AdjustStock
 
+WORKING_SET = 100_000
+"""Products plus levels kept in memory across batches before they are dropped."""
+
 
 class Posting:
     """The working set of movements being posted in one unit of work."""
@@ -121,15 +124,20 @@ class Posting:
     def flush(self) -> None:
         """Write every touched level, revalued product and posted movement.
 
-        The working set is then forgotten (storage now holds it), so a long
-        run of batches needs the memory of one batch, not of everything touched.
+        What was loaded stays cached (it now equals what storage holds, and the
+        unit of work keeps other writers out) until it grows past
+        ``WORKING_SET``, so a long run of batches needs bounded memory.
         """
         self._uow.stock.save_all(list(self._touched.values()))
         self._uow.products.save_costs(list(self._revalued.values()))
         self._uow.movements.add_all(self._posted)
-        for working in (self._products, self._levels, self._held, self._touched, self._revalued):
-            working.clear()
+        self._touched.clear()
+        self._revalued.clear()
         self._posted = []
+        if len(self._levels) + len(self._products) > WORKING_SET:
+            self._products.clear()
+            self._levels.clear()
+            self._held.clear()
 
     def _product(self, sku: str) -> Product:
         product = self._products.get(sku)

@@ -68,7 +68,7 @@ def movements_report(
         for movement in uow.movements.stream(
             MovementFilter(warehouse=warehouse, since=since, until=until)
         ):
-            yield MovementView.of(movement).model_dump(mode="json")
+            yield MovementView.of(movement).to_json()
 
 
 def low_stock_report(uow: UnitOfWork) -> Iterator[Row]:
@@ -90,7 +90,7 @@ def write_report(
     """Write rows as CSV (header first) or as a JSON array, one row at a time; returns the count."""
     count = 0
     if fmt is ReportFormat.CSV:
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})

@@ -228,3 +228,7 @@ class NewApiKeyView(View):
     role: Role
     key: str
     created_at: Time
+
+    @classmethod
+    def of(cls, key: ApiKey, secret: str) -> NewApiKeyView:
+        return cls(id=key.id, name=key.name, role=key.role, key=secret, created_at=key.created_at)

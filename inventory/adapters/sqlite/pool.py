@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from inventory.domain.errors import Unavailable
+
 Synchronous = Literal["full", "normal"]
 
 MAX_IDLE = 8
@@ -51,13 +53,19 @@ class ConnectionPool:
 
     def connect(self) -> sqlite3.Connection:
         """A new connection with every PRAGMA applied, owned by the caller."""
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self._path,
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=self._busy_timeout_ms / 1000,
-        )
+        # The file is created on first use, but never its directory: a mistyped
+        # path should fail, not quietly start an empty inventory somewhere else.
+        if not self._path.parent.is_dir():
+            raise Unavailable(f"cannot open database {self._path}: no such directory")
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=self._busy_timeout_ms / 1000,
+            )
+        except sqlite3.OperationalError as exc:
+            raise Unavailable(f"cannot open database {self._path}: {exc}") from None
         try:
             self._configure(conn)
         except BaseException:

@@ -61,8 +61,7 @@ class SqliteStockRepository:
         for chunk in chunks(wanted):
             marks = ", ".join("?" * len(chunk))
             cursor = self._conn.execute(
-                "SELECT sku, sum(on_hand) FROM stock_levels"
-                f" WHERE sku IN ({marks}) GROUP BY sku",
+                f"SELECT sku, sum(on_hand) FROM stock_levels WHERE sku IN ({marks}) GROUP BY sku",
                 chunk,
             )
             totals.update(cursor)
