@@ -38,8 +38,11 @@ Code = Annotated[
 ]
 """A sku or warehouse code."""
 
-Quantity = Annotated[int, Field(strict=True, gt=0)]
-Count = Annotated[int, Field(strict=True, ge=0)]
+MAX_QUANTITY = 10**12
+"""The most units one movement or order line may name."""
+
+Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
 Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
 Reference = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
 Note = Annotated[str, StringConstraints(strict=True, max_length=1000)]

@@ -34,6 +34,8 @@ class PageSpec:
 
 @dataclass(frozen=True, slots=True)
 class ProductFilter:
+    """``q``: a substring of the sku or the name, compared case-folded (``str.casefold``)."""
+
     q: str | None = None
     category: str | None = None
     archived: bool | None = False

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.domain.errors import InsufficientStock
+from inventory.domain.errors import Conflict, InsufficientStock
+
+MAX_UNITS = 10**15
+"""The most units one level may hold: far beyond any warehouse, well inside a
+64-bit integer column, and small enough that n*a + q*c stays exact."""
 
 
 @dataclass(slots=True)
@@ -28,6 +32,7 @@ class StockLevel:
         return (self.sku, self.warehouse)
 
     def receive(self, quantity: int) -> None:
+        self._require_room(self.on_hand + quantity)
         self.on_hand += quantity
 
     def issue(self, quantity: int) -> None:
@@ -37,6 +42,7 @@ class StockLevel:
 
     def count(self, counted: int) -> int:
         """Set on hand to a counted figure; returns the signed difference."""
+        self._require_room(counted)
         if counted < self.reserved:
             raise InsufficientStock(
                 f"{self.sku} in {self.warehouse}: counted {counted} is below the "
@@ -67,6 +73,13 @@ class StockLevel:
             raise InsufficientStock(
                 f"{self.sku} in {self.warehouse}: {quantity} to release, "
                 f"only {self.reserved} reserved"
+            )
+
+    def _require_room(self, on_hand: int) -> None:
+        if on_hand > MAX_UNITS:
+            raise Conflict(
+                f"{self.sku} in {self.warehouse}: {on_hand} units would exceed "
+                f"the {MAX_UNITS} one level may hold"
             )
 
     def _require_available(self, quantity: int) -> None:

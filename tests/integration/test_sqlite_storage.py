@@ -118,12 +118,13 @@ def test_processes_migrating_a_fresh_file_at_once_all_succeed(
     assert raw(path).execute("SELECT count(*) FROM schema_migrations").fetchone() == (1,)
 
 
-def test_the_database_directory_is_created_when_missing(tmp_path: Path) -> None:
+def test_a_database_in_a_missing_directory_is_refused_not_created(tmp_path: Path) -> None:
     database = SqliteDatabase.from_url(f"sqlite:///{tmp_path}/var/lib/inventory.db")
 
-    database.migrate()
+    with pytest.raises(Unavailable, match="no such directory"):
+        database.migrate()
 
-    assert (tmp_path / "var" / "lib" / "inventory.db").is_file()
+    assert not (tmp_path / "var").exists()
 
 
 # --- the database guards the ledger and the stock invariants -----------------

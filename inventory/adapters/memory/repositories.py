@@ -32,7 +32,6 @@ from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
 
 T = TypeVar("T")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _page(rows: Iterable[T], sorting: Sorting[T], page: PageSpec) -> list[T]:
@@ -100,7 +99,7 @@ class MemoryProductRepository:
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         available = _available_by_sku(self._levels)
-        needle = filter.q.translate(_ASCII_LOWER) if filter.q else None
+        needle = filter.q.casefold() if filter.q else None
 
         def matches(p: Product) -> bool:
             below = available.get(p.sku, 0) <= p.details.reorder_point
@@ -110,8 +109,8 @@ class MemoryProductRepository:
                 and (filter.below_reorder is None or below == filter.below_reorder)
                 and (
                     needle is None
-                    or needle in p.sku.translate(_ASCII_LOWER)
-                    or needle in p.details.name.translate(_ASCII_LOWER)
+                    or needle in p.sku.casefold()
+                    or needle in p.details.name.casefold()
                 )
             )
 
@@ -191,20 +190,25 @@ class MemoryStockRepository:
 
 
 class MemoryMovementRepository:
-    def __init__(self, committed: list[Movement], new: list[Movement]) -> None:
-        self._committed, self._new = committed, new
+    def __init__(
+        self, committed: list[Movement], index: dict[str, Movement], new: dict[str, Movement]
+    ) -> None:
+        self._committed, self._index, self._new = committed, index, new
 
     def _all(self) -> list[Movement]:
-        return self._committed + self._new if self._new else list(self._committed)
+        return self._committed + list(self._new.values()) if self._new else list(self._committed)
 
     def add(self, movement: Movement) -> None:
-        self._new.append(movement)
+        self.add_all([movement])
 
     def add_all(self, movements: Sequence[Movement]) -> None:
-        self._new.extend(movements)
+        ids = {m.id for m in movements}
+        if len(ids) != len(movements) or any(id in self._index or id in self._new for id in ids):
+            raise Conflict("one of the movements is already in the ledger")
+        self._new.update((m.id, m) for m in movements)
 
     def get(self, id: str) -> Movement | None:
-        return next((m for m in self._all() if m.id == id), None)
+        return self._index.get(id) or self._new.get(id)
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         return _page(self.stream(filter), MOVEMENT_SORTS, page)

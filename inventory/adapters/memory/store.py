@@ -43,6 +43,7 @@ class MemoryStore:
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     levels: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
     movements: list[Movement] = field(default_factory=list)
+    movement_index: dict[str, Movement] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -93,12 +94,12 @@ class MemoryUnitOfWork:
         self._levels = Table(store.levels)
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
-        self._new_movements: list[Movement] = []
+        self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
         self.stock: StockRepository = r.MemoryStockRepository(self._levels, self._products)
         self.movements: MovementRepository = r.MemoryMovementRepository(
-            store.movements, self._new_movements
+            store.movements, store.movement_index, self._new_movements
         )
         self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
         self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
@@ -129,7 +130,8 @@ class MemoryUnitOfWork:
     def commit(self) -> None:
         for table in self._tables():
             table.apply()
-        self._store.movements.extend(self._new_movements)
+        self._store.movements.extend(self._new_movements.values())
+        self._store.movement_index.update(self._new_movements)
         self._new_movements.clear()
         self.committed = True
 

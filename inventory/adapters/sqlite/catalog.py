@@ -36,11 +36,13 @@ _AVAILABLE = (
     " WHERE s.sku = products.sku), 0)"
 )
 
-_INSERT_PRODUCT = f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({placeholders(13)})"
+_INSERT_PRODUCT = (
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({placeholders(14)})"
+)
 _UPDATE_PRODUCT = (
     "UPDATE products SET name = ?, description = ?, category = ?, unit = ?, barcode = ?,"
     " reorder_point = ?, reorder_quantity = ?, average_cost = ?, archived = ?,"
-    " created_at = ?, updated_at = ?, version = ? WHERE sku = ?"
+    " created_at = ?, updated_at = ?, version = ?, name_folded = ? WHERE sku = ?"
 )
 # A receipt changes only these; naming no other indexed column spares their indexes.
 _UPDATE_COST = "UPDATE products SET average_cost = ?, updated_at = ?, version = ? WHERE sku = ?"
@@ -69,7 +71,7 @@ class SqliteProductRepository:
 
     def add(self, product: Product) -> None:
         try:
-            self._conn.execute(_INSERT_PRODUCT, product_row(product))
+            self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
         except sqlite3.IntegrityError as exc:
             if is_unique_violation(exc):
                 raise Conflict(f"product {product.sku!r} already exists") from exc
@@ -77,7 +79,7 @@ class SqliteProductRepository:
 
     def add_all(self, products: Sequence[Product]) -> None:
         try:
-            self._conn.executemany(_INSERT_PRODUCT, [product_row(p) for p in products])
+            self._conn.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
         except sqlite3.IntegrityError as exc:
             if is_unique_violation(exc):
                 raise Conflict("one of the products already exists") from exc
@@ -108,10 +110,8 @@ class SqliteProductRepository:
         conditions: list[str] = []
         params: list[object] = []
         if filter.q:
-            conditions.append(
-                "(instr(lower(sku), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)"
-            )
-            params += [filter.q, filter.q]
+            conditions.append("(instr(lower(sku), ?) > 0 OR instr(name_folded, ?) > 0)")
+            params += [filter.q.casefold(), filter.q.casefold()]
         if filter.category is not None:
             conditions.append("category = ?")
             params.append(filter.category)
@@ -151,9 +151,13 @@ class SqliteProductRepository:
             yield product_from_row(row)
 
 
+def _insert_params(product: Product) -> tuple[object, ...]:
+    return (*product_row(product), product.details.name.casefold())
+
+
 def _update_params(product: Product) -> tuple[object, ...]:
     sku, *fields = product_row(product)
-    return (*fields, sku)
+    return (*fields, product.details.name.casefold(), sku)
 
 
 WAREHOUSE_SORTS = {"code": ("code",)}

@@ -24,7 +24,10 @@ CREATE TABLE products (
     archived         INTEGER NOT NULL CHECK (archived IN (0, 1)),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL,
-    version          INTEGER NOT NULL
+    version          INTEGER NOT NULL,
+    -- `name` case-folded (Unicode, as Python's str.casefold), for the `q` search:
+    -- SQLite's own lower() folds ASCII letters only.
+    name_folded      TEXT NOT NULL
 );
 
 CREATE INDEX products_by_category ON products (category, sku);

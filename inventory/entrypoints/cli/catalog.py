@@ -1,0 +1,194 @@
+"""The catalog: ``products add|list|show|update|archive`` and ``warehouses add|list``."""
+
+from __future__ import annotations
+
+import argparse
+
+from inventory.application.catalog import (
+    add_product,
+    add_warehouse,
+    archive_product,
+    get_product,
+    list_products,
+    list_warehouses,
+    patch_product,
+    product_stock,
+)
+from inventory.application.commands import CreateProduct, CreateWarehouse, PatchProduct
+from inventory.application.listing import ProductList, WarehouseList
+from inventory.application.validation import parse, parse_query
+from inventory.application.views import ProductStockView, ProductView, WarehouseView
+from inventory.bootstrap import Services
+from inventory.entrypoints.cli.arguments import (
+    Subcommands,
+    UsageError,
+    add_paging,
+    command,
+    command_group,
+    given,
+)
+from inventory.entrypoints.cli.output import Console
+
+PRODUCT_FIELDS = (
+    "name", "description", "category", "unit", "barcode", "reorder_point", "reorder_quantity",
+)  # fmt: skip
+PRODUCT_COLUMNS = (
+    "sku", "name", "category", "unit", "reorder_point", "reorder_quantity", "average_cost",
+)  # fmt: skip
+STOCK_COLUMNS = ("warehouse", "on_hand", "reserved", "available")
+WAREHOUSE_COLUMNS = ("code", "name", "created_at")
+PAGING = ("limit", "cursor", "sort")
+
+
+def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    _register_products(command_group(commands, "products", "the product catalog", shared), shared)
+    _register_warehouses(command_group(commands, "warehouses", "warehouses", shared), shared)
+
+
+def _register_products(products: Subcommands, shared: argparse.ArgumentParser) -> None:
+    add = command(products, "add", products_add, "register a new product", shared)
+    add.add_argument("--sku", required=True, help="letters, digits, '.', '_', '-'; immutable")
+    add.add_argument("--name", required=True)
+    _add_product_fields(add)
+
+    listing = command(products, "list", products_list, "list products", shared)
+    listing.add_argument("--q", help="case-insensitive part of the sku or name")
+    listing.add_argument("--category")
+    listing.add_argument(
+        "--archived", action="store_true", default=None, help="list archived products instead"
+    )
+    listing.add_argument(
+        "--below-reorder",
+        action="store_true",
+        default=None,
+        help="only products whose total available is at or below their reorder point",
+    )
+    add_paging(listing, "sku (default), name, created_at or updated_at")
+
+    show = command(
+        products,
+        "show",
+        products_show,
+        "show a product and its stock in every warehouse",
+        shared,
+        epilog='With --json: the product object plus "stock", the product\'s stock object.',
+    )
+    show.add_argument("sku", metavar="SKU")
+
+    update = command(
+        products,
+        "update",
+        products_update,
+        "change some fields of a product",
+        shared,
+        epilog="Only the options given change (a merge patch); --clear FIELD returns a field\n"
+        "to its default.",
+    )
+    update.add_argument("sku", metavar="SKU")
+    update.add_argument("--name")
+    _add_product_fields(update)
+    update.add_argument(
+        "--clear",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="return FIELD to its default (repeatable), e.g. --clear barcode",
+    )
+    _add_if_version(update)
+
+    archive = command(
+        products, "archive", products_archive, "archive a product that holds no stock", shared
+    )
+    archive.add_argument("sku", metavar="SKU")
+    _add_if_version(archive)
+
+
+def _register_warehouses(warehouses: Subcommands, shared: argparse.ArgumentParser) -> None:
+    add = command(warehouses, "add", warehouses_add, "open a new warehouse", shared)
+    add.add_argument("--code", required=True, help="letters, digits, '.', '_', '-'")
+    add.add_argument("--name", required=True)
+
+    listing = command(warehouses, "list", warehouses_list, "list warehouses", shared)
+    add_paging(listing, "code")
+
+
+def _add_product_fields(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--description")
+    parser.add_argument("--category")
+    parser.add_argument("--unit", help='the unit counted, default "each"')
+    parser.add_argument("--barcode")
+    parser.add_argument("--reorder-point", type=int, metavar="N", help="default 0")
+    parser.add_argument("--reorder-quantity", type=int, metavar="N", help="default 0")
+
+
+def _add_if_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        help="refuse unless the product is still at version N",
+    )
+
+
+def products_add(args: argparse.Namespace, services: Services, console: Console) -> int:
+    cmd = parse(CreateProduct, given(args, "sku", *PRODUCT_FIELDS))
+    product = add_product(cmd, services.uow(), services.clock)
+    console.show(ProductView.of(product).to_json())
+    return 0
+
+
+def products_list(args: argparse.Namespace, services: Services, console: Console) -> int:
+    params = parse_query(
+        ProductList, given(args, "q", "category", "archived", "below_reorder", *PAGING)
+    )
+    page = list_products(params, services.uow())
+    items = [ProductView.of(product).to_json() for product in page.items]
+    console.page(items, page.next_cursor, PRODUCT_COLUMNS)
+    return 0
+
+
+def products_show(args: argparse.Namespace, services: Services, console: Console) -> int:
+    product = ProductView.of(get_product(args.sku, services.uow())).to_json()
+    stock = ProductStockView.of(args.sku, product_stock(args.sku, services.uow())).to_json()
+    if console.as_json:
+        console.document({**product, "stock": stock})
+        return 0
+    console.fields(product)
+    console.line("")
+    totals = stock["totals"]
+    levels = stock["warehouses"]
+    assert isinstance(totals, dict)
+    assert isinstance(levels, list)
+    console.table([*levels, {"warehouse": "TOTAL", **totals}], STOCK_COLUMNS)
+    return 0
+
+
+def products_update(args: argparse.Namespace, services: Services, console: Console) -> int:
+    changes = given(args, *PRODUCT_FIELDS)
+    cleared = {field.replace("-", "_"): None for field in args.clear}
+    if both := sorted(changes.keys() & cleared.keys()):
+        raise UsageError(f"cannot both set and --clear {', '.join(both)}")
+    cmd = parse(PatchProduct, {**changes, **cleared})
+    product = patch_product(args.sku, cmd, services.uow(), services.clock, args.if_version)
+    console.show(ProductView.of(product).to_json())
+    return 0
+
+
+def products_archive(args: argparse.Namespace, services: Services, console: Console) -> int:
+    product = archive_product(args.sku, services.uow(), services.clock, args.if_version)
+    console.show(ProductView.of(product).to_json())
+    return 0
+
+
+def warehouses_add(args: argparse.Namespace, services: Services, console: Console) -> int:
+    cmd = parse(CreateWarehouse, given(args, "code", "name"))
+    warehouse = add_warehouse(cmd, services.uow(), services.clock)
+    console.show(WarehouseView.of(warehouse).to_json())
+    return 0
+
+
+def warehouses_list(args: argparse.Namespace, services: Services, console: Console) -> int:
+    page = list_warehouses(parse_query(WarehouseList, given(args, *PAGING)), services.uow())
+    items = [WarehouseView.of(warehouse).to_json() for warehouse in page.items]
+    console.page(items, page.next_cursor, WAREHOUSE_COLUMNS)
+    return 0

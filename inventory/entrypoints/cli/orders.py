@@ -1,0 +1,120 @@
+"""Reservations: ``orders create|ship|cancel|list|show``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from inventory.application.commands import ReserveOrder
+from inventory.application.listing import OrderList
+from inventory.application.orders import (
+    cancel_order,
+    get_order,
+    list_orders,
+    reserve_order,
+    ship_order,
+)
+from inventory.application.validation import parse, parse_query
+from inventory.application.views import OrderView
+from inventory.bootstrap import Services
+from inventory.domain.orders import Order
+from inventory.entrypoints.cli.arguments import (
+    ACTOR,
+    Subcommands,
+    add_paging,
+    command,
+    command_group,
+    given,
+    order_line,
+)
+from inventory.entrypoints.cli.output import Console
+
+ORDER_COLUMNS = ("id", "reference", "warehouse", "status", "lines", "created_at")
+
+
+def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    orders = command_group(commands, "orders", "orders: reservations of stock", shared)
+
+    create = command(
+        orders,
+        "create",
+        orders_create,
+        "reserve every line of an order, or nothing",
+        shared,
+        epilog="Example: inventory orders create --reference SO-1 --warehouse MAIN \\\n"
+        "           --line WIDGET-1:3 --line GADGET-2:1",
+    )
+    create.add_argument("--reference", required=True, help="unique, 1-64 characters")
+    create.add_argument("--warehouse", required=True)
+    create.add_argument(
+        "--line",
+        dest="lines",
+        action="append",
+        required=True,
+        type=order_line,
+        metavar="SKU:QTY",
+        help="one order line (repeat for more; each sku once)",
+    )
+    create.add_argument(
+        "--expires-at",
+        metavar="TIME",
+        help="RFC 3339; an order not shipped by then is released",
+    )
+
+    ship = command(orders, "ship", orders_ship, "ship a reserved order", shared)
+    ship.add_argument("id", metavar="ID")
+    cancel = command(orders, "cancel", orders_cancel, "cancel a reserved order", shared)
+    cancel.add_argument("id", metavar="ID")
+    show = command(orders, "show", orders_show, "show an order", shared)
+    show.add_argument("id", metavar="ID")
+
+    listing = command(orders, "list", orders_list, "list orders, oldest first", shared)
+    listing.add_argument("--status", help="reserved, shipped, cancelled or expired")
+    listing.add_argument("--warehouse")
+    listing.add_argument("--reference")
+    add_paging(listing, "created_at (default)")
+
+
+def orders_create(args: argparse.Namespace, services: Services, console: Console) -> int:
+    cmd = parse(ReserveOrder, given(args, "reference", "warehouse", "lines", "expires_at"))
+    _show(console, reserve_order(cmd, services.uow(), services.clock, services.new_id))
+    return 0
+
+
+def orders_ship(args: argparse.Namespace, services: Services, console: Console) -> int:
+    _show(console, ship_order(args.id, services.uow(), services.clock, services.new_id, ACTOR))
+    return 0
+
+
+def orders_cancel(args: argparse.Namespace, services: Services, console: Console) -> int:
+    _show(console, cancel_order(args.id, services.uow(), services.clock))
+    return 0
+
+
+def orders_show(args: argparse.Namespace, services: Services, console: Console) -> int:
+    _show(console, get_order(args.id, services.uow()))
+    return 0
+
+
+def orders_list(args: argparse.Namespace, services: Services, console: Console) -> int:
+    filters = given(args, "status", "warehouse", "reference", "limit", "cursor", "sort")
+    page = list_orders(parse_query(OrderList, filters), services.uow())
+    items = [OrderView.of(order).to_json() for order in page.items]
+    if console.as_json:
+        console.page(items, page.next_cursor, ORDER_COLUMNS)
+    else:
+        rows = [{**item, "lines": _lines_text(item)} for item in items]
+        console.page(rows, page.next_cursor, ORDER_COLUMNS)
+    return 0
+
+
+def _show(console: Console, order: Order) -> None:
+    data = OrderView.of(order).to_json()
+    console.show(data, text={"lines": _lines_text(data)})
+
+
+def _lines_text(order: Mapping[str, object]) -> str:
+    """An order's lines as ``--line`` spells them: ``WIDGET-1:3 GADGET-2:1``."""
+    lines = order["lines"]
+    assert isinstance(lines, list)
+    return " ".join(f"{line['sku']}:{line['quantity']}" for line in lines)

@@ -1,0 +1,77 @@
+"""Reports, run at once: ``report valuation|movements|low-stock``."""
+
+from __future__ import annotations
+
+import argparse
+
+from inventory.application.listing import MovementList
+from inventory.application.reports import (
+    LOW_STOCK_COLUMNS,
+    MOVEMENT_COLUMNS,
+    VALUATION_COLUMNS,
+    low_stock_report,
+    movements_report,
+    valuation_report,
+)
+from inventory.application.validation import parse_query
+from inventory.bootstrap import Services
+from inventory.entrypoints.cli.arguments import (
+    Subcommands,
+    add_destination,
+    command,
+    command_group,
+    given,
+)
+from inventory.entrypoints.cli.output import Console, report_format, write_rows
+
+
+def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    reports = command_group(commands, "report", "reports as CSV or JSON", shared)
+
+    valuation = command(
+        reports,
+        "valuation",
+        report_valuation,
+        "stock value: on hand x average cost per sku and warehouse",
+        shared,
+        epilog="The last row, sku TOTAL, carries the grand total.",
+    )
+    valuation.add_argument("--warehouse", help="only this warehouse")
+
+    movements = command(reports, "movements", report_movements, "the ledger, in order", shared)
+    movements.add_argument("--warehouse", help="only movements in or out of this warehouse")
+    movements.add_argument("--since", metavar="TIME", help="RFC 3339, e.g. 2026-11-01T00:00:00Z")
+    movements.add_argument("--until", metavar="TIME", help="RFC 3339")
+
+    low_stock = command(
+        reports,
+        "low-stock",
+        report_low_stock,
+        "active products at or below their reorder point",
+        shared,
+    )
+    for parser in (valuation, movements, low_stock):
+        add_destination(parser)
+
+
+def report_valuation(args: argparse.Namespace, services: Services, console: Console) -> int:
+    rows = valuation_report(services.uow(), args.warehouse)
+    fmt = report_format(args.format, console)
+    write_rows(console, rows, VALUATION_COLUMNS, fmt, args.output, "rows")
+    return 0
+
+
+def report_movements(args: argparse.Namespace, services: Services, console: Console) -> int:
+    # The movement list's filters: the same checks of a warehouse and a time window.
+    window = parse_query(MovementList, given(args, "warehouse", "since", "until"))
+    rows = movements_report(services.uow(), window.warehouse, window.since, window.until)
+    fmt = report_format(args.format, console)
+    write_rows(console, rows, MOVEMENT_COLUMNS, fmt, args.output, "movements")
+    return 0
+
+
+def report_low_stock(args: argparse.Namespace, services: Services, console: Console) -> int:
+    rows = low_stock_report(services.uow())
+    fmt = report_format(args.format, console)
+    write_rows(console, rows, LOW_STOCK_COLUMNS, fmt, args.output, "products")
+    return 0

@@ -1,0 +1,276 @@
+# mypy: disallow-untyped-calls=False
+"""Test data: factories for the domain objects and commands, a fixed clock and sequential ids.
+
+Everything here is deterministic: times come from ``T0`` (or a :class:`FixedClock`),
+ids from a :class:`SequentialIds`, so a failing test fails the same way every run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from factory.base import Factory
+from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory, Trait
+
+from inventory.application.commands import (
+    AdjustStock,
+    CreateApiKey,
+    CreateProduct,
+    CreateWarehouse,
+    IssueStock,
+    OrderLineIn,
+    ReceiveStock,
+    ReserveOrder,
+    TransferStock,
+)
+from inventory.domain.catalog import Product, ProductDetails, Warehouse
+from inventory.domain.keys import ApiKey, Role, hash_secret
+from inventory.domain.movements import AdjustmentReason, Movement, MovementType
+from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.stock import StockLevel
+
+T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
+"""The moment every story starts at: aware UTC, with microseconds."""
+
+
+class FixedClock:
+    """A clock that reads ``now`` and then moves on by ``step`` (zero: time stands still)."""
+
+    def __init__(self, start: datetime = T0, step: timedelta = timedelta(0)) -> None:
+        if start.utcoffset() is None:
+            raise ValueError("a clock tells aware UTC time")
+        self.now = start
+        self.step = step
+
+    def __call__(self) -> datetime:
+        now = self.now
+        self.now = now + self.step
+        return now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+class SequentialIds:
+    """``id-000001``, ``id-000002``, ...: unique, and an id made later sorts after."""
+
+    def __init__(self, prefix: str = "id") -> None:
+        self.prefix = prefix
+        self.issued = 0
+
+    def __call__(self) -> str:
+        self.issued += 1
+        return f"{self.prefix}-{self.issued:06d}"
+
+
+class SequentialSecrets:
+    """Predictable API key secrets (``secret-1``, ...): tests need to present them again."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def __call__(self) -> str:
+        self.issued += 1
+        return f"secret-{self.issued}"
+
+
+# --- domain objects -----------------------------------------------------------
+
+M = TypeVar("M")
+
+
+class _Factory(Factory[M]):
+    """A factory of ``M``: calling it builds one."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory-boy makes the object in its metaclass; say so to the type checker.
+        def __new__(cls, **fields: Any) -> M: ...  # type: ignore[misc]
+
+
+class ProductDetailsFactory(_Factory[ProductDetails]):
+    class Meta:
+        model = ProductDetails
+
+    name = Sequence(lambda n: f"Product {n}")
+
+
+class ProductFactory(_Factory[Product]):
+    class Meta:
+        model = Product
+
+    sku = Sequence(lambda n: f"SKU-{n:05d}")
+    details = SubFactory(ProductDetailsFactory)
+    created_at = T0
+    updated_at = LazyAttribute(lambda p: p.created_at)
+
+
+class WarehouseFactory(_Factory[Warehouse]):
+    class Meta:
+        model = Warehouse
+
+    code = Sequence(lambda n: f"WH-{n:03d}")
+    name = LazyAttribute(lambda w: f"Warehouse {w.code}")
+    created_at = T0
+
+
+class StockLevelFactory(_Factory[StockLevel]):
+    class Meta:
+        model = StockLevel
+
+    sku = Sequence(lambda n: f"SKU-{n:05d}")
+    warehouse = "WH-MAIN"
+    on_hand = 10
+    reserved = 0
+
+
+class MovementFactory(_Factory[Movement]):
+    """A receipt by default; the traits ``issue``, ``transfer`` and ``adjustment`` give the rest."""
+
+    class Meta:
+        model = Movement
+
+    id = Sequence(lambda n: f"mv-{n:06d}")
+    type = MovementType.RECEIPT
+    sku = "SKU-1"
+    warehouse = "WH-MAIN"
+    quantity = 5
+    created_at = T0
+    created_by = "clerk"
+    unit_cost = Decimal("1.0000")
+
+    class Params:
+        issue = Trait(type=MovementType.ISSUE, unit_cost=None)
+        transfer = Trait(type=MovementType.TRANSFER, unit_cost=None, to_warehouse="WH-OTHER")
+        adjustment = Trait(
+            type=MovementType.ADJUSTMENT, unit_cost=None, reason=AdjustmentReason.COUNT
+        )
+
+
+class OrderLineFactory(_Factory[OrderLine]):
+    class Meta:
+        model = OrderLine
+
+    sku = "SKU-1"
+    quantity = 1
+
+
+class OrderFactory(_Factory[Order]):
+    class Meta:
+        model = Order
+
+    id = Sequence(lambda n: f"ord-{n:06d}")
+    reference = Sequence(lambda n: f"SO-{n:05d}")
+    warehouse = "WH-MAIN"
+    lines = LazyFunction(lambda: (OrderLineFactory(),))
+    created_at = T0
+    updated_at = LazyAttribute(lambda o: o.created_at)
+    status = OrderStatus.RESERVED
+
+
+class ApiKeyFactory(_Factory[ApiKey]):
+    """A key whose secret is ``secret`` (a parameter; only its hash is kept)."""
+
+    class Meta:
+        model = ApiKey
+        exclude = ("secret",)
+
+    id = Sequence(lambda n: f"key-{n:06d}")
+    name = Sequence(lambda n: f"client {n}")
+    role = Role.CLERK
+    secret = Sequence(lambda n: f"secret-of-key-{n}")
+    secret_hash = LazyAttribute(lambda k: hash_secret(k.secret))
+    created_at = T0
+
+
+# --- commands -------------------------------------------------------------------
+
+
+class CreateProductFactory(_Factory[CreateProduct]):
+    class Meta:
+        model = CreateProduct
+
+    sku = Sequence(lambda n: f"SKU-{n:05d}")
+    name = Sequence(lambda n: f"Product {n}")
+
+
+class CreateWarehouseFactory(_Factory[CreateWarehouse]):
+    class Meta:
+        model = CreateWarehouse
+
+    code = Sequence(lambda n: f"WH-{n:03d}")
+    name = LazyAttribute(lambda w: f"Warehouse {w.code}")
+
+
+class ReceiveStockFactory(_Factory[ReceiveStock]):
+    class Meta:
+        model = ReceiveStock
+
+    sku = "SKU-1"
+    warehouse = "WH-MAIN"
+    quantity = 10
+    unit_cost = "1.0000"
+
+
+class IssueStockFactory(_Factory[IssueStock]):
+    class Meta:
+        model = IssueStock
+
+    sku = "SKU-1"
+    warehouse = "WH-MAIN"
+    quantity = 1
+
+
+class TransferStockFactory(_Factory[TransferStock]):
+    class Meta:
+        model = TransferStock
+
+    sku = "SKU-1"
+    from_warehouse = "WH-MAIN"
+    to_warehouse = "WH-OTHER"
+    quantity = 1
+
+
+class AdjustStockFactory(_Factory[AdjustStock]):
+    class Meta:
+        model = AdjustStock
+
+    sku = "SKU-1"
+    warehouse = "WH-MAIN"
+    counted_quantity = 0
+    reason = AdjustmentReason.COUNT
+
+
+class ReserveOrderFactory(_Factory[ReserveOrder]):
+    """An order; pass ``lines=[("SKU-1", 2), ...]`` as (sku, quantity) pairs."""
+
+    class Meta:
+        model = ReserveOrder
+
+    reference = Sequence(lambda n: f"SO-{n:05d}")
+    warehouse = "WH-MAIN"
+    lines = (("SKU-1", 1),)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: object) -> dict[str, object]:
+        lines = kwargs["lines"]
+        kwargs["lines"] = [
+            line if isinstance(line, OrderLineIn) else OrderLineIn(sku=line[0], quantity=line[1])
+            for line in lines  # type: ignore[attr-defined]
+        ]
+        return kwargs
+
+
+class CreateApiKeyFactory(_Factory[CreateApiKey]):
+    class Meta:
+        model = CreateApiKey
+
+    name = Sequence(lambda n: f"client {n}")
+    role = Role.CLERK

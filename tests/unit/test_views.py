@@ -1,0 +1,80 @@
+"""What clients see: the JSON shapes shared by HTTP and the CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from inventory.application.views import (
+    ApiKeyView,
+    MovementView,
+    OrderView,
+    ProductStockView,
+    ProductView,
+)
+from inventory.domain.orders import OrderLine
+from inventory.domain.stock import StockLevel
+from tests.factories import T0, ApiKeyFactory, MovementFactory, OrderFactory, ProductFactory
+
+
+def test_a_product_shows_money_as_four_place_text_and_times_as_utc_rfc3339() -> None:
+    product = ProductFactory(sku="SKU-1", details__name="Bolt", average_cost=Decimal("12.5"))
+
+    shown = ProductView.of(product).to_json()
+
+    assert shown == {
+        "sku": "SKU-1", "name": "Bolt", "description": "", "category": "", "unit": "each",
+        "barcode": None, "reorder_point": 0, "reorder_quantity": 0, "average_cost": "12.5000",
+        "archived": False, "created_at": "2026-11-26T19:25:20.123456Z",
+        "updated_at": "2026-11-26T19:25:20.123456Z", "version": 1,
+    }  # fmt: skip
+
+
+def test_a_transfer_shows_both_warehouses_and_no_single_one() -> None:
+    shown = MovementView.of(MovementFactory(transfer=True, id="mv-1")).to_json()
+
+    assert (shown["from_warehouse"], shown["to_warehouse"]) == ("WH-MAIN", "WH-OTHER")
+    assert {"warehouse", "unit_cost", "reason"}.isdisjoint(shown)
+
+
+def test_a_receipt_shows_its_unit_cost_and_an_adjustment_its_reason() -> None:
+    receipt = MovementView.of(MovementFactory(unit_cost=Decimal("0.5"))).to_json()
+    adjustment = MovementView.of(MovementFactory(adjustment=True, quantity=-2)).to_json()
+
+    assert (receipt["unit_cost"], receipt["warehouse"]) == ("0.5000", "WH-MAIN")
+    assert "reason" not in receipt
+    assert "from_warehouse" not in receipt
+    assert (adjustment["reason"], adjustment["quantity"]) == ("count", -2)
+    assert "unit_cost" not in adjustment
+
+
+def test_an_order_shows_its_lines_and_deadline() -> None:
+    order = OrderFactory(
+        lines=(OrderLine("A", 2), OrderLine("B", 1)), expires_at=T0 + timedelta(hours=1)
+    )
+
+    shown = OrderView.of(order).to_json()
+
+    assert shown["lines"] == [{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 1}]
+    assert (shown["status"], shown["expires_at"]) == ("reserved", "2026-11-26T20:25:20.123456Z")
+
+
+def test_a_key_is_shown_without_its_secret_or_hash() -> None:
+    shown = ApiKeyView.of(ApiKeyFactory(secret="inv_s3cret")).to_json()
+
+    assert set(shown) == {"id", "name", "role", "created_at", "revoked_at"}
+
+
+def test_a_products_stock_shows_totals_and_each_warehouse() -> None:
+    levels = [StockLevel("A", "WH-EAST", 5, 2), StockLevel("A", "WH-WEST", 1, 0)]
+
+    shown = ProductStockView.of("A", levels).to_json()
+
+    assert shown == {
+        "sku": "A",
+        "totals": {"on_hand": 6, "reserved": 2, "available": 4},
+        "warehouses": [
+            {"warehouse": "WH-EAST", "on_hand": 5, "reserved": 2, "available": 3},
+            {"warehouse": "WH-WEST", "on_hand": 1, "reserved": 0, "available": 1},
+        ],
+    }
