@@ -21,12 +21,16 @@ import csv
 import json
 import random
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+from inventory.adapters.sqlite.database import SqliteDatabase
 
 WAREHOUSES = ("WH-A", "WH-B", "WH-C", "WH-D")
 
@@ -72,21 +76,19 @@ def generate(directory: Path, products: int, movements: int) -> tuple[Path, Path
     return products_csv, movements_csv
 
 
-def _fresh_database(path: Path) -> object:
-    from inventory.adapters.sqlite.database import SqliteDatabase
-
+def _fresh_database(path: Path) -> SqliteDatabase:
     db = SqliteDatabase.from_url(f"sqlite:///{path}")
     db.migrate()
     return db
 
 
-def _setup_warehouses(db: object) -> None:
+def _setup_warehouses(db: SqliteDatabase) -> None:
     from inventory.adapters.clock import utc_now
     from inventory.application.catalog import add_warehouse
     from inventory.application.commands import CreateWarehouse
 
     for code in WAREHOUSES:
-        add_warehouse(CreateWarehouse(code=code, name=code), db.unit_of_work(), utc_now)  # type: ignore[attr-defined]
+        add_warehouse(CreateWarehouse(code=code, name=code), db.unit_of_work(), utc_now)
 
 
 def phase_products_use_case(db_path: Path, products_csv: Path) -> tuple[int, float]:
@@ -96,7 +98,7 @@ def phase_products_use_case(db_path: Path, products_csv: Path) -> tuple[int, flo
     db = _fresh_database(db_path)
     start = time.perf_counter()
     with products_csv.open(newline="") as source:
-        rows = import_products(source, db.unit_of_work(), utc_now)  # type: ignore[attr-defined]
+        rows = import_products(source, db.unit_of_work(), utc_now)
     return rows, time.perf_counter() - start
 
 
@@ -105,7 +107,7 @@ def phase_products_raw(db_path: Path, products_csv: Path) -> tuple[int, float]:
     from inventory.application.times import rfc3339
 
     db = _fresh_database(db_path)
-    conn = db.connect()  # type: ignore[attr-defined]
+    conn = db.connect()
     start = time.perf_counter()
     now = rfc3339(utc_now())
     with products_csv.open(newline="") as source:
@@ -133,8 +135,6 @@ def phase_movements_use_case(db_path: Path, movements_csv: Path) -> tuple[int, f
     from inventory.adapters.ids import new_id
     from inventory.application.importing import import_movements
 
-    from inventory.adapters.sqlite.database import SqliteDatabase
-
     db = SqliteDatabase.from_url(f"sqlite:///{db_path}")
     _setup_warehouses(db)
     start = time.perf_counter()
@@ -146,7 +146,6 @@ def phase_movements_use_case(db_path: Path, movements_csv: Path) -> tuple[int, f
 def phase_movements_raw(db_path: Path, movements_csv: Path) -> tuple[int, float]:
     from inventory.adapters.clock import utc_now
     from inventory.adapters.ids import new_id
-    from inventory.adapters.sqlite.database import SqliteDatabase
     from inventory.application.times import rfc3339
 
     db = SqliteDatabase.from_url(f"sqlite:///{db_path}")
@@ -176,8 +175,8 @@ def phase_movements_raw(db_path: Path, movements_csv: Path) -> tuple[int, float]
     return count, seconds
 
 
-def _insert_movements(conn: object, rows: list[tuple[object, ...]]) -> int:
-    conn.executemany(  # type: ignore[attr-defined]
+def _insert_movements(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
+    conn.executemany(
         "INSERT INTO movements (id, type, sku, warehouse, to_warehouse, quantity, unit_cost,"
         " reason, reference, note, created_at, created_by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'bench')",
@@ -187,7 +186,6 @@ def _insert_movements(conn: object, rows: list[tuple[object, ...]]) -> int:
 
 
 def phase_paging(db_path: Path, pages: int) -> dict[str, float]:
-    from inventory.adapters.sqlite.database import SqliteDatabase
     from inventory.application.listing import MovementList
     from inventory.application.stock import list_movements
 
@@ -231,7 +229,8 @@ def run_phase(name: str, db_path: Path, source: Path) -> dict[str, float]:
         [sys.executable, __file__, "--phase", name, str(db_path), str(source)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
 
 
 def main() -> None:
@@ -265,8 +264,9 @@ def main() -> None:
                         Path(f"{db}{suffix}").unlink(missing_ok=True)
                 name = f"{kind}-{variant}"
                 results[name] = r = run_phase(name, db, source)
+                rate = r["rows"] / r["seconds"]
                 print(f"{name:20} {r['rows']:>10,} rows {r['seconds']:8.2f}s "
-                      f"{r['rows'] / r['seconds']:>12,.0f} rows/s  peak {r['peak_mib']:6.1f} MiB")  # fmt: skip
+                      f"{rate:>12,.0f} rows/s  peak {r['peak_mib']:6.1f} MiB")  # fmt: skip
             raw, used = results[f"{kind}-raw"], results[f"{kind}-use-case"]
             ratio = (used["rows"] / used["seconds"]) / (raw["rows"] / raw["seconds"])
             print(f"{kind}: use case at {ratio:.0%} of the raw executemany ceiling (target >= 25%)")
