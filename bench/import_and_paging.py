@@ -114,14 +114,14 @@ def phase_products_raw(db_path: Path, products_csv: Path) -> tuple[int, float]:
         reader = csv.reader(source)
         next(reader)
         rows = [
-            (sku, name, cat, unit, int(rp), int(rq), now, now)
+            (sku, name, cat, unit, int(rp), int(rq), now, now, name.casefold())
             for sku, name, cat, unit, rp, rq in reader
         ]
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(
         "INSERT INTO products (sku, name, description, category, unit, barcode, reorder_point,"
-        " reorder_quantity, average_cost, archived, created_at, updated_at, version)"
-        " VALUES (?, ?, '', ?, ?, NULL, ?, ?, '0.0000', 0, ?, ?, 1)",
+        " reorder_quantity, average_cost, archived, created_at, updated_at, version, name_folded)"
+        " VALUES (?, ?, '', ?, ?, NULL, ?, ?, '0.0000', 0, ?, ?, 1, ?)",
         rows,
     )
     conn.execute("COMMIT")
