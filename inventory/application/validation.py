@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from inventory.domain.errors import FieldError, InvalidRequest, ValidationFailed
+from inventory.domain.errors import DomainError, FieldError, InvalidRequest, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -33,26 +33,22 @@ def _summary(errors: tuple[FieldError, ...]) -> str:
 
 def parse(model: type[M], data: Mapping[str, Any]) -> M:
     """``data`` validated as ``model``, or ``ValidationFailed`` naming every bad field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise ValidationFailed(_summary(errors), errors) from None
+    return _validated(lambda: model.model_validate(data), ValidationFailed)
 
 
 def parse_as(adapter: TypeAdapter[T], data: Mapping[str, Any]) -> T:
     """Like :func:`parse`, for a union such as a movement command."""
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise ValidationFailed(_summary(errors), errors) from None
+    return _validated(lambda: adapter.validate_python(data), ValidationFailed)
 
 
 def parse_query(model: type[M], data: Mapping[str, Any]) -> M:
     """Query parameters validated as ``model``; bad values are a bad request (400), not 422."""
+    return _validated(lambda: model.model_validate(data), InvalidRequest)
+
+
+def _validated(validate: Callable[[], T], refusal: type[DomainError]) -> T:
     try:
-        return model.model_validate(data)
+        return validate()
     except ValidationError as exc:
         errors = field_errors(exc)
-        raise InvalidRequest(_summary(errors), errors) from None
+        raise refusal(_summary(errors), errors) from None

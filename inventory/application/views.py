@@ -79,8 +79,16 @@ class Totals(View):
     available: int
 
 
+def _figures(level: StockLevel) -> dict[str, int]:
+    return {"on_hand": level.on_hand, "reserved": level.reserved, "available": level.available}
+
+
 class WarehouseLevelView(Totals):
     warehouse: str
+
+    @classmethod
+    def of(cls, level: StockLevel) -> WarehouseLevelView:
+        return cls(warehouse=level.warehouse, **_figures(level))
 
 
 class LevelView(Totals):
@@ -88,12 +96,7 @@ class LevelView(Totals):
 
     @classmethod
     def of(cls, level: StockLevel) -> LevelView:
-        return cls(
-            sku=level.sku,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-            available=level.available,
-        )
+        return cls(sku=level.sku, **_figures(level))
 
 
 class ProductStockView(View):
@@ -108,15 +111,7 @@ class ProductStockView(View):
         return cls(
             sku=sku,
             totals=Totals(on_hand=on_hand, reserved=reserved, available=on_hand - reserved),
-            warehouses=[
-                WarehouseLevelView(
-                    warehouse=level.warehouse,
-                    on_hand=level.on_hand,
-                    reserved=level.reserved,
-                    available=level.available,
-                )
-                for level in levels
-            ],
+            warehouses=[WarehouseLevelView.of(level) for level in levels],
         )
 
 
