@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The quick start and the checks, with nothing but Python 3.11+ installed.
+
+    python3 dev.py run      set up, then run the demo on the embedded SQLite default
+    python3 dev.py test     set up, then run every test under coverage (90% gate)
+    python3 dev.py lint     ruff, ruff format --check, mypy --strict
+    python3 dev.py bench    the import and paging benchmark
+
+"Set up" creates .venv/ and installs the project with its dev extra, once,
+and again whenever pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".installed"
+
+
+def set_up() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by any python3
+        sys.exit(f"inventory needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    pyproject = ROOT / "pyproject.toml"
+    if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
+        return
+    print("setting up .venv (once) ...", flush=True)
+    step(sys.executable, "-m", "venv", str(VENV))
+    step(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    step(str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]")
+    STAMP.touch()
+
+
+def step(*command: str, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    if done.returncode != 0:
+        sys.exit(done.returncode)
+
+
+def run() -> None:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    step("sh", str(ROOT / "ops" / "demo.sh"), env=env)
+
+
+def test(*pytest_args: str) -> None:
+    for old in ROOT.glob(".coverage*"):
+        old.unlink()
+    step(str(BIN / "coverage"), "run", "-m", "pytest", *pytest_args)
+    step(str(BIN / "coverage"), "combine", "--quiet")
+    step(str(BIN / "coverage"), "report")
+    step(str(BIN / "python"), str(ROOT / ".ci" / "coverage_gate.py"), "90")
+
+
+def lint() -> None:
+    step(str(BIN / "ruff"), "check", "inventory", "tests", "bench", "dev.py")
+    step(str(BIN / "ruff"), "format", "--check", "inventory", "tests", "bench", "dev.py")
+    step(str(BIN / "mypy"), "--strict", "inventory")
+
+
+def bench(*args: str) -> None:
+    step(str(BIN / "python"), str(ROOT / "bench" / "import_and_paging.py"), *args)
+
+
+TASKS = {"run": run, "test": test, "lint": lint, "bench": bench}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(__doc__)
+    set_up()
+    TASKS[sys.argv[1]](*sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
