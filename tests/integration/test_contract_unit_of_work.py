@@ -41,8 +41,7 @@ from tests.factories import (
     SequentialIds,
     WarehouseFactory,
 )
-from tests.integration.contract import Stored, given, products, reading, warehouses
-from tests.integration.contract import put
+from tests.integration.contract import Stored, given, products, put, reading, warehouses
 
 # --- the storage itself ---------------------------------------------------------------
 
