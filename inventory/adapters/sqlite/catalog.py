@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
-from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sqlite.paging import Where, keyset
 from inventory.adapters.sqlite.rows import (
     PRODUCT_COLUMNS,
     WAREHOUSE_COLUMNS,
@@ -107,31 +107,21 @@ class SqliteProductRepository:
             raise NotFound("one of the products does not exist")
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
-        conditions: list[str] = []
-        params: list[object] = []
+        where = Where()
         if filter.q:
-            conditions.append("(instr(lower(sku), ?) > 0 OR instr(name_folded, ?) > 0)")
-            params += [filter.q.casefold(), filter.q.casefold()]
-        if filter.category is not None:
-            conditions.append("category = ?")
-            params.append(filter.category)
+            folded = filter.q.casefold()
+            where.add("(instr(lower(sku), ?) > 0 OR instr(name_folded, ?) > 0)", folded, folded)
+        where.equal("category", filter.category)
         if filter.archived is not None:
             # A literal, so the planner can use the partial indexes on active products.
-            conditions.append("archived = 1" if filter.archived else "archived = 0")
+            where.add("archived = 1" if filter.archived else "archived = 0")
         if filter.below_reorder is not None:
-            conditions.append(
-                f"{_AVAILABLE} <= reorder_point"
-                if filter.below_reorder
-                else f"{_AVAILABLE} > reorder_point"
-            )
+            where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
         ks = keyset(page, PRODUCT_SORTS)
-        if ks.after is not None:
-            conditions.append(ks.after)
-            params += ks.params
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where.after(ks)
         cursor = self._conn.execute(
-            f"SELECT {PRODUCT_COLUMNS} FROM products{where} {ks.order_by} LIMIT ?",
-            [*params, ks.limit],
+            f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT ?",
+            [*where.params, ks.limit],
         )
         return [product_from_row(row) for row in cursor]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from inventory.adapters.sqlite.paging import Keyset, keyset
+from inventory.adapters.sqlite.paging import Keyset, Where, keyset
 from inventory.adapters.sqlite.rows import (
     MOVEMENT_COLUMNS,
     is_unique_violation,
@@ -80,35 +80,24 @@ class SqliteMovementRepository:
 
 def _select(filter: MovementFilter, ks: Keyset | None) -> tuple[str, list[object]]:
     """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
-    conditions: list[str] = []
-    params: list[object] = []
-    if filter.sku is not None:
-        conditions.append("sku = ?")
-        params.append(filter.sku)
-    if filter.type is not None:
-        conditions.append("type = ?")
-        params.append(filter.type.value)
-    if filter.reference is not None:
-        conditions.append("reference = ?")
-        params.append(filter.reference)
+    where = Where()
+    where.equal("sku", filter.sku)
+    where.equal("type", filter.type and filter.type.value)
+    where.equal("reference", filter.reference)
     if filter.since is not None:
-        conditions.append("created_at >= ?")
-        params.append(time_text(filter.since))
+        where.add("created_at >= ?", time_text(filter.since))
     if filter.until is not None:
-        conditions.append("created_at < ?")
-        params.append(time_text(filter.until))
-    if ks is not None and ks.after is not None:
-        conditions.append(ks.after)
-        params += ks.params
+        where.add("created_at < ?", time_text(filter.until))
+    if ks is not None:
+        where.after(ks)
     if filter.warehouse is None:
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where}", params
+        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where.clause}", where.params
     # Either side of a transfer. Two ordered index scans merged by the compound
     # SELECT keep a page cheap; an OR would sort every match of the warehouse.
     # A transfer never has the same warehouse on both sides, so no row repeats.
-    rest = "".join(f" AND {condition}" for condition in conditions)
+    rest = "".join(f" AND {condition}" for condition in where.conditions)
     sql = (
         f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = ?{rest}"
         f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = ?{rest}"
     )
-    return sql, [filter.warehouse, *params, filter.warehouse, *params]
+    return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]

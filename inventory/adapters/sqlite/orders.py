@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sqlite.paging import Where, keyset
 from inventory.adapters.sqlite.rows import (
     ORDER_COLUMNS,
     Row,
@@ -60,25 +60,15 @@ class SqliteOrderRepository:
             raise NotFound(f"order {order.reference!r} does not exist")
 
     def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
-        conditions: list[str] = []
-        params: list[object] = []
-        if filter.status is not None:
-            conditions.append("status = ?")
-            params.append(filter.status.value)
-        if filter.warehouse is not None:
-            conditions.append("warehouse = ?")
-            params.append(filter.warehouse)
-        if filter.reference is not None:
-            conditions.append("reference = ?")
-            params.append(filter.reference)
+        where = Where()
+        where.equal("status", filter.status and filter.status.value)
+        where.equal("warehouse", filter.warehouse)
+        where.equal("reference", filter.reference)
         ks = keyset(page, ORDER_SORTS)
-        if ks.after is not None:
-            conditions.append(ks.after)
-            params += ks.params
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where.after(ks)
         rows = self._conn.execute(
-            f"SELECT {ORDER_COLUMNS} FROM orders{where} {ks.order_by} LIMIT ?",
-            [*params, ks.limit],
+            f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT ?",
+            [*where.params, ks.limit],
         ).fetchall()
         lines = self._lines_of([row[0] for row in rows])
         return [order_from_row(row, lines.get(row[0], ())) for row in rows]

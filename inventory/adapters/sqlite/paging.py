@@ -7,7 +7,7 @@ from the request; the cursor's values are always bound as parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inventory.application.queries import PageSpec
 
@@ -49,3 +49,30 @@ def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "") -> Keyset:
     else:
         after = f"({', '.join(columns)}) {op} ({', '.join('?' * len(columns))})"
     return Keyset(after, tuple(page.after), order_by, limit)
+
+
+@dataclass
+class Where:
+    """AND-ed conditions and their parameters, built up from optional filters."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+
+    def add(self, condition: str, *params: object) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    def equal(self, column: str, value: object | None) -> None:
+        """``column = value``, unless the filter is absent (None)."""
+        if value is not None:
+            self.add(f"{column} = ?", value)
+
+    def after(self, ks: Keyset) -> None:
+        """Only rows after the page's keyset position, if it has one."""
+        if ks.after is not None:
+            self.add(ks.after, *ks.params)
+
+    @property
+    def clause(self) -> str:
+        """`` WHERE a AND b``, or nothing when there is no condition."""
+        return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
