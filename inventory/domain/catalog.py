@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from inventory.domain.errors import Conflict
 from inventory.domain.valuation import ZERO, moving_average
@@ -73,9 +75,9 @@ class Product:
         self.version += 1
 
 
-def patched(details: ProductDetails, changes: dict[str, object]) -> ProductDetails:
+def patched(details: ProductDetails, changes: Mapping[str, Any]) -> ProductDetails:
     """``details`` with the given fields replaced (the result of a merge patch)."""
-    return replace(details, **changes)  # type: ignore[arg-type]
+    return replace(details, **changes)
 
 
 @dataclass(frozen=True, slots=True)

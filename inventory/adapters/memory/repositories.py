@@ -114,7 +114,7 @@ class MemoryProductRepository:
                 )
             )
 
-        return _page(filter_rows(self._table.values(), matches), PRODUCT_SORTS, page)
+        return _page((p for p in self._table.values() if matches(p)), PRODUCT_SORTS, page)
 
     def low_stock(self) -> Iterator[LowStockRow]:
         available = _available_by_sku(self._levels)
@@ -127,10 +127,6 @@ class MemoryProductRepository:
 
     def stream(self) -> Iterator[Product]:
         return iter(sorted(self._table.values(), key=lambda p: p.sku))
-
-
-def filter_rows(rows: Iterable[T], keep: object) -> list[T]:
-    return [row for row in rows if keep(row)]  # type: ignore[operator]
 
 
 class MemoryWarehouseRepository:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from inventory.application.ports import (
     ApiKeyRepository,
@@ -143,8 +143,8 @@ class MemoryUnitOfWork:
             table.discard()
         self._new_movements.clear()
 
-    def _tables(self) -> tuple[Table[object, object], ...]:
-        return (self._products, self._warehouses, self._levels, self._orders, self._keys)  # type: ignore[return-value]
+    def _tables(self) -> tuple[Table[Any, Any], ...]:
+        return (self._products, self._warehouses, self._levels, self._orders, self._keys)
 
 
 class MemoryStorage:
