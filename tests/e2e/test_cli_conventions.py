@@ -376,3 +376,13 @@ def test_output_into_a_closed_pipe_stops_quietly(inventory: Run, cli: Cli, tmp_p
     _, err = child.communicate(timeout=20)
     assert child.returncode == 141
     assert err == ""
+
+
+def test_a_bad_database_option_is_blamed_on_the_option_not_the_variable(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, cli_env(f"sqlite:///{tmp_path}/inventory.db"))
+
+    done = cli.run("--database", "mysql://db/inventory", "products", "list")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("inventory: --database: must be sqlite:///PATH")
+    assert "INVENTORY_DATABASE_URL" not in done.stderr

@@ -92,7 +92,14 @@ def describe(exc: DomainError) -> list[str]:
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     overrides = {"database_url": args.database} if "database" in args else {}
-    services = bootstrap(load_settings(**overrides), migrate=args.auto_migrate)
+    try:
+        services = bootstrap(load_settings(**overrides), migrate=args.auto_migrate)
+    except ConfigError as exc:
+        # The value came from --database, not from the variable: say so.
+        variable = "INVENTORY_DATABASE_URL:"
+        if overrides and str(exc).startswith(variable):
+            raise ConfigError("--database:" + str(exc).removeprefix(variable)) from None
+        raise
     try:
         handler: Handler = args.handler
         status = handler(args, services, console)
