@@ -313,13 +313,18 @@ def lines_of(stream: IO[str] | None) -> queue.Queue[str | None]:
 
 @pytest.fixture
 def importing(cli: Cli) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str | None]]]:
-    """``import products -`` reading a pipe, with progress after every batch."""
+    """``import products -`` reading a pipe, its first batch of 2000 rows already stored."""
     child = cli.popen(
         "import", "products", "-", "--progress-every", "0",
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert child.stdin is not None
-    yield child, lines_of(child.stderr)
+    progress = lines_of(child.stderr)
+    child.stdin.write("sku,name\n" + product_rows(0, 2000))
+    child.stdin.flush()
+    # The first batch is stored while the rest of the file has not been written yet.
+    assert progress.get(timeout=20) == "read 2000 rows...\n"
+    yield child, progress
     child.kill()
     child.wait()
 
@@ -329,11 +334,6 @@ def test_a_long_import_streams_its_input_and_reports_progress(
 ) -> None:
     child, progress = importing
     assert child.stdin is not None
-    child.stdin.write("sku,name\n" + product_rows(0, 2000))
-    child.stdin.flush()
-
-    # The first batch is stored while the rest of the file has not been written yet.
-    assert progress.get(timeout=20) == "read 2000 rows...\n"
     assert child.poll() is None
     child.stdin.write(product_rows(2000, 8000))
     child.stdin.close()
@@ -350,10 +350,6 @@ def test_an_interrupted_import_exits_130_quietly_and_keeps_nothing(
     importing: tuple[subprocess.Popen[str], queue.Queue[str | None]], cli: Cli
 ) -> None:
     child, progress = importing
-    assert child.stdin is not None
-    child.stdin.write("sku,name\n" + product_rows(0, 2000))
-    child.stdin.flush()
-    assert progress.get(timeout=20) == "read 2000 rows...\n"
 
     child.send_signal(signal.SIGINT)
 

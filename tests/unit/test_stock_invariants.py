@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -256,11 +257,7 @@ class StockMachine(RuleBasedStateMachine):
             predicted = None
         except Refused as refusal:
             predicted = refusal.error
-        try:
-            record_movement(cmd, self.uow(), self.clock, self.ids, "clerk")
-            raised = None
-        except DomainError as exc:
-            raised = exc
+        raised = refusal_of(lambda: record_movement(cmd, self.uow(), self.clock, self.ids, "clerk"))
         self._expect(cmd.type, predicted, raised)
         if predicted is None:
             self.model = after
@@ -275,11 +272,9 @@ class StockMachine(RuleBasedStateMachine):
             except Refused as refusal:
                 predicted, refused_at = refusal.error, n
                 break
-        try:
-            record_movements(commands, self.uow(), self.clock, self.ids, "clerk")
-            raised = None
-        except DomainError as exc:
-            raised = exc
+        raised = refusal_of(
+            lambda: record_movements(commands, self.uow(), self.clock, self.ids, "clerk")
+        )
         self._expect("batch", predicted, raised)
         if raised is not None:
             assert str(raised).startswith(f"movement {refused_at + 1}: ")  # type: ignore[operator]
@@ -319,11 +314,7 @@ class StockMachine(RuleBasedStateMachine):
     def ship_an_order(self, order_id: str) -> None:
         order = self.model.orders[order_id]
         predicted = None if order.status is OrderStatus.RESERVED else InvalidState
-        try:
-            ship_order(order_id, self.uow(), self.clock, self.ids, "clerk")
-            raised = None
-        except DomainError as exc:
-            raised = exc
+        raised = refusal_of(lambda: ship_order(order_id, self.uow(), self.clock, self.ids, "clerk"))
         self._expect("ship", predicted, raised)
         if raised is None:
             order.status = OrderStatus.SHIPPED
@@ -335,11 +326,7 @@ class StockMachine(RuleBasedStateMachine):
     def cancel_an_order(self, order_id: str) -> None:
         order = self.model.orders[order_id]
         predicted = None if order.status is OrderStatus.RESERVED else InvalidState
-        try:
-            cancel_order(order_id, self.uow(), self.clock)
-            raised = None
-        except DomainError as exc:
-            raised = exc
+        raised = refusal_of(lambda: cancel_order(order_id, self.uow(), self.clock))
         self._expect("cancel", predicted, raised)
         if raised is None:
             order.status = OrderStatus.CANCELLED
@@ -353,11 +340,7 @@ class StockMachine(RuleBasedStateMachine):
             self.model.on_hand[ARCHIVABLE, code] or self.model.reserved[ARCHIVABLE, code]
             for code in WAREHOUSES
         )
-        try:
-            archive_product(ARCHIVABLE, self.uow(), self.clock)
-            raised = None
-        except DomainError as exc:
-            raised = exc
+        raised = refusal_of(lambda: archive_product(ARCHIVABLE, self.uow(), self.clock))
         self._expect("archive", Conflict if holds else None, raised)
         if raised is None:
             self.model.archived.add(ARCHIVABLE)
@@ -404,6 +387,15 @@ class StockMachine(RuleBasedStateMachine):
     @invariant()
     def the_integrity_check_finds_no_drift(self) -> None:
         assert check_integrity(self.uow()) == []
+
+
+def refusal_of(action: Callable[[], object]) -> DomainError | None:
+    """The domain error ``action`` raised, or None when it was accepted."""
+    try:
+        action()
+    except DomainError as exc:
+        return exc
+    return None
 
 
 def ledger_totals(movements: list[Movement]) -> Counter[Key]:
