@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.queries import (
     LowStockRow,
     MovementFilter,
@@ -142,6 +143,23 @@ class ApiKeyRepository(Protocol):
         ...
 
 
+class IdempotencyRepository(Protocol):
+    """What each client's ``Idempotency-Key`` led to, kept with the data it guards."""
+
+    def get(self, owner: str, key: str) -> IdempotencyRecord | None: ...
+    def put(self, record: IdempotencyRecord) -> None:
+        """Store ``record``, replacing any record of the same (owner, key)."""
+        ...
+
+    def delete(self, owner: str, key: str) -> None:
+        """Forget the record of (owner, key), if there is one."""
+        ...
+
+    def delete_expired(self, now: datetime) -> int:
+        """Forget every record whose ``expires_at`` is at or before ``now``; returns how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -156,6 +174,7 @@ class UnitOfWork(Protocol):
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -64,3 +64,7 @@ class Forbidden(DomainError):
 
 class Unavailable(DomainError):
     """Storage is busy or unreachable; the request may be retried."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """An ``Idempotency-Key`` already used by the same client for a different request."""

@@ -65,7 +65,7 @@ def inventory(capsys: pytest.CaptureFixture[str], database: Path) -> Run:
 
 
 def test_migrate_applies_the_schema_once(inventory: Run) -> None:
-    assert inventory.ok("migrate") == "applied 0001_initial\n"
+    assert inventory.ok("migrate") == "applied 0001_initial\napplied 0002_idempotency\n"
     assert inventory.ok("migrate") == "schema is up to date\n"
     assert json.loads(inventory.ok("migrate", "--json")) == {"applied": []}
 

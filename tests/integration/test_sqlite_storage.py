@@ -23,6 +23,7 @@ from inventory.domain.movements import Movement, MovementType
 from inventory.domain.stock import StockLevel
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
+MIGRATIONS = ["0001_initial", "0002_idempotency"]
 
 
 @pytest.fixture
@@ -69,17 +70,23 @@ def stock_a_pallet(db: SqliteDatabase) -> None:
 
 def test_migrate_applies_every_migration_and_records_it(tmp_path: Path, raw: Shell) -> None:
     database = SqliteDatabase(tmp_path / "inventory.db")
-    assert database.pending_migrations() == ["0001_initial"]
+    assert database.pending_migrations() == MIGRATIONS
 
     applied = database.migrate()
 
-    assert applied == ["0001_initial"]
+    assert applied == MIGRATIONS
     assert database.pending_migrations() == []
-    rows = raw(database.path).execute("SELECT version, name, applied_at FROM schema_migrations")
-    [(version, name, applied_at)] = rows.fetchall()
-    assert (version, name) == (1, "0001_initial")
-    assert len(applied_at) == len("2026-11-26T19:25:20.123456Z")
-    assert applied_at.endswith("Z")
+    rows = raw(database.path).execute(
+        "SELECT version, name, applied_at FROM schema_migrations ORDER BY version"
+    )
+    recorded = rows.fetchall()
+    assert [(version, name) for version, name, _ in recorded] == [
+        (1, "0001_initial"),
+        (2, "0002_idempotency"),
+    ]
+    for _, _, applied_at in recorded:
+        assert len(applied_at) == len("2026-11-26T19:25:20.123456Z")
+        assert applied_at.endswith("Z")
 
 
 def test_migrating_twice_changes_nothing(tmp_path: Path, raw: Shell) -> None:
@@ -87,7 +94,9 @@ def test_migrating_twice_changes_nothing(tmp_path: Path, raw: Shell) -> None:
     database.migrate()
 
     assert database.migrate() == []
-    assert raw(database.path).execute("SELECT count(*) FROM schema_migrations").fetchone() == (1,)
+    assert raw(database.path).execute("SELECT count(*) FROM schema_migrations").fetchone() == (
+        len(MIGRATIONS),
+    )
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -114,8 +123,10 @@ def test_processes_migrating_a_fresh_file_at_once_all_succeed(
         thread.join()
 
     assert errors == []
-    assert sorted(results) == [[], [], [], ["0001_initial"]]
-    assert raw(path).execute("SELECT count(*) FROM schema_migrations").fetchone() == (1,)
+    assert sorted(results) == [[], [], [], MIGRATIONS]
+    assert raw(path).execute("SELECT count(*) FROM schema_migrations").fetchone() == (
+        len(MIGRATIONS),
+    )
 
 
 def test_a_database_in_a_missing_directory_is_refused_not_created(tmp_path: Path) -> None:

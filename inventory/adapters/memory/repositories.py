@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from inventory.adapters.memory.store import Table
+from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.listing import (
     LEVEL_SORTS,
     MOVEMENT_SORTS,
@@ -289,3 +291,25 @@ class MemoryApiKeyRepository:
 
     def list_all(self) -> list[ApiKey]:
         return sorted(self._table.values(), key=lambda k: (k.created_at, k.id))
+
+
+class MemoryIdempotencyRepository:
+    """Idempotency-Key records by (owner, key); deletions are staged like writes."""
+
+    def __init__(self, table: Table[tuple[str, str], IdempotencyRecord]) -> None:
+        self._table = table
+
+    def get(self, owner: str, key: str) -> IdempotencyRecord | None:
+        return self._table.get((owner, key))
+
+    def put(self, record: IdempotencyRecord) -> None:
+        self._table.put((record.owner, record.key), record)
+
+    def delete(self, owner: str, key: str) -> None:
+        self._table.delete((owner, key))
+
+    def delete_expired(self, now: datetime) -> int:
+        expired = [(r.owner, r.key) for r in self._table.values() if r.expires_at <= now]
+        for owner_and_key in expired:
+            self._table.delete(owner_and_key)
+        return len(expired)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.ports import (
     ApiKeyRepository,
+    IdempotencyRepository,
     MovementRepository,
     OrderRepository,
     ProductRepository,
@@ -46,6 +48,7 @@ class MemoryStore:
     movement_index: dict[str, Movement] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
@@ -53,33 +56,54 @@ class MemoryStore:
 
 
 class Table(Generic[K, V]):
-    """A committed dict seen through the staged writes of one unit of work."""
+    """A committed dict seen through the staged writes of one unit of work.
+
+    A staged deletion is a tombstone in ``deleted``: the committed value stays
+    until ``apply()``, so a rolled-back delete leaves it where it was.
+    """
 
     def __init__(self, committed: dict[K, V]) -> None:
         self.committed = committed
         self.staged: dict[K, V] = {}
+        self.deleted: set[K] = set()
 
     def get(self, key: K) -> V | None:
+        if key in self.deleted:
+            return None
         value = self.staged.get(key, self.committed.get(key))
         return None if value is None else copy.copy(value)
 
     def put(self, key: K, value: V) -> None:
+        self.deleted.discard(key)
         self.staged[key] = copy.copy(value)
 
+    def delete(self, key: K) -> None:
+        """Stage the removal of ``key``; a key that is not there is no error."""
+        self.staged.pop(key, None)
+        self.deleted.add(key)
+
     def __contains__(self, key: K) -> bool:
+        if key in self.deleted:
+            return False
         return key in self.staged or key in self.committed
 
     def values(self) -> Iterator[V]:
-        """Every value, staged ones winning, as copies."""
+        """Every value, staged ones winning and deleted ones left out, as copies."""
         merged = self.committed | self.staged if self.staged else self.committed
+        if self.deleted:
+            merged = {key: value for key, value in merged.items() if key not in self.deleted}
         return (copy.copy(value) for value in list(merged.values()))
 
     def apply(self) -> None:
+        for key in self.deleted:
+            self.committed.pop(key, None)
         self.committed.update(self.staged)
         self.staged.clear()
+        self.deleted.clear()
 
     def discard(self) -> None:
         self.staged.clear()
+        self.deleted.clear()
 
 
 class MemoryUnitOfWork:
@@ -94,6 +118,7 @@ class MemoryUnitOfWork:
         self._levels = Table(store.levels)
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
+        self._idempotency = Table(store.idempotency)
         self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
@@ -103,6 +128,7 @@ class MemoryUnitOfWork:
         )
         self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
         self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
+        self.idempotency: IdempotencyRepository = r.MemoryIdempotencyRepository(self._idempotency)
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -144,7 +170,14 @@ class MemoryUnitOfWork:
         self._new_movements.clear()
 
     def _tables(self) -> tuple[Table[Any, Any], ...]:
-        return (self._products, self._warehouses, self._levels, self._orders, self._keys)
+        return (
+            self._products,
+            self._warehouses,
+            self._levels,
+            self._orders,
+            self._keys,
+            self._idempotency,
+        )
 
 
 class MemoryStorage:

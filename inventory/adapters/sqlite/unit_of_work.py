@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
+from inventory.adapters.sqlite.idempotency import SqliteIdempotencyRepository
 from inventory.adapters.sqlite.keys import SqliteApiKeyRepository
 from inventory.adapters.sqlite.movements import SqliteMovementRepository
 from inventory.adapters.sqlite.orders import SqliteOrderRepository
@@ -16,6 +17,7 @@ from inventory.adapters.sqlite.pool import ConnectionPool, is_busy
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.ports import (
     ApiKeyRepository,
+    IdempotencyRepository,
     MovementRepository,
     OrderRepository,
     ProductRepository,
@@ -40,6 +42,7 @@ class SqliteUnitOfWork:
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository
+    idempotency: IdempotencyRepository
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
@@ -101,6 +104,7 @@ class SqliteUnitOfWork:
         self.movements = SqliteMovementRepository(conn)
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)
+        self.idempotency = SqliteIdempotencyRepository(conn)
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None

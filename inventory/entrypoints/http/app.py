@@ -1,0 +1,161 @@
+"""The WSGI application: match a route, check the key, validate input, call the handler."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from pydantic import BaseModel, TypeAdapter
+
+from inventory.application.access import authenticate
+from inventory.application.idempotency import Claim, Remembering, claim, forget, remember
+from inventory.application.idempotency_records import StoredResponse
+from inventory.application.validation import parse, parse_as, parse_query
+from inventory.bootstrap import Services
+from inventory.domain.errors import DomainError, Unauthorized
+from inventory.domain.keys import ApiKey, Role
+from inventory.entrypoints.http.middleware import (
+    KEY_NAME,
+    REQUEST_ID,
+    ROUTE,
+    WsgiApp,
+    with_access_log,
+    with_errors,
+    with_request_id,
+)
+from inventory.entrypoints.http.problems import HttpError, from_domain
+from inventory.entrypoints.http.request import Request
+from inventory.entrypoints.http.response import Response, problem_response
+from inventory.entrypoints.http.routing import Body, Call, Route, Router
+
+log = logging.getLogger("inventory.http")
+
+_BEARER = re.compile(r"^Bearer +([!-~]{1,512}) *$", re.IGNORECASE)
+_IDEMPOTENCY_KEY = re.compile(r"^[ -~]{1,255}$")
+# Headers a replayed answer repeats; the rest (request id, dates) belong to the retry.
+_REPLAYED_HEADERS = {"content-type", "location", "etag"}
+
+
+class Application:
+    """The routes of the API served over one set of services (one per process)."""
+
+    def __init__(self, services: Services, routes: Sequence[Route]) -> None:
+        self.services = services
+        self.router = Router(routes)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.respond(request)
+        if request.method == "HEAD":
+            headers = response.wsgi_headers()  # HEAD tells the length GET would send
+            start_response(response.status_line, headers)
+            return [b""]
+        start_response(response.status_line, response.wsgi_headers())
+        return [response.body]
+
+    def respond(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(204, headers=[("Allow", self.router.allowed(request.path))])
+        match = self.router.match(request.method, request.path)
+        route = match.route
+        request.environ[ROUTE] = route.template
+        call = Call(request, self.services, match.params, uow=self.services.uow)
+        if route.role is not None:
+            call.key = self._authenticate(request, route.role)
+        if route.query is not None:
+            call.query = parse_query(route.query, request.query)
+        key = request.header("Idempotency-Key")
+        if request.method == "POST" and key is not None and call.key is not None:
+            return self._idempotent(call, route, key, call.key)
+        return _conditional(request, self._handle(call, route))
+
+    def _handle(self, call: Call, route: Route) -> Response:
+        if route.body is not None:
+            call.body = _validated(route.body, call.request.json(route.body_types))
+        return route.handler(call)
+
+    def _authenticate(self, request: Request, role: Role) -> ApiKey:
+        header = request.header("Authorization")
+        if header is None:
+            raise Unauthorized("send an API key: Authorization: Bearer <key>")
+        found = _BEARER.match(header)
+        if found is None:
+            raise Unauthorized("the Authorization header must be: Bearer <key>")
+        key = authenticate(found.group(1), role, self.services.uow())
+        request.environ[KEY_NAME] = key.name
+        return key
+
+    def _idempotent(self, call: Call, route: Route, key: str, owner: ApiKey) -> Response:
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise HttpError(
+                400, "bad_request", "Idempotency-Key must be 1 to 255 visible ASCII characters"
+            )
+        request = call.request
+        digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+        digest.update(request.body)
+        taken = claim(owner.id, key, digest.hexdigest(), self.services.uow(), self.services.clock)
+        if taken.replay is not None:
+            stored = taken.replay
+            replayed = Response(stored.status, stored.body, list(stored.headers))
+            return replayed.with_header("Idempotent-Replayed", "true")
+        call.uow = lambda: Remembering(self.services.uow(), taken)
+        try:
+            response = self._handle(call, route)
+        except (HttpError, DomainError) as exc:
+            error = exc if isinstance(exc, HttpError) else from_domain(exc)
+            response = problem_response(error, request.environ.get(REQUEST_ID))
+        except BaseException:
+            self._forget(taken)
+            raise
+        if response.status >= 500:
+            self._forget(taken)
+            return response
+        kept = tuple((k, v) for k, v in response.headers if k.lower() in _REPLAYED_HEADERS)
+        remember(taken, StoredResponse(response.status, kept, response.body), self.services.uow())
+        return response
+
+    def _forget(self, taken: Claim) -> None:
+        try:
+            forget(taken, self.services.uow())
+        except DomainError:  # storage gone too; the claim's lease lets a retry through later
+            log.warning("could not release Idempotency-Key %r", taken.key)
+
+
+def _validated(body: Body, data: Any) -> Any:
+    if isinstance(body, TypeAdapter):
+        return parse_as(body, data)
+    model: type[BaseModel] = body
+    return parse(model, data)
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    """304 for a GET whose ``If-None-Match`` names the current ETag."""
+    etag = response.header("ETag")
+    wanted = request.header("If-None-Match")
+    if etag is None or wanted is None or request.method not in ("GET", "HEAD"):
+        return response
+    if response.status == 200 and matches(wanted, etag, weak=True):
+        return Response(304, headers=[("ETag", etag)])
+    return response
+
+
+def matches(header: str, etag: str, *, weak: bool) -> bool:
+    """Whether an ``If-Match``/``If-None-Match`` value names ``etag`` (RFC 9110 §13.1)."""
+    if header.strip() == "*":
+        return True
+    for tag in (part.strip() for part in header.split(",")):
+        if tag.startswith("W/"):
+            if weak and tag[2:] == etag:
+                return True
+        elif tag == etag:
+            return True
+    return False
+
+
+def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
+    """The application with its middleware: request id, access log, then error mapping."""
+    return with_request_id(with_access_log(with_errors(Application(services, routes))))

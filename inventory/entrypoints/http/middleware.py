@@ -1,0 +1,100 @@
+"""Middleware as plain WSGI wrappers: request id, access log, error mapping."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from inventory.domain.errors import DomainError
+from inventory.entrypoints.http.problems import HttpError, from_domain
+from inventory.entrypoints.http.response import problem_response
+
+WsgiApp = WSGIApplication
+
+REQUEST_ID = "inventory.request_id"
+ROUTE = "inventory.route"
+KEY_NAME = "inventory.key_name"
+
+_SANE_ID = re.compile(r"^[!-~]{1,128}$")
+
+access_log = logging.getLogger("inventory.access")
+error_log = logging.getLogger("inventory.http")
+
+
+def with_request_id(app: WsgiApp) -> WsgiApp:
+    """Give every request an id (the client's, when sane) and echo it in ``X-Request-ID``."""
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        sent = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = sent if _SANE_ID.match(sent) else uuid.uuid4().hex
+        environ[REQUEST_ID] = request_id
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("X-Request-ID", request_id)], exc_info)
+
+        return app(environ, start)
+
+    return middleware
+
+
+def with_access_log(app: WsgiApp) -> WsgiApp:
+    """One line per request: method, route template, status, duration, key name, request id."""
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: list[str] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        try:
+            return app(environ, start)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s %.1fms key=%s id=%s",
+                    environ.get("REQUEST_METHOD"),
+                    environ.get(ROUTE, environ.get("PATH_INFO")),
+                    seen[-1] if seen else "-",
+                    (time.perf_counter() - started) * 1000,
+                    environ.get(KEY_NAME, "-"),
+                    environ.get(REQUEST_ID),
+                )
+
+    return middleware
+
+
+def with_errors(app: WsgiApp) -> WsgiApp:
+    """Turn every refusal into problem+json; a crash into a 500 that reveals nothing."""
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request_id = environ.get(REQUEST_ID)
+        try:
+            return app(environ, start_response)
+        except HttpError as exc:
+            error = exc
+        except DomainError as exc:
+            error = from_domain(exc)
+        except Exception:
+            error_log.exception(
+                "unhandled error in %s %s (request id %s)",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                request_id,
+            )
+            error = HttpError(
+                500,
+                "internal_error",
+                f"the server failed; quote request id {request_id} when reporting this",
+            )
+        response = problem_response(error, request_id)
+        start_response(response.status_line, response.wsgi_headers())
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
+
+    return middleware

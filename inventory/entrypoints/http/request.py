@@ -1,0 +1,114 @@
+"""The request as handlers see it, read from a PEP 3333 environ."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl
+from wsgiref.types import WSGIEnvironment
+
+from inventory.entrypoints.http.problems import HttpError
+
+MAX_BODY = 1024 * 1024
+"""The largest body accepted: 1 MiB."""
+
+JSON = "application/json"
+
+
+class Request:
+    """Method, path, query, headers and body of one request; the body is read at most once."""
+
+    def __init__(self, environ: WSGIEnvironment) -> None:
+        self.environ = environ
+        self.method: str = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        # PEP 3333 hands the path over as latin-1 text of the raw bytes.
+        raw_path = str(environ.get("PATH_INFO", "")).encode("latin-1")
+        self.path = raw_path.decode("utf-8", "replace") or "/"
+        self.query_string = str(environ.get("QUERY_STRING", ""))
+
+    def header(self, name: str) -> str | None:
+        """A request header by name, any case."""
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            value = self.environ.get(key)
+        else:
+            value = self.environ.get(f"HTTP_{key}")
+        return None if value is None else str(value)
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """The query parameters; a repeated or undecodable one is a bad request."""
+        try:
+            pairs = parse_qsl(
+                self.query_string, keep_blank_values=True, strict_parsing=False, errors="strict"
+            )
+        except (UnicodeDecodeError, ValueError):
+            raise HttpError(400, "bad_request", "the query string is not valid UTF-8") from None
+        params: dict[str, str] = {}
+        for name, value in pairs:
+            if name in params:
+                raise HttpError(400, "bad_request", f"query parameter {name!r} is given twice")
+            params[name] = value
+        return params
+
+    @cached_property
+    def body(self) -> bytes:
+        """The raw body, refused with 413 past :data:`MAX_BODY`."""
+        length_text = self.header("Content-Length") or ""
+        stream = self.environ.get("wsgi.input")
+        if stream is None:
+            return b""
+        if length_text.strip():
+            try:
+                length = int(length_text)
+            except ValueError:
+                raise HttpError(400, "bad_request", "Content-Length is not a number") from None
+            if length > MAX_BODY:
+                raise _too_large()
+            data = bytes(stream.read(length)) if length > 0 else b""
+        elif self.environ.get("wsgi.input_terminated"):
+            data = bytes(stream.read(MAX_BODY + 1))  # chunked: read one byte past the limit
+        else:
+            return b""
+        if len(data) > MAX_BODY:
+            raise _too_large()
+        return data
+
+    def json(self, media_types: Collection[str] = (JSON,)) -> Any:
+        """The body parsed as JSON, after checking its media type."""
+        if not self.body:
+            raise HttpError(400, "bad_request", "this request needs a JSON body")
+        media_type = (self.header("Content-Type") or "").split(";")[0].strip().lower()
+        if media_type not in media_types:
+            accepted = " or ".join(media_types)
+            raise HttpError(415, "unsupported_media_type", f"send the body as {accepted}")
+        body = self.body
+        try:
+            value = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+            # A lone surrogate escape ("\ud800") parses but is not text any store can keep.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError, RecursionError) as exc:
+            raise HttpError(
+                400, "bad_request", f"the body is not valid JSON: {_why(exc)}"
+            ) from None
+        return value
+
+
+def _too_large() -> HttpError:
+    return HttpError(413, "payload_too_large", f"the body is larger than {MAX_BODY} bytes")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if isinstance(exc, UnicodeError):
+        return "it is not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return str(exc)

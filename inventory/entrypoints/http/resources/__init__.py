@@ -1,0 +1,1 @@
+"""The API's resources; each module lists its routes in ``ROUTES``."""

@@ -1,0 +1,60 @@
+"""Responses: a status, headers and a body of bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    def with_header(self, name: str, value: str) -> Response:
+        self.headers.append((name, value))
+        return self
+
+    def wsgi_headers(self) -> list[tuple[str, str]]:
+        """The headers to send, with ``Content-Length`` (none on 204 and 304)."""
+        if self.status in (204, 304):
+            return list(self.headers)
+        return [*self.headers, ("Content-Length", str(len(self.body)))]
+
+
+def encode(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_response(status: int, data: object, *headers: tuple[str, str]) -> Response:
+    return Response(status, encode(data), [("Content-Type", "application/json"), *headers])
+
+
+def problem_response(error: HttpError, request_id: str | None) -> Response:
+    return Response(
+        error.status,
+        problem_body(error, request_id),
+        [("Content-Type", PROBLEM_JSON), *error.headers],
+    )
+
+
+def no_content() -> Response:
+    return Response(204)
+
+
+def strong_etag(body: bytes) -> str:
+    """A strong validator derived from the representation itself."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

@@ -1,0 +1,163 @@
+"""Routes as data: the router, the 405/``Allow`` logic and the OpenAPI document read one table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from inventory.application.commands import CODE_PATTERN
+from inventory.application.ports import UnitOfWork
+from inventory.bootstrap import Services
+from inventory.domain.keys import ApiKey, Role
+from inventory.entrypoints.http.problems import HttpError
+from inventory.entrypoints.http.request import JSON, Request
+from inventory.entrypoints.http.response import Response
+
+
+@dataclass(frozen=True, slots=True)
+class ParamType:
+    """What a path parameter may look like; anything else cannot name a resource (404)."""
+
+    name: str
+    pattern: str
+    max_length: int
+
+
+CODE = ParamType("code", CODE_PATTERN, 64)
+ID = ParamType("id", r"^[0-9A-Za-z]+$", 64)
+PARAM_TYPES = {"code": CODE, "id": ID}
+
+_PARAM = re.compile(r"\{(\w+):(\w+)\}")
+
+
+@dataclass(slots=True)
+class Call:
+    """One matched request, as a handler receives it."""
+
+    request: Request
+    services: Services
+    params: dict[str, str]
+    key: ApiKey | None = None
+    body: Any = None
+    query: Any = None
+    uow: Callable[[], UnitOfWork] = field(default=lambda: _no_uow())
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, for ``created_by``: the API key's name."""
+        return self.key.name if self.key is not None else "anonymous"
+
+
+def _no_uow() -> UnitOfWork:
+    raise RuntimeError("the call has no unit of work factory")
+
+
+Handler = Callable[[Call], Response]
+Body = type[BaseModel] | TypeAdapter[Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: ``path`` holds typed parameters, e.g. ``/api/v1/products/{sku:code}``.
+
+    ``role`` None means no key is needed. ``body`` validates the JSON body
+    (422 on failure), ``query`` the query parameters (400 on failure).
+    ``response`` is the schema of a 2xx body, a page of them when ``paged``.
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    role: Role | None
+    summary: str
+    tag: str
+    status: int = 200
+    body: Body | None = None
+    body_types: tuple[str, ...] = (JSON,)
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    paged: bool = False
+    responses: Mapping[int, str] = field(default_factory=dict)
+    """Further statuses worth documenting for this route, with why they happen."""
+
+    @property
+    def template(self) -> str:
+        """The path as clients and OpenAPI write it: ``/api/v1/products/{sku}``."""
+        return _PARAM.sub(r"{\1}", self.path)
+
+    @property
+    def params(self) -> dict[str, ParamType]:
+        return {name: PARAM_TYPES[kind] for name, kind in _PARAM.findall(self.path)}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    route: Route
+    params: dict[str, str]
+
+
+class _Template:
+    def __init__(self, path: str, routes: list[Route]) -> None:
+        self.routes = routes
+        self.params = routes[0].params
+        parts = _PARAM.split(path)  # literal, name, kind, literal, name, kind, ..., literal
+        pattern = "".join(
+            re.escape(part) if n % 3 == 0 else f"(?P<{part}>[^/]+)" if n % 3 == 1 else ""
+            for n, part in enumerate(parts)
+        )
+        self.regex = re.compile(f"^{pattern}$")
+
+    @property
+    def allow(self) -> str:
+        methods = {route.method for route in self.routes}
+        if "GET" in methods:
+            methods.add("HEAD")
+        methods.add("OPTIONS")
+        return ", ".join(sorted(methods))
+
+
+class Router:
+    """Finds the route for a method and path; 404 for unknown paths, 405 with ``Allow``."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self.routes = tuple(routes)
+        by_path: dict[str, list[Route]] = {}
+        for route in routes:
+            by_path.setdefault(route.path, []).append(route)
+            if sum(r.method == route.method for r in by_path[route.path]) > 1:
+                raise ValueError(f"two routes for {route.method} {route.path}")
+        self._templates = [_Template(path, found) for path, found in by_path.items()]
+
+    def allowed(self, path: str) -> str:
+        """The ``Allow`` value for ``path``; 404 when no route has it."""
+        return self._find(path)[0].allow
+
+    def match(self, method: str, path: str) -> Match:
+        template, params = self._find(path)
+        wanted = "GET" if method == "HEAD" else method
+        for route in template.routes:
+            if route.method == wanted:
+                return Match(route, params)
+        raise HttpError(
+            405,
+            "method_not_allowed",
+            f"{method} is not allowed on {path}; allowed: {template.allow}",
+            (("Allow", template.allow),),
+        )
+
+    def _find(self, path: str) -> tuple[_Template, dict[str, str]]:
+        for template in self._templates:
+            found = template.regex.match(path)
+            if found is None:
+                continue
+            params = found.groupdict()
+            for name, kind in template.params.items():
+                value = params[name]
+                if len(value) > kind.max_length or not re.match(kind.pattern, value):
+                    raise HttpError(404, "not_found", f"no {name} {value!r} can exist here")
+            return template, params
+        raise HttpError(404, "not_found", f"no such path: {path}")

@@ -1,0 +1,75 @@
+"""Serving the WSGI application with gunicorn, embedded through its application API."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from gunicorn.app.base import BaseApplication
+
+from inventory.bootstrap import bootstrap
+from inventory.config import Settings
+from inventory.entrypoints.http.routes import create_app
+
+if TYPE_CHECKING:
+    from gunicorn._types import _WSGIAppType
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    graceful_timeout: int = 30
+
+
+class Server(BaseApplication):
+    """gunicorn running :func:`create_app`; each worker opens its own storage after the fork."""
+
+    def __init__(self, settings: Settings, options: ServerOptions) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        options = self.options
+        chosen: dict[str, Any] = {
+            "bind": f"[{options.host}]:{options.port}"
+            if ":" in options.host
+            else f"{options.host}:{options.port}",
+            "workers": options.workers,
+            "worker_class": "gthread" if options.threads > 1 else "sync",
+            "threads": options.threads,
+            "graceful_timeout": options.graceful_timeout,
+            "preload_app": False,  # no storage connection may cross a fork
+            "accesslog": None,  # the application logs its own access lines
+            "loglevel": self.settings.log_level.lower(),
+            "proc_name": "inventory",
+            # Newer gunicorns open a control socket at one fixed path per user,
+            # which two servers on one host would fight over; nothing here uses it.
+            "control_socket_disable": True,
+        }
+        for name, value in chosen.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> _WSGIAppType:
+        configure_logging(self.settings)
+        app = create_app(bootstrap(self.settings, migrate=False))
+        # gunicorn's stubs type the environ as a MutableMapping; gunicorn passes
+        # the dict PEP 3333 specifies, which is what the application expects.
+        return cast("_WSGIAppType", app)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Text lines on stderr at the configured level."""
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, force=True)
+
+
+def serve(settings: Settings, options: ServerOptions) -> None:
+    """Run until SIGTERM (requests in flight finish) or SIGINT; migrations ran before."""
+    Server(settings, options).run()
