@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The quick start and the checks, with nothing but Python 3.11+ installed.
 
-    python3 dev.py run      set up, then run the demo on the embedded SQLite default
+    python3 dev.py run      set up, then serve the HTTP API on the embedded SQLite default
     python3 dev.py test     set up, then run every test under coverage (90% gate)
     python3 dev.py lint     ruff, ruff format --check, mypy --strict
-    python3 dev.py bench    the import and paging benchmark
+    python3 dev.py demo     a warehouse day through the CLI, on demo.db
+    python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk)
 
 "Set up" creates .venv/ and installs the project with its dev extra, once,
 and again whenever pyproject.toml changes.
@@ -12,6 +13,7 @@ and again whenever pyproject.toml changes.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +44,26 @@ def step(*command: str, env: dict[str, str] | None = None) -> None:
         sys.exit(done.returncode)
 
 
-def run() -> None:
+def run(*serve_args: str) -> None:
+    """Serve the API (``inventory serve``); on the first start, make an admin key and show it."""
+    inventory = str(BIN / "inventory")
+    listed = subprocess.run(
+        [inventory, "--json", "keys", "list"], cwd=ROOT, capture_output=True, text=True
+    )
+    if listed.returncode != 0:
+        sys.exit(listed.stderr.strip())
+    if not json.loads(listed.stdout)["items"]:
+        made = subprocess.run(
+            [inventory, "keys", "create", "--name", "admin", "--role", "admin"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        print(f"first start: your admin API key is {made.stdout.strip()}")
+        print("  (shown this once; more with: .venv/bin/inventory keys create --name N --role R)")
+    print("serving http://127.0.0.1:8000 - try /docs; Ctrl-C stops", flush=True)
+    step(inventory, "serve", *serve_args)
+
+
+def demo() -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     step("sh", str(ROOT / "ops" / "demo.sh"), env=env)
 
@@ -63,17 +84,23 @@ def lint() -> None:
 
 
 def bench(*args: str) -> None:
+    if args[:1] == ("http",):
+        step(str(BIN / "python"), str(ROOT / "bench" / "http_api.py"), *args[1:])
+        return
     step(str(BIN / "python"), str(ROOT / "bench" / "import_and_paging.py"), *args)
 
 
-TASKS = {"run": run, "test": test, "lint": lint, "bench": bench}
+TASKS = {"run": run, "test": test, "lint": lint, "demo": demo, "bench": bench}
 
 
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
         sys.exit(__doc__)
     set_up()
-    TASKS[sys.argv[1]](*sys.argv[2:])
+    try:
+        TASKS[sys.argv[1]](*sys.argv[2:])
+    except KeyboardInterrupt:  # Ctrl-C reached the child too, which has stopped
+        sys.exit(130)
 
 
 if __name__ == "__main__":

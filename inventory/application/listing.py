@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
+from inventory.application.commands import Code, Reference
 from inventory.application.pagination import ListParams, Sorting
 from inventory.application.queries import MovementFilter, OrderFilter, ProductFilter
 from inventory.application.times import rfc3339
@@ -19,7 +20,7 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 class ProductList(ListParams):
     q: Text | None = None
-    category: Text | None = None
+    category: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     archived: bool = False
     below_reorder: bool | None = None
 
@@ -36,10 +37,10 @@ class WarehouseList(ListParams):
 
 
 class MovementList(ListParams):
-    sku: Text | None = None
-    warehouse: Text | None = None
+    sku: Code | None = None
+    warehouse: Code | None = None
     type: MovementType | None = None
-    reference: Text | None = None
+    reference: Reference | None = None
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
 
@@ -51,8 +52,8 @@ class MovementList(ListParams):
 
 class OrderList(ListParams):
     status: OrderStatus | None = None
-    warehouse: Text | None = None
-    reference: Text | None = None
+    warehouse: Code | None = None
+    reference: Reference | None = None
 
     def filter(self) -> OrderFilter:
         return OrderFilter(self.status, self.warehouse, self.reference)

@@ -23,7 +23,10 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: Annotated[int, Field(ge=1, le=500)] = 50
-    cursor: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    # Cursors are URL-safe base64 (see _encode), so anything else is refused early.
+    cursor: (
+        Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^[A-Za-z0-9_-]+$")] | None
+    ) = None
     sort: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 

@@ -125,7 +125,7 @@ def _cursor(*parts: object) -> str:
 )
 def test_a_cursor_that_was_not_handed_out_is_a_bad_request(shop: Shop, cursor: str) -> None:
     with pytest.raises(InvalidRequest, match="cursor"):
-        list_products(ProductList(cursor=cursor), shop.uow())
+        list_products(parse_query(ProductList, {"cursor": cursor}), shop.uow())
 
 
 def test_a_cursor_from_another_sort_is_refused(seven: Shop) -> None:

@@ -37,7 +37,9 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         help=f"threads per worker (default {DEFAULTS.threads}; 1 = gunicorn's sync worker)",
     )
     parser.add_argument(
-        "--no-jobs", action="store_true", help="do not run the background job runner here"
+        "--no-jobs",
+        action="store_true",
+        help="run no background job runner here (there is none yet; accepted so scripts need no change)",
     )
 
 

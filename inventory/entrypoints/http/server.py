@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn.app.base import BaseApplication
@@ -18,12 +19,22 @@ if TYPE_CHECKING:
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
 
 
+def default_workers() -> int:
+    """One process per CPU, plus one to keep serving while another waits for the write lock."""
+    return (os.cpu_count() or 1) + 1
+
+
 @dataclass(frozen=True, slots=True)
 class ServerOptions:
+    """How to serve. Measured on SQLite (bench/http_api.py, README "Serving"): gunicorn's
+    sync worker (``threads=1``) answered 2-3x the reads per second of gthread workers at the
+    same process count, and more processes than CPUs + 1 added latency, not throughput.
+    """
+
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2
-    threads: int = 4
+    workers: int = field(default_factory=default_workers)
+    threads: int = 1
     graceful_timeout: int = 30
 
 
@@ -49,6 +60,9 @@ class Server(BaseApplication):
             "accesslog": None,  # the application logs its own access lines
             "loglevel": self.settings.log_level.lower(),
             "proc_name": "inventory",
+            # The longest list query (every filter at its longest, percent-encoded
+            # UTF-8, plus a cursor) fits in gunicorn's largest request line.
+            "limit_request_line": 8190,
             # Newer gunicorns open a control socket at one fixed path per user,
             # which two servers on one host would fight over; nothing here uses it.
             "control_socket_disable": True,

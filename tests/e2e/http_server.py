@@ -1,0 +1,200 @@
+"""A real ``inventory serve`` (gunicorn) on a free loopback port, and a small client for it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.shell import Cli, cli_env
+
+START_TIMEOUT = 30.0
+
+
+def unique(prefix: str) -> str:
+    """A sku, code or reference no other test uses, e.g. ``BOLT-1a2b3c4d5e``."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+@dataclass
+class Client:
+    """HTTP/1.1 to the server, a fresh connection per request unless told otherwise."""
+
+    port: int
+    key: str | None = None
+    default_headers: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        key: str | None = None,
+        timeout: float = 30.0,
+    ) -> Reply:
+        sent = {"Connection": "close", **self.default_headers}
+        secret = key if key is not None else self.key
+        if secret:
+            sent["Authorization"] = f"Bearer {secret}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        sent.update(headers or {})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=sent)
+            response = conn.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("POST", path, body, **kwargs)
+
+    def ok(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """The JSON of a 2xx answer (None for 204); anything else fails the test."""
+        reply = self.request(method, path, body, **kwargs)
+        assert 200 <= reply.status < 300, f"{method} {path}: {reply.status} {reply.body!r}"
+        return None if reply.status == 204 else reply.json
+
+
+def stocked(client: Client, quantity: int, *, unit_cost: str = "1.0000") -> tuple[str, str]:
+    """A new warehouse and product holding ``quantity`` units (none when 0): (sku, warehouse)."""
+    warehouse, sku = unique("WH"), unique("SKU")
+    client.ok("POST", "/api/v1/warehouses", {"code": warehouse, "name": f"Warehouse {warehouse}"})
+    client.ok("POST", "/api/v1/products", {"sku": sku, "name": f"Product {sku}"})
+    if quantity:
+        receipt = {"type": "receipt", "sku": sku, "warehouse": warehouse,
+                   "quantity": quantity, "unit_cost": unit_cost}  # fmt: skip
+        client.ok("POST", "/api/v1/movements", receipt)
+    return sku, warehouse
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    cli: Cli
+    admin_key: str
+    log: Path
+    database: Path | None = None
+    """The SQLite file the server (and ``cli``) use."""
+
+    def client(self, key: str | None = None) -> Client:
+        return Client(self.port, self.admin_key if key is None else key)
+
+    def key(self, role: str, name: str | None = None) -> str:
+        """A new API key with ``role``, made with the CLI."""
+        return self.cli.ok("keys", "create", "--name", name or f"{role}-key", "--role", role).strip()
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+            raise
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if Client(port).get("/ready", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server not ready after {START_TIMEOUT}s:\n{log.read_text()}")
+
+
+@contextmanager
+def hold_write_lock(database: Path, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
+    """Hold SQLite's write lock on ``database`` (as another writer would) until the block ends."""
+    conn = sqlite3.connect(database, isolation_level=None, timeout=timeout)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+
+
+@contextmanager
+def running_server(
+    directory: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    database_query: str = "",
+    **env: str,
+) -> Iterator[Server]:
+    """``inventory serve`` on a fresh SQLite file in ``directory``; stopped (SIGTERM) at the end.
+
+    ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``.
+    """
+    database = directory / "inventory.db"
+    url = f"sqlite:///{database}" + (f"?{database_query}" if database_query else "")
+    cli = Cli(directory, cli_env(url, **env))
+    admin_key = cli.ok("keys", "create", "--name", "admin", "--role", "admin").strip()
+    port = free_port()
+    log = directory / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
+            cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = Server(process, port, cli, admin_key, log, database)
+    try:
+        wait_until_ready(port, process, log)
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,129 @@
+"""Many clients at once, 2 workers x 4 threads on one SQLite file: no oversell, nothing doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.e2e.http_server import Client, Reply, Server, running_server, stocked, unique
+
+pytestmark = pytest.mark.e2e
+
+BARRIER_TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("concurrency"), workers=2, threads=4) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def clerk(server: Server) -> Client:
+    return server.client(server.key("clerk", "clerk-concurrency"))
+
+
+def all_at_once(count: int, send: Callable[[int], Reply]) -> list[Reply]:
+    """``send(0..count-1)`` from ``count`` threads released together; every reply, in order."""
+    barrier = threading.Barrier(count, timeout=BARRIER_TIMEOUT)
+
+    def go(n: int) -> Reply:
+        barrier.wait()
+        return send(n)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(go, range(count), timeout=120))
+
+
+def statuses(replies: list[Reply]) -> Counter[int]:
+    return Counter(reply.status for reply in replies)
+
+
+def codes(replies: list[Reply], status: int) -> Counter[str]:
+    return Counter(reply.json["code"] for reply in replies if reply.status == status)
+
+
+def totals(client: Client, sku: str) -> dict[str, Any]:
+    result: dict[str, Any] = client.ok("GET", f"/api/v1/products/{sku}/stock")["totals"]
+    return result
+
+
+def test_parallel_orders_reserve_exactly_the_stock_there_is(server: Server, clerk: Client) -> None:
+    sku, warehouse = stocked(server.client(), 30)
+    batch = unique("SO")
+
+    def reserve(n: int) -> Reply:
+        body = {"reference": f"{batch}-{n}", "warehouse": warehouse,
+                "lines": [{"sku": sku, "quantity": 1}]}  # fmt: skip
+        return clerk.post("/api/v1/orders", body)
+
+    replies = all_at_once(60, reserve)
+
+    assert statuses(replies) == {201: 30, 409: 30}, [r.body for r in replies if r.status >= 500]
+    assert codes(replies, 409) == {"insufficient_stock": 30}
+    refused = [r.json for r in replies if r.status == 409]
+    assert all(p["errors"][0]["field"] == "lines.0.quantity" for p in refused)
+    assert all(r.json["status"] == "reserved" for r in replies if r.status == 201)
+    assert totals(clerk, sku) == {"on_hand": 30, "reserved": 30, "available": 0}
+    kept = clerk.ok("GET", f"/api/v1/orders?warehouse={warehouse}&limit=500")["items"]
+    assert len(kept) == 30 and {o["status"] for o in kept} == {"reserved"}
+    assert len({o["reference"] for o in kept}) == 30
+    check = server.cli.run("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_parallel_issues_never_take_more_than_on_hand(server: Server, clerk: Client) -> None:
+    sku, warehouse = stocked(server.client(), 40)
+    batch = unique("ISS")
+
+    def issue(n: int) -> Reply:
+        body = {"type": "issue", "sku": sku, "warehouse": warehouse, "quantity": 1,
+                "reference": f"{batch}-{n}"}  # fmt: skip
+        return clerk.post("/api/v1/movements", body)
+
+    replies = all_at_once(60, issue)
+
+    assert statuses(replies) == {201: 40, 409: 20}, [r.body for r in replies if r.status >= 500]
+    assert codes(replies, 409) == {"insufficient_stock": 20}
+    assert totals(clerk, sku) == {"on_hand": 0, "reserved": 0, "available": 0}
+    ledger = clerk.ok("GET", f"/api/v1/movements?sku={sku}&type=issue&limit=500")["items"]
+    assert len(ledger) == 40
+    answered = {r.json["id"] for r in replies if r.status == 201}
+    assert {m["id"] for m in ledger} == answered
+    assert len({m["reference"] for m in ledger}) == 40
+    check = server.cli.run("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_one_idempotency_key_sent_twenty_times_at_once_records_one_movement(
+    server: Server, clerk: Client
+) -> None:
+    sku, warehouse = stocked(server.client(), 5)
+    reference = unique("PO")
+    body = {"type": "receipt", "sku": sku, "warehouse": warehouse, "quantity": 3,
+            "unit_cost": "2.0000", "reference": reference}  # fmt: skip
+    key = {"Idempotency-Key": unique("once")}
+
+    replies = all_at_once(20, lambda _: clerk.post("/api/v1/movements", body, headers=key))
+
+    counted = statuses(replies)
+    assert set(counted) <= {201, 409}, [r.body for r in replies if r.status not in (201, 409)]
+    assert counted[201] >= 1
+    assert codes(replies, 409) == {"conflict": counted[409]}
+    created = [r for r in replies if r.status == 201]
+    assert len({r.body for r in created}) == 1  # the original and every replay agree
+    assert len({r.header("Location") for r in created}) == 1
+    assert sum(r.header("Idempotent-Replayed") is None for r in created) == 1  # the original
+    recorded = clerk.ok("GET", f"/api/v1/movements?reference={reference}")["items"]
+    assert len(recorded) == 1 and recorded[0]["id"] == created[0].json["id"]
+    assert totals(clerk, sku) == {"on_hand": 8, "reserved": 0, "available": 8}
+
+    after = clerk.post("/api/v1/movements", body, headers=key)  # all settled: a plain replay
+    assert (after.status, after.body) == (201, created[0].body)
+    assert after.header("Idempotent-Replayed") == "true"
+    assert len(clerk.ok("GET", f"/api/v1/movements?reference={reference}")["items"]) == 1
