@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from inventory.application.commands import CreateApiKey
+from inventory.application.listing import API_KEY_SORTS, ApiKeyList
+from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, SecretGenerator, UnitOfWork
 from inventory.domain.errors import NotFound, Unauthorized
 from inventory.domain.keys import ApiKey, Role, hash_secret
@@ -28,6 +30,12 @@ def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
     """Every key, without secrets, oldest first."""
     with uow.reading():
         return uow.api_keys.list_all()
+
+
+def page_api_keys(params: ApiKeyList, uow: UnitOfWork) -> Page[ApiKey]:
+    """A page of the keys (a deployment has tens of them: paged in memory)."""
+    spec = API_KEY_SORTS.spec(params)
+    return API_KEY_SORTS.page(API_KEY_SORTS.select(list_api_keys(uow), spec), spec)
 
 
 def revoke_api_key(id: str, uow: UnitOfWork, clock: Clock) -> ApiKey:

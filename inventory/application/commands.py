@@ -20,9 +20,9 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from inventory.domain.catalog import ProductDetails
@@ -108,11 +108,13 @@ class PatchProduct(Command):
     reorder_point: Count | None = None
     reorder_quantity: Count | None = None
 
-    @model_validator(mode="after")
-    def _name_cannot_be_removed(self) -> PatchProduct:
-        if "name" in self.model_fields_set and self.name is None:
+    @field_validator("name")
+    @classmethod
+    def _name_cannot_be_removed(cls, name: str | None) -> str | None:
+        # Runs only when the patch names the field, so null here means "remove it".
+        if name is None:
             raise ValueError("name is required and cannot be removed")
-        return self
+        return name
 
     def changes(self) -> dict[str, object]:
         """The fields the patch sets, with removed (null) fields back at their defaults."""
@@ -156,11 +158,12 @@ class TransferStock(Command):
     reference: Reference | None = None
     note: Note | None = None
 
-    @model_validator(mode="after")
-    def _between_two_warehouses(self) -> TransferStock:
-        if self.from_warehouse == self.to_warehouse:
-            raise ValueError("to_warehouse must differ from from_warehouse")
-        return self
+    @field_validator("to_warehouse")
+    @classmethod
+    def _between_two_warehouses(cls, to_warehouse: str, info: ValidationInfo) -> str:
+        if to_warehouse == info.data.get("from_warehouse"):
+            raise ValueError("must differ from from_warehouse")
+        return to_warehouse
 
 
 class AdjustStock(Command):

@@ -11,6 +11,7 @@ from inventory.application.pagination import ListParams, Sorting
 from inventory.application.queries import MovementFilter, OrderFilter, ProductFilter
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
@@ -33,6 +34,10 @@ class LevelList(ListParams):
 
 
 class WarehouseList(ListParams):
+    pass
+
+
+class ApiKeyList(ListParams):
     pass
 
 
@@ -86,5 +91,11 @@ ORDER_SORTS: Sorting[Order] = Sorting(
     fields={"created_at": lambda o: rfc3339(o.created_at)},
     unique="id",
     unique_key=lambda o: o.id,
+    default="created_at",
+)
+API_KEY_SORTS: Sorting[ApiKey] = Sorting(
+    fields={"created_at": lambda k: rfc3339(k.created_at)},
+    unique="id",
+    unique_key=lambda k: k.id,
     default="created_at",
 )

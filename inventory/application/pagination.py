@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
@@ -66,6 +66,18 @@ class Sorting(Generic[T]):
         if after is not None and len(after) != (1 if field == self.unique else 2):
             raise InvalidRequest("cursor is not valid; use next_cursor from a previous page")
         return PageSpec(field, sort.startswith("-"), params.limit, after)
+
+    def select(self, rows: Iterable[T], spec: PageSpec) -> list[T]:
+        """What a storage adapter's ``fetch_page`` returns, picked from rows held in memory."""
+        keyed = sorted(
+            ((self.key(spec.sort, row), row) for row in rows),
+            key=lambda pair: pair[0],
+            reverse=spec.descending,
+        )
+        if spec.after is not None:
+            after = spec.after
+            keyed = [(k, r) for k, r in keyed if (k < after if spec.descending else k > after)]
+        return [row for _, row in keyed[: spec.limit + 1]]
 
     def page(self, rows: list[T], spec: PageSpec) -> Page[T]:
         """The page from up to ``limit + 1`` fetched rows, with the cursor to the next."""

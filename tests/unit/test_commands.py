@@ -185,7 +185,7 @@ def test_an_order_deadline_must_carry_a_time_zone() -> None:
 
 
 def test_a_transfer_needs_two_different_warehouses() -> None:
-    with pytest.raises(ValidationFailed, match="to_warehouse must differ from from_warehouse"):
+    with pytest.raises(ValidationFailed, match="to_warehouse: must differ from from_warehouse"):
         parse(
             TransferStock,
             {"sku": "A", "from_warehouse": "W", "to_warehouse": "W", "quantity": 1},

@@ -37,16 +37,7 @@ T = TypeVar("T")
 
 
 def _page(rows: Iterable[T], sorting: Sorting[T], page: PageSpec) -> list[T]:
-    """Keyset page: rows strictly after ``page.after`` in sort order, ``limit + 1`` at most."""
-    keyed = sorted(
-        ((sorting.key(page.sort, row), row) for row in rows),
-        key=lambda pair: pair[0],
-        reverse=page.descending,
-    )
-    if page.after is not None:
-        after = page.after
-        keyed = [(k, r) for k, r in keyed if (k < after if page.descending else k > after)]
-    return [row for _, row in keyed[: page.limit + 1]]
+    return sorting.select(rows, page)
 
 
 def _require(table: Table[str, T], key: str, what: str) -> None:

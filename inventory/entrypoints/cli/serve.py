@@ -39,7 +39,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-jobs",
         action="store_true",
-        help="run no background job runner here (there is none yet; accepted so scripts need no change)",
+        help="run no background job runner here (none exists yet; accepted for scripts)",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -34,8 +35,8 @@ from inventory.entrypoints.http.routing import Body, Call, Route, Router
 
 log = logging.getLogger("inventory.http")
 
-_BEARER = re.compile(r"^Bearer +([!-~]{1,512}) *$", re.IGNORECASE)
-_IDEMPOTENCY_KEY = re.compile(r"^[ -~]{1,255}$")
+_BEARER = re.compile(r"Bearer +([!-~]{1,512}) *", re.IGNORECASE)
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 # Headers a replayed answer repeats; the rest (request id, dates) belong to the retry.
 _REPLAYED_HEADERS = {"content-type", "location", "etag"}
 
@@ -82,7 +83,7 @@ class Application:
         header = request.header("Authorization")
         if header is None:
             raise Unauthorized("send an API key: Authorization: Bearer <key>")
-        found = _BEARER.match(header)
+        found = _BEARER.fullmatch(header)
         if found is None:
             raise Unauthorized("the Authorization header must be: Bearer <key>")
         key = authenticate(found.group(1), role, self.services.uow())
@@ -90,9 +91,11 @@ class Application:
         return key
 
     def _idempotent(self, call: Call, route: Route, key: str, owner: ApiKey) -> Response:
-        if not _IDEMPOTENCY_KEY.match(key):
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
             raise HttpError(
-                400, "bad_request", "Idempotency-Key must be 1 to 255 visible ASCII characters"
+                400,
+                "bad_request",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)",
             )
         request = call.request
         digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
@@ -114,8 +117,7 @@ class Application:
         if response.status >= 500:
             self._forget(taken)
             return response
-        kept = tuple((k, v) for k, v in response.headers if k.lower() in _REPLAYED_HEADERS)
-        remember(taken, StoredResponse(response.status, kept, response.body), self.services.uow())
+        remember(taken, _replayable(route, response, request), self.services.uow())
         return response
 
     def _forget(self, taken: Claim) -> None:
@@ -123,6 +125,22 @@ class Application:
             forget(taken, self.services.uow())
         except DomainError:  # storage gone too; the claim's lease lets a retry through later
             log.warning("could not release Idempotency-Key %r", taken.key)
+
+
+def _replayable(route: Route, response: Response, request: Request) -> StoredResponse:
+    """What a retry with the same key gets: the answer, unless it holds a secret shown once."""
+    if route.shows_secret and response.status < 300:
+        made = json.loads(response.body).get("id")
+        refusal = HttpError(
+            409,
+            "conflict",
+            f"the first request with this Idempotency-Key made {made!r}; "
+            "its secret was shown once and is not kept",
+        )
+        replay = problem_response(refusal, request.environ.get(REQUEST_ID))
+        return StoredResponse(replay.status, tuple(replay.headers), replay.body)
+    kept = tuple((k, v) for k, v in response.headers if k.lower() in _REPLAYED_HEADERS)
+    return StoredResponse(response.status, kept, response.body)
 
 
 def _validated(body: Body, data: Any) -> Any:

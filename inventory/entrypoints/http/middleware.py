@@ -20,7 +20,7 @@ REQUEST_ID = "inventory.request_id"
 ROUTE = "inventory.route"
 KEY_NAME = "inventory.key_name"
 
-_SANE_ID = re.compile(r"^[!-~]{1,128}$")
+_SANE_ID = re.compile(r"[!-~]{1,128}")
 
 access_log = logging.getLogger("inventory.access")
 error_log = logging.getLogger("inventory.http")
@@ -31,7 +31,7 @@ def with_request_id(app: WsgiApp) -> WsgiApp:
 
     def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         sent = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = sent if _SANE_ID.match(sent) else uuid.uuid4().hex
+        request_id = sent if _SANE_ID.fullmatch(sent) else uuid.uuid4().hex
         environ[REQUEST_ID] = request_id
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -41,9 +41,9 @@ class Request:
     def query(self) -> dict[str, str]:
         """The query parameters; a repeated or undecodable one is a bad request."""
         try:
-            pairs = parse_qsl(
-                self.query_string, keep_blank_values=True, strict_parsing=False, errors="strict"
-            )
+            # PEP 3333 hands it over as latin-1 text of the raw bytes, which are UTF-8.
+            text = self.query_string.encode("latin-1").decode("utf-8")
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
         except (UnicodeDecodeError, ValueError):
             raise HttpError(400, "bad_request", "the query string is not valid UTF-8") from None
         params: dict[str, str] = {}

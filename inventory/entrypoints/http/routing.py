@@ -83,6 +83,8 @@ class Route:
     paged: bool = False
     responses: Mapping[int, str] = field(default_factory=dict)
     """Further statuses worth documenting for this route, with why they happen."""
+    shows_secret: bool = False
+    """Its success body holds a secret shown once: never stored for an idempotent replay."""
 
     @property
     def template(self) -> str:

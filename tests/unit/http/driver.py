@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 from wsgiref.types import WSGIEnvironment
@@ -59,6 +60,12 @@ class UrlSafeIds(SequentialIds):
 
     def __call__(self) -> str:
         return super().__call__().replace("-", "")
+
+
+@cache
+def served_routes() -> tuple[Route, ...]:
+    """The routes ``create_app`` serves, built once: the OpenAPI document takes a while."""
+    return (*API_ROUTES, *ops_routes(API_ROUTES))
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,7 @@ def call(app: WsgiApp, environ: WSGIEnvironment, *, validate: bool = True) -> Re
     return Reply(int(code), reason, headers, b"".join([*written, *chunks]))
 
 
-@dataclass
+@dataclass(repr=False)
 class Api:
     """The whole HTTP API on memory storage, and one key of each role to call it with."""
 
@@ -188,12 +195,13 @@ class Api:
     admin: str = field(init=False)
     clerk: str = field(init=False)
     viewer: str = field(init=False)
+    key_ids: dict[str, str] = field(init=False, default_factory=dict)
+    """The id of each key made by :meth:`new_key`, by its secret."""
 
     def __post_init__(self) -> None:
-        settings = Settings(_env_file=None, database_url="memory://")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url="memory://")
         self.services = Services(settings, self.storage, self.clock, self.ids, self.secrets)
-        routes = [*API_ROUTES, *ops_routes(API_ROUTES), *self.extra_routes]
-        self.app = wsgi_app(self.services, routes)
+        self.app = wsgi_app(self.services, [*served_routes(), *self.extra_routes])
         self.admin = self.new_key(Role.ADMIN, "admin-ada")[1]
         self.clerk = self.new_key(Role.CLERK, "clerk-carl")[1]
         self.viewer = self.new_key(Role.VIEWER, "viewer-vera")[1]
@@ -209,6 +217,7 @@ class Api:
             self.ids,
             self.secrets,
         )
+        self.key_ids[secret] = key.id
         return key.id, secret
 
     # --- requests -----------------------------------------------------------------------

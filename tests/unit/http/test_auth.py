@@ -31,7 +31,9 @@ def _assert_unauthorized(reply: Reply) -> None:
         "Bearer " + "k" * 513,
     ],
 )
-def test_a_request_without_a_usable_key_is_unauthorized(api: Api, authorization: str | None) -> None:
+def test_a_request_without_a_usable_key_is_unauthorized(
+    api: Api, authorization: str | None
+) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
 
     reply = api.get("/api/v1/products", key=None, headers=headers)
@@ -65,7 +67,12 @@ def test_a_revoked_key_is_unauthorized(api: Api) -> None:
     ("role", "method", "path", "body"),
     [
         ("viewer", "POST", "/api/v1/movements", RECEIPT),
-        ("viewer", "POST", "/api/v1/orders", {"reference": "SO-1", "warehouse": "MAIN", "lines": []}),
+        (
+            "viewer",
+            "POST",
+            "/api/v1/orders",
+            {"reference": "SO-1", "warehouse": "MAIN", "lines": []},
+        ),
         ("viewer", "GET", "/api/v1/api-keys", None),
         ("viewer", "POST", "/api/v1/orders/abc/ship", None),
         ("clerk", "POST", "/api/v1/products", {"sku": "NEW", "name": "New"}),

@@ -33,7 +33,9 @@ def test_a_body_not_sent_as_json_is_an_unsupported_media_type(
 
 
 def test_json_with_a_charset_parameter_is_json(api: Api) -> None:
-    reply = api.post("/api/v1/products", raw=PRODUCT, content_type="Application/JSON; charset=utf-8")
+    reply = api.post(
+        "/api/v1/products", raw=PRODUCT, content_type="Application/JSON; charset=utf-8"
+    )
 
     assert reply.status == 201
 
@@ -42,7 +44,9 @@ def test_patch_accepts_a_json_merge_patch(api: Api) -> None:
     api.given_product("BOLT")
 
     reply = api.patch(
-        "/api/v1/products/BOLT", {"category": "fasteners"}, content_type="application/merge-patch+json"
+        "/api/v1/products/BOLT",
+        {"category": "fasteners"},
+        content_type="application/merge-patch+json",
     )
 
     assert reply.status == 200
@@ -63,9 +67,7 @@ def test_a_post_that_needs_a_body_and_sends_none_is_a_bad_request(api: Api) -> N
 
 
 def test_a_body_announced_larger_than_one_mib_is_refused_unread(api: Api) -> None:
-    reply = api.post(
-        "/api/v1/products", raw=PRODUCT, headers={"Content-Length": str(MAX_BODY + 1)}
-    )
+    reply = api.post("/api/v1/products", raw=PRODUCT, headers={"Content-Length": str(MAX_BODY + 1)})
 
     assert reply.status == 413
     assert reply.code == "payload_too_large"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -55,28 +56,23 @@ def test_an_insane_request_id_is_replaced_by_a_generated_one(api: Api, sent: str
     (echoed,) = reply.headers_named("X-Request-ID")
     assert echoed != sent
     assert 1 <= len(echoed) <= 128
-    assert echoed.isascii() and echoed.isalnum()
+    assert re.fullmatch(r"[0-9A-Za-z]+", echoed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "middleware.py _SANE_ID is matched with re.match and a trailing '$', which also "
-        "matches before a final newline: 'abc\\n' is echoed, a control character in a "
-        "response header (wsgiref.validate refuses it: header injection)"
-    ),
-)
 def test_a_request_id_ending_in_a_newline_is_replaced(api: Api) -> None:
-    reply = api.get("/health", headers={"X-Request-ID": "abc\n"})
+    # No validator here: it would refuse the bad header before this assertion could.
+    reply = api.get("/health", headers={"X-Request-ID": "abc\n"}, validate=False)
 
-    assert reply.header("X-Request-ID") != "abc\n"
+    (echoed,) = reply.headers_named("X-Request-ID")
+    assert "\n" not in echoed
 
 
 def test_a_request_id_is_made_for_a_request_that_sends_none(api: Api) -> None:
     first = api.get("/health").header("X-Request-ID")
     second = api.get("/health").header("X-Request-ID")
 
-    assert first and second
+    assert first is not None
+    assert second is not None
     assert first != second
 
 
@@ -101,6 +97,25 @@ def test_a_refusal_carries_the_request_id_in_the_header_and_the_problem(
     assert reply.status == status
     assert reply.header("X-Request-ID") == "req-42"
     assert reply.json["request_id"] == "req-42"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("OPTIONS", "/api/v1/products", {}, 204),
+        ("HEAD", "/api/v1/products/BOLT", {}, 200),
+        ("GET", "/api/v1/products/BOLT", {"If-None-Match": '"v2"'}, 304),
+        ("DELETE", "/api/v1/api-keys/NOSUCHKEY", {}, 404),
+        ("GET", "/docs", {}, 200),
+    ],
+)
+def test_every_kind_of_answer_carries_one_request_id(
+    stocked: Api, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    reply = stocked.request(method, path, headers={"X-Request-ID": "every-1", **headers})
+
+    assert reply.status == status
+    assert reply.headers_named("X-Request-ID") == ["every-1"]
 
 
 def test_a_generated_request_id_is_the_one_in_the_problem(api: Api) -> None:

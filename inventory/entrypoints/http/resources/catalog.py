@@ -14,6 +14,7 @@ from inventory.application.commands import (
 from inventory.application.listing import LevelList, ProductList, WarehouseList
 from inventory.application.views import LevelView, ProductStockView, ProductView, WarehouseView
 from inventory.domain.catalog import Product
+from inventory.domain.errors import PreconditionFailed
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
 from inventory.entrypoints.http.request import JSON
@@ -39,8 +40,7 @@ def _product(product: Product, status: int = 200, location: str | None = None) -
 def _expected_version(call: Call) -> int | None:
     """The version ``If-Match`` requires, checked inside the write's own transaction.
 
-    None when there is no condition (or ``*``, which any existing product meets);
-    -1, which no product has, when no listed tag can match.
+    None when there is no condition (or ``*``, which any existing product meets).
     """
     header = call.request.header("If-Match")
     if header is None or header.strip() == "*":
@@ -52,10 +52,12 @@ def _expected_version(call: Call) -> int | None:
     }
     if len(versions) == 1:
         return versions.pop()
-    if versions:
-        current = catalog.get_product(call.params["sku"], call.uow()).version
-        return current if current in versions else -1
-    return -1
+    current = catalog.get_product(call.params["sku"], call.uow()).version
+    if current not in versions:
+        raise PreconditionFailed(
+            f"product {call.params['sku']!r} is at version {current}; If-Match names another"
+        )
+    return current
 
 
 def create_product(call: Call) -> Response:

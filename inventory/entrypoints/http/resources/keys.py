@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from inventory.application import access
 from inventory.application.commands import CreateApiKey
+from inventory.application.listing import ApiKeyList
 from inventory.application.views import ApiKeyView, NewApiKeyView
 from inventory.domain.keys import Role
-from inventory.entrypoints.http.representation import one
-from inventory.entrypoints.http.response import Response, json_response, no_content
+from inventory.entrypoints.http.representation import one, page_of
+from inventory.entrypoints.http.response import Response, no_content
 from inventory.entrypoints.http.routing import Call, Route
 
 API_KEYS = "/api/v1/api-keys"
@@ -23,8 +24,7 @@ def create_key(call: Call) -> Response:
 
 
 def list_keys(call: Call) -> Response:
-    items = [ApiKeyView.of(key).to_json() for key in access.list_api_keys(call.uow())]
-    return json_response(200, {"items": items, "next_cursor": None})
+    return page_of(call, access.page_api_keys(call.query, call.uow()), ApiKeyView.of)
 
 
 def revoke_key(call: Call) -> Response:
@@ -34,9 +34,10 @@ def revoke_key(call: Call) -> Response:
 
 ROUTES = [
     Route("POST", API_KEYS, create_key, Role.ADMIN, "Create an API key (its secret is shown once)",
-          "api-keys", status=201, body=CreateApiKey, response=NewApiKeyView),
+          "api-keys", status=201, body=CreateApiKey, response=NewApiKeyView, shows_secret=True,
+          responses={409: "a retry with the Idempotency-Key of a key already made"}),
     Route("GET", API_KEYS, list_keys, Role.ADMIN, "List API keys, without secrets", "api-keys",
-          response=ApiKeyView, paged=True),
+          query=ApiKeyList, response=ApiKeyView, paged=True),
     Route("DELETE", f"{API_KEYS}/{{id:id}}", revoke_key, Role.ADMIN,
           "Revoke an API key; every server refuses it at once", "api-keys", status=204),
 ]  # fmt: skip

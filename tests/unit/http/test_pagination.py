@@ -1,0 +1,132 @@
+"""Keyset pages: next_cursor, the Link header, and walking a list to its end (API.md §1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.unit.http.driver import Api
+
+NAMES = ["Bolt", "bolt cutter", "Anchor bolt", "Nut", "Washer", "Hex bolt", "Bolt M10"]
+
+
+@pytest.fixture
+def seven(api: Api) -> Api:
+    """Seven products P1..P7, five of them with "bolt" in the name, all in category hw."""
+    for n, name in enumerate(NAMES, start=1):
+        api.given_product(f"P{n}", name, category="hw")
+    return api
+
+
+def test_a_full_first_page_links_to_the_next_keeping_filters_limit_and_sort(seven: Api) -> None:
+    reply = seven.get("/api/v1/products?q=bolt&category=hw&limit=2&sort=-name")
+
+    assert [p["name"] for p in reply.json["items"]] == ["bolt cutter", "Hex bolt"]
+    cursor = reply.json["next_cursor"]
+    assert isinstance(cursor, str)
+    assert cursor
+    link = reply.next_link
+    assert link is not None
+    target = urlsplit(link)
+    assert target.path == "/api/v1/products"
+    assert parse_qs(target.query) == {
+        "q": ["bolt"],
+        "category": ["hw"],
+        "limit": ["2"],
+        "sort": ["-name"],
+        "cursor": [cursor],
+    }
+
+
+def test_following_the_links_yields_every_row_once_in_order(seven: Api) -> None:
+    names = [p["name"] for p in seven.all_pages("/api/v1/products?q=bolt&limit=2&sort=-name")]
+
+    assert names == ["bolt cutter", "Hex bolt", "Bolt M10", "Bolt", "Anchor bolt"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 6, 7, 8, 500])
+def test_every_page_size_walks_the_whole_list(seven: Api, limit: int) -> None:
+    skus = [p["sku"] for p in seven.all_pages(f"/api/v1/products?limit={limit}")]
+
+    assert skus == [f"P{n}" for n in range(1, 8)]
+
+
+def test_the_last_page_has_no_link_and_a_null_cursor(seven: Api) -> None:
+    first = seven.get("/api/v1/products?limit=4")
+    last = seven.get(first.next_link or "")
+
+    assert len(last.json["items"]) == 3
+    assert last.json["next_cursor"] is None
+    assert last.header("Link") is None
+
+
+def test_a_page_that_holds_everything_has_no_link(seven: Api) -> None:
+    reply = seven.get("/api/v1/products?limit=7")
+
+    assert len(reply.json["items"]) == 7
+    assert reply.json["next_cursor"] is None
+    assert reply.header("Link") is None
+
+
+def test_the_default_page_holds_fifty(api: Api) -> None:
+    for n in range(51):
+        api.given_product(f"P{n:02d}")
+
+    first = api.get("/api/v1/products")
+
+    assert len(first.json["items"]) == 50
+    assert first.next_link is not None
+    assert "limit" not in parse_qs(urlsplit(first.next_link).query)
+    assert [p["sku"] for p in api.ok("GET", first.next_link)["items"]] == ["P50"]
+
+
+def test_a_row_added_while_paging_neither_repeats_nor_skips_a_row(seven: Api) -> None:
+    first = seven.get("/api/v1/products?limit=3")
+    seven.given_product("P0")
+    seven.given_product("P9")
+
+    rest = seven.all_pages(first.next_link or "")
+
+    seen = [p["sku"] for p in first.json["items"] + rest]
+    assert seen == ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P9"]
+
+
+def test_the_ledger_pages_by_time_through_equal_instants(api: Api) -> None:
+    api.clock.step = timedelta(0)  # every movement at the same instant
+    api.given_stock("BOLT", "MAIN", 1)
+    for _ in range(4):
+        api.given_receipt("BOLT", "MAIN", 1)
+
+    ids = [m["id"] for m in api.all_pages("/api/v1/movements?limit=2&sku=BOLT")]
+
+    assert len(ids) == len(set(ids)) == 5
+    assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/warehouses?limit=1",
+        "/api/v1/movements?limit=1&type=receipt",
+        "/api/v1/orders?limit=1&status=reserved",
+        "/api/v1/warehouses/MAIN/stock?limit=1",
+    ],
+)
+def test_every_list_pages_the_same_way(api: Api, path: str) -> None:
+    api.given_stock("BOLT", "MAIN", 10)
+    api.given_warehouse("EAST")
+    api.given_product("NUT")
+    api.given_receipt("NUT", "MAIN", 5)
+    for reference in ("SO-1", "SO-2"):
+        order = {"reference": reference, "warehouse": "MAIN",
+                 "lines": [{"sku": "BOLT", "quantity": 1}]}  # fmt: skip
+        api.ok("POST", "/api/v1/orders", order, key=api.clerk)
+
+    first = api.get(path)
+    items = api.all_pages(path)
+
+    assert first.next_link is not None
+    assert len(items) == 2
+    assert items[0] == first.json["items"][0]
