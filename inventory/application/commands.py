@@ -113,7 +113,7 @@ class PatchProduct(Command):
     def _name_cannot_be_removed(cls, name: str | None) -> str | None:
         # Runs only when the patch names the field, so null here means "remove it".
         if name is None:
-            raise ValueError("name is required and cannot be removed")
+            raise ValueError("is required and cannot be removed")
         return name
 
     def changes(self) -> dict[str, object]:

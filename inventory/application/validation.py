@@ -23,6 +23,9 @@ def field_errors(exc: ValidationError) -> tuple[FieldError, ...]:
         if loc and loc[0] in _UNION_TAGS:  # the movement union's tag, not a field
             loc = loc[1:]
         message = error["msg"].removeprefix("Value error, ")
+        if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            loc = [*loc, "type"]
+            message = "must be one of " + ", ".join(sorted(_UNION_TAGS))
         found.append(FieldError(".".join(str(part) for part in loc), message))
     return tuple(found)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -77,7 +79,10 @@ class Client:
         sent.update(headers or {})
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request(method, path, body=data, headers=sent)
+            # The server may answer (413) and close before it has read a large body;
+            # like curl, read that answer rather than fail on the unsent rest.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                conn.request(method, path, body=data, headers=sent)
             response = conn.getresponse()
             return Reply(response.status, response.headers, response.read())
         finally:
@@ -96,15 +101,35 @@ class Client:
         return None if reply.status == 204 else reply.json
 
 
+def receipt(
+    sku: str, warehouse: str, quantity: int, unit_cost: str = "1.0000", **extra: Any
+) -> dict[str, Any]:
+    """The body of a receipt movement."""
+    return {"type": "receipt", "sku": sku, "warehouse": warehouse, "quantity": quantity,
+            "unit_cost": unit_cost, **extra}  # fmt: skip
+
+
+def issue(sku: str, warehouse: str, quantity: int, **extra: Any) -> dict[str, Any]:
+    """The body of an issue movement."""
+    return {"type": "issue", "sku": sku, "warehouse": warehouse, "quantity": quantity, **extra}
+
+
+def order(warehouse: str, lines: Mapping[str, int], reference: str | None = None) -> dict[str, Any]:
+    """The body of an order reserving ``lines`` (sku -> quantity, in order) in ``warehouse``."""
+    return {
+        "reference": reference or unique("SO"),
+        "warehouse": warehouse,
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items()],
+    }
+
+
 def stocked(client: Client, quantity: int, *, unit_cost: str = "1.0000") -> tuple[str, str]:
     """A new warehouse and product holding ``quantity`` units (none when 0): (sku, warehouse)."""
     warehouse, sku = unique("WH"), unique("SKU")
     client.ok("POST", "/api/v1/warehouses", {"code": warehouse, "name": f"Warehouse {warehouse}"})
     client.ok("POST", "/api/v1/products", {"sku": sku, "name": f"Product {sku}"})
     if quantity:
-        receipt = {"type": "receipt", "sku": sku, "warehouse": warehouse,
-                   "quantity": quantity, "unit_cost": unit_cost}  # fmt: skip
-        client.ok("POST", "/api/v1/movements", receipt)
+        client.ok("POST", "/api/v1/movements", receipt(sku, warehouse, quantity, unit_cost))
     return sku, warehouse
 
 
@@ -123,7 +148,9 @@ class Server:
 
     def key(self, role: str, name: str | None = None) -> str:
         """A new API key with ``role``, made with the CLI."""
-        return self.cli.ok("keys", "create", "--name", name or f"{role}-key", "--role", role).strip()
+        return self.cli.ok(
+            "keys", "create", "--name", name or f"{role}-key", "--role", role
+        ).strip()
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, then the exit status."""
@@ -138,6 +165,13 @@ class Server:
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def worker_of(self, request_id: str) -> str | None:
+        """The pid of the worker whose access log line carries ``request_id``, if any yet."""
+        line = re.search(
+            rf"^.* inventory\.access \[(\d+)\] .* id={re.escape(request_id)}$", self.logs(), re.M
+        )
+        return None if line is None else line.group(1)
 
 
 def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

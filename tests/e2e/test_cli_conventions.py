@@ -210,7 +210,7 @@ def test_update_changes_only_the_given_fields_and_clear_restores_defaults(invent
     stale = inventory("products", "update", "BOLT", "--name", "Old", "--if-version", "2")
     assert stale == (1, "", "inventory: product 'BOLT' is at version 3, not 2\n")
     assert inventory("products", "update", "BOLT", "--clear", "name")[2] == (
-        "inventory: name is required and cannot be removed\n"
+        "inventory: name: is required and cannot be removed\n"
     )
     assert inventory("products", "update", "BOLT", "--unit", "kg", "--clear", "unit")[0] == 2
 

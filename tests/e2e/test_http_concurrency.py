@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.http_server import Client, Reply, Server, running_server, stocked, unique
+from tests.e2e.http_server import (
+    Client,
+    Reply,
+    Server,
+    issue,
+    order,
+    receipt,
+    running_server,
+    stocked,
+    unique,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,22 +67,21 @@ def test_parallel_orders_reserve_exactly_the_stock_there_is(server: Server, cler
     sku, warehouse = stocked(server.client(), 30)
     batch = unique("SO")
 
-    def reserve(n: int) -> Reply:
-        body = {"reference": f"{batch}-{n}", "warehouse": warehouse,
-                "lines": [{"sku": sku, "quantity": 1}]}  # fmt: skip
-        return clerk.post("/api/v1/orders", body)
-
-    replies = all_at_once(60, reserve)
+    replies = all_at_once(
+        60, lambda n: clerk.post("/api/v1/orders", order(warehouse, {sku: 1}, f"{batch}-{n}"))
+    )
 
     assert statuses(replies) == {201: 30, 409: 30}, [r.body for r in replies if r.status >= 500]
     assert codes(replies, 409) == {"insufficient_stock": 30}
+    answered = {r.json["reference"] for r in replies if r.status == 201}
     refused = [r.json for r in replies if r.status == 409]
     assert all(p["errors"][0]["field"] == "lines.0.quantity" for p in refused)
     assert all(r.json["status"] == "reserved" for r in replies if r.status == 201)
     assert totals(clerk, sku) == {"on_hand": 30, "reserved": 30, "available": 0}
     kept = clerk.ok("GET", f"/api/v1/orders?warehouse={warehouse}&limit=500")["items"]
-    assert len(kept) == 30 and {o["status"] for o in kept} == {"reserved"}
-    assert len({o["reference"] for o in kept}) == 30
+    assert len(answered) == 30
+    assert sorted(o["reference"] for o in kept) == sorted(answered)
+    assert {o["status"] for o in kept} == {"reserved"}
     check = server.cli.run("check")
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -81,12 +90,12 @@ def test_parallel_issues_never_take_more_than_on_hand(server: Server, clerk: Cli
     sku, warehouse = stocked(server.client(), 40)
     batch = unique("ISS")
 
-    def issue(n: int) -> Reply:
-        body = {"type": "issue", "sku": sku, "warehouse": warehouse, "quantity": 1,
-                "reference": f"{batch}-{n}"}  # fmt: skip
-        return clerk.post("/api/v1/movements", body)
-
-    replies = all_at_once(60, issue)
+    replies = all_at_once(
+        60,
+        lambda n: clerk.post(
+            "/api/v1/movements", issue(sku, warehouse, 1, reference=f"{batch}-{n}")
+        ),
+    )
 
     assert statuses(replies) == {201: 40, 409: 20}, [r.body for r in replies if r.status >= 500]
     assert codes(replies, 409) == {"insufficient_stock": 20}
@@ -105,8 +114,7 @@ def test_one_idempotency_key_sent_twenty_times_at_once_records_one_movement(
 ) -> None:
     sku, warehouse = stocked(server.client(), 5)
     reference = unique("PO")
-    body = {"type": "receipt", "sku": sku, "warehouse": warehouse, "quantity": 3,
-            "unit_cost": "2.0000", "reference": reference}  # fmt: skip
+    body = receipt(sku, warehouse, 3, "2.0000", reference=reference)
     key = {"Idempotency-Key": unique("once")}
 
     replies = all_at_once(20, lambda _: clerk.post("/api/v1/movements", body, headers=key))
@@ -114,16 +122,39 @@ def test_one_idempotency_key_sent_twenty_times_at_once_records_one_movement(
     counted = statuses(replies)
     assert set(counted) <= {201, 409}, [r.body for r in replies if r.status not in (201, 409)]
     assert counted[201] >= 1
-    assert codes(replies, 409) == {"conflict": counted[409]}
+    assert set(codes(replies, 409)) <= {"conflict"}  # still in flight: retry later
     created = [r for r in replies if r.status == 201]
     assert len({r.body for r in created}) == 1  # the original and every replay agree
     assert len({r.header("Location") for r in created}) == 1
     assert sum(r.header("Idempotent-Replayed") is None for r in created) == 1  # the original
     recorded = clerk.ok("GET", f"/api/v1/movements?reference={reference}")["items"]
-    assert len(recorded) == 1 and recorded[0]["id"] == created[0].json["id"]
+    assert len(recorded) == 1
+    assert recorded[0]["id"] == created[0].json["id"]
     assert totals(clerk, sku) == {"on_hand": 8, "reserved": 0, "available": 8}
 
     after = clerk.post("/api/v1/movements", body, headers=key)  # all settled: a plain replay
     assert (after.status, after.body) == (201, created[0].body)
     assert after.header("Idempotent-Replayed") == "true"
     assert len(clerk.ok("GET", f"/api/v1/movements?reference={reference}")["items"]) == 1
+
+
+def test_parallel_creates_of_one_sku_or_one_order_reference_make_exactly_one(
+    server: Server, clerk: Client
+) -> None:
+    admin = server.client()
+    sku, warehouse = stocked(admin, 10)
+    new_sku = unique("SKU")
+    products = all_at_once(
+        10, lambda n: admin.post("/api/v1/products", {"sku": new_sku, "name": f"take {n}"})
+    )
+    reserve = order(warehouse, {sku: 1})
+    orders = all_at_once(10, lambda _: clerk.post("/api/v1/orders", reserve))
+
+    for replies in (products, orders):
+        assert statuses(replies) == {201: 1, 409: 9}, [r.body for r in replies if r.status >= 500]
+        assert codes(replies, 409) == {"conflict": 9}
+    winner = next(r.json for r in products if r.status == 201)
+    assert admin.ok("GET", f"/api/v1/products/{new_sku}") == winner
+    kept = admin.ok("GET", f"/api/v1/orders?reference={reserve['reference']}")["items"]
+    assert len(kept) == 1
+    assert totals(admin, sku) == {"on_hand": 10, "reserved": 1, "available": 9}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.http_server import hold_write_lock, running_server, stocked, unique
+from tests.e2e.http_server import hold_write_lock, receipt, running_server, stocked, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +20,22 @@ IN_FLIGHT = 1.0
 """How long a request is left waiting before and after SIGTERM."""
 
 
-def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [4, 1], ids=["gthread", "sync"])
+def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(
+    tmp_path: Path, threads: int
+) -> None:
     # The busy timeout outlasts the wait below, so the POST waits for the lock, not fails.
-    with running_server(tmp_path, database_query="busy_timeout_ms=15000") as server:
+    with running_server(
+        tmp_path, threads=threads, database_query="busy_timeout_ms=15000"
+    ) as server:
         client = server.client()
         sku, warehouse = stocked(client, 0)
         reference = unique("PO")
-        receipt = {"type": "receipt", "sku": sku, "warehouse": warehouse, "quantity": 4,
-                   "unit_cost": "1.5000", "reference": reference}  # fmt: skip
+        body = receipt(sku, warehouse, 4, "1.5000", reference=reference)
         assert server.database is not None
         with ThreadPoolExecutor(max_workers=1) as pool:
             with hold_write_lock(server.database):
-                pending = pool.submit(client.post, "/api/v1/movements", receipt)
+                pending = pool.submit(client.post, "/api/v1/movements", body)
                 time.sleep(IN_FLIGHT)  # the POST reaches a worker and waits for the lock
                 assert not pending.done()
                 server.process.send_signal(signal.SIGTERM)
@@ -44,7 +48,8 @@ def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(tmp_path: Path)
         stopped_after = time.monotonic() - stopping
 
         assert reply.status == 201, reply.body
-        assert reply.json["reference"] == reference and reply.json["quantity"] == 4
+        assert reply.json["reference"] == reference
+        assert reply.json["quantity"] == 4
         assert status == 0
         assert stopped_after < GRACEFUL_TIMEOUT
         levels = server.cli.json("products", "show", sku)["stock"]["totals"]

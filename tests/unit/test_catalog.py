@@ -165,7 +165,7 @@ def test_a_merge_patch_null_returns_a_field_to_its_default(shop: Shop) -> None:
 
 
 def test_a_merge_patch_cannot_remove_the_name(shop: Shop) -> None:
-    with pytest.raises(ValidationFailed, match="name is required"):
+    with pytest.raises(ValidationFailed, match="name: is required"):
         parse(PatchProduct, {"name": None})
 
 

@@ -117,7 +117,12 @@ class Application:
         if response.status >= 500:
             self._forget(taken)
             return response
-        remember(taken, _replayable(route, response, request), self.services.uow())
+        try:
+            remember(taken, _replayable(route, response, request), self.services.uow())
+        except DomainError:
+            # The write (if any) is committed and marked applied: answer it. A retry
+            # is then told the request was applied, never that it may run again.
+            log.warning("could not record the answer for Idempotency-Key %r", taken.key)
         return response
 
     def _forget(self, taken: Claim) -> None:

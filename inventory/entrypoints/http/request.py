@@ -14,6 +14,9 @@ from inventory.entrypoints.http.problems import HttpError
 MAX_BODY = 1024 * 1024
 """The largest body accepted: 1 MiB."""
 
+DRAIN_LIMIT = 8 * MAX_BODY
+"""A too-large body up to this size is read and dropped before the 413 is sent."""
+
 JSON = "application/json"
 
 
@@ -66,6 +69,10 @@ class Request:
             except ValueError:
                 raise HttpError(400, "bad_request", "Content-Length is not a number") from None
             if length > MAX_BODY:
+                if length <= DRAIN_LIMIT:
+                    # Read it first, so that a client still sending sees the 413
+                    # rather than a reset connection.
+                    _discard(stream, length)
                 raise _too_large()
             data = bytes(stream.read(length)) if length > 0 else b""
         elif self.environ.get("wsgi.input_terminated"):
@@ -86,7 +93,9 @@ class Request:
             raise HttpError(415, "unsupported_media_type", f"send the body as {accepted}")
         body = self.body
         try:
-            value = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+            value = json.loads(
+                body.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_unique
+            )
             # A lone surrogate escape ("\ud800") parses but is not text any store can keep.
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except (UnicodeError, ValueError, RecursionError) as exc:
@@ -96,8 +105,27 @@ class Request:
         return value
 
 
+def _discard(stream: Any, length: int) -> None:
+    left = length
+    while left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
 def _too_large() -> HttpError:
     return HttpError(413, "payload_too_large", f"the body is larger than {MAX_BODY} bytes")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a member given twice (which value would the client mean?)."""
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise ValueError(f"member {name!r} appears twice")
+        found[name] = value
+    return found
 
 
 def _no_constants(name: str) -> Any:

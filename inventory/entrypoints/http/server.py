@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
 
 from inventory.bootstrap import bootstrap
 from inventory.config import Settings
+from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 from inventory.entrypoints.http.routes import create_app
 
 if TYPE_CHECKING:
@@ -47,6 +51,7 @@ class Server(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
+        util.write_error = write_problem
         options = self.options
         chosen: dict[str, Any] = {
             "bind": f"[{options.host}]:{options.port}"
@@ -77,6 +82,31 @@ class Server(BaseApplication):
         # gunicorn's stubs type the environ as a MutableMapping; gunicorn passes
         # the dict PEP 3333 specifies, which is what the application expects.
         return cast("_WSGIAppType", app)
+
+
+_PARSER_CODES = {403: "forbidden", 413: "payload_too_large", 500: "internal_error"}
+
+
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """Answer a request gunicorn's own HTTP parser refused as the application would.
+
+    gunicorn writes these answers itself (a malformed request line, a request
+    line or header over its limits, a bad Content-Length) through
+    ``gunicorn.util.write_error``, which :class:`Server` replaces with this: the
+    client gets problem+json with a ``code`` and an ``X-Request-ID``, as from
+    every other refusal, instead of an HTML page.
+    """
+    # The parameter names are gunicorn's, so that this stands in for its function.
+    request_id = uuid.uuid4().hex
+    status = status_int
+    code = _PARSER_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    body = problem_body(HttpError(status, code, mesg or reason), request_id)
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: {PROBLEM_JSON}\r\nContent-Length: {len(body)}\r\n"
+        f"X-Request-ID: {request_id}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 def configure_logging(settings: Settings) -> None:

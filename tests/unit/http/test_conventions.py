@@ -116,8 +116,18 @@ def test_a_content_length_that_is_not_a_number_is_a_bad_request(api: Api) -> Non
         b'{"sku": "BOLT", "name": "Bolt", "reorder_point": Infinity}',
         b'{"sku": "BOLT", "name": "\xff\xfe"}',
         b"[" * 100_000 + b"]" * 100_000,
+        b'{"sku": "BOLT", "name": "Bolt", "sku": "NUT"}',
     ],
-    ids=["truncated", "single-quotes", "lone-surrogate", "nan", "infinity", "not-utf8", "deep"],
+    ids=[
+        "truncated",
+        "single-quotes",
+        "lone-surrogate",
+        "nan",
+        "infinity",
+        "not-utf8",
+        "deep",
+        "member-twice",
+    ],
 )
 def test_a_body_that_is_not_json_text_is_a_bad_request(api: Api, raw: bytes) -> None:
     reply = api.post("/api/v1/products", raw=raw)

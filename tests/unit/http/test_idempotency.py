@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.memory.store import MemoryUnitOfWork
 from inventory.application import stock
 from inventory.application.commands import IssueStock
 from inventory.application.idempotency import LEASE, claim
@@ -256,3 +258,77 @@ def test_a_key_is_still_remembered_just_before_24_hours(stocked: Api) -> None:
 
     assert _issue(stocked, "k-1").header("Idempotent-Replayed") == "true"
     assert _on_hand(stocked) == 8
+
+
+class _StorageGoesAway(MemoryStorage):
+    """Memory storage that refuses every new unit of work once ``gone`` is set."""
+
+    gone = False
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        if self.gone:
+            raise Unavailable("storage is unreachable")
+        return super().unit_of_work()
+
+
+def _goes_away_after(outcome: Exception | None) -> tuple[Api, _StorageGoesAway]:
+    """An API whose handler issues one unit, then loses its storage, then ends with ``outcome``.
+
+    With an exception as the outcome, the handler fails before it writes anything.
+    """
+    storage = _StorageGoesAway()
+
+    def handler(call: Call) -> Response:
+        if outcome is not None:
+            storage.gone = True
+            raise outcome
+        result = stock.record_movement(
+            IssueStock(sku="BOLT", warehouse="MAIN", quantity=1),
+            call.uow(),
+            call.services.clock,
+            call.services.new_id,
+            call.actor,
+        )
+        storage.gone = True
+        return json_response(201, {"id": result.id})
+
+    route = Route("POST", "/api/v1/flaky", handler, Role.CLERK, "Flaky", "t")
+    api = Api(storage=storage, extra_routes=[route])
+    api.given_stock("BOLT", "MAIN", 10)
+    return api, storage
+
+
+def test_an_applied_write_is_answered_even_when_its_answer_cannot_be_recorded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api, storage = _goes_away_after(None)
+
+    first = _flaky(api)
+    storage.gone = False
+    retried = _flaky(api)
+
+    assert first.status == 201
+    assert "could not record the answer" in caplog.text
+    assert (retried.status, retried.code) == (409, "conflict")
+    assert "was applied" in retried.json["detail"]
+    assert _on_hand(api) == 9
+
+
+def test_a_claim_that_cannot_be_released_is_taken_over_once_its_lease_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api, storage = _goes_away_after(RuntimeError("boom"))
+
+    failed = _flaky(api)
+    storage.gone = False
+    too_soon = _flaky(api)
+    api.clock.advance(LEASE)
+    storage.gone = False
+
+    assert failed.status == 500
+    assert "could not release Idempotency-Key" in caplog.text
+    assert (too_soon.status, too_soon.code) == (409, "conflict")
+    assert "still in flight" in too_soon.json["detail"]
+    assert _flaky(api).status == 500  # taken over: the handler runs again
+    storage.gone = False
+    assert _on_hand(api) == 10
