@@ -174,13 +174,17 @@ class Server:
         return None if line is None else line.group(1)
 
 
-def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_ready(
+    port: int, process: subprocess.Popen[bytes], log: Path, workers: int = 1
+) -> None:
+    """``/ready`` answers 200 and every worker has booted (so that each handles SIGTERM)."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if Client(port).get("/ready", timeout=2).status == 200:
+            booted = log.read_text(errors="replace").count("worker ready (pid")
+            if booted >= workers and Client(port).get("/ready", timeout=2).status == 200:
                 return
         except OSError:
             pass
@@ -228,7 +232,7 @@ def running_server(
         )  # fmt: skip
     server = Server(process, port, cli, admin_key, log, database)
     try:
-        wait_until_ready(port, process, log)
+        wait_until_ready(port, process, log, workers)
         yield server
     finally:
         server.stop()

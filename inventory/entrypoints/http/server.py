@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
 
 from inventory.bootstrap import bootstrap
 from inventory.config import Settings
@@ -71,6 +72,7 @@ class Server(BaseApplication):
             # Newer gunicorns open a control socket at one fixed path per user,
             # which two servers on one host would fight over; nothing here uses it.
             "control_socket_disable": True,
+            "post_worker_init": _worker_ready,
         }
         for name, value in chosen.items():
             if name in self.cfg.settings:
@@ -82,6 +84,13 @@ class Server(BaseApplication):
         # gunicorn's stubs type the environ as a MutableMapping; gunicorn passes
         # the dict PEP 3333 specifies, which is what the application expects.
         return cast("_WSGIAppType", app)
+
+
+def _worker_ready(worker: Worker) -> None:
+    # From here on the worker handles SIGTERM itself (gunicorn installs its signal
+    # handlers first); a SIGTERM that reaches a worker still booting is lost, and
+    # gunicorn then waits out the graceful timeout before killing it.
+    logging.getLogger("inventory.server").info("worker ready (pid %d)", worker.pid)
 
 
 _PARSER_CODES = {403: "forbidden", 413: "payload_too_large", 500: "internal_error"}
