@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,7 +17,6 @@ from tests.e2e.http_server import (
     issue,
     order,
     receipt,
-    running_server,
     stocked,
     unique,
 )
@@ -25,12 +24,6 @@ from tests.e2e.http_server import (
 pytestmark = pytest.mark.e2e
 
 BARRIER_TIMEOUT = 30.0
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("concurrency"), workers=2, threads=4) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

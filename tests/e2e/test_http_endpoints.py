@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from tests.e2e.http_server import (
     Server,
     order,
     receipt,
-    running_server,
     stocked,
     unique,
 )
@@ -22,17 +20,6 @@ from tests.e2e.http_server import (
 pytestmark = pytest.mark.e2e
 
 _LINK_NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("endpoints")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: Server) -> Client:
-    return server.client()
 
 
 @pytest.fixture(scope="module")

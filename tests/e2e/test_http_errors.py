@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,6 @@ pytestmark = pytest.mark.e2e
 
 MIB = 1024 * 1024
 AS_JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("errors")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: Server) -> Client:
-    return server.client()
 
 
 def problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
