@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -16,8 +17,29 @@ h2{border-bottom:1px solid #ddd;margin-top:2.5rem}
 .GET{color:#1565c0}.POST{color:#2e7d32}.PUT,.PATCH{color:#ef6c00}.DELETE{color:#c62828}
 code,pre{background:#f5f5f5;border-radius:4px;padding:0 .2rem}
 pre{padding:.5rem;overflow:auto;font-size:13px}
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}
+table{border-collapse:collapse;margin:.5rem 0}
+td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
+table.r td{border:0;border-top:1px solid #eee}
 """
+
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _text(markdown: str) -> str:
+    """Escaped text, with `code spans` (all the markup the descriptions use) as <code>."""
+    return _CODE.sub(r"<code>\1</code>", escape(markdown))
+
+
+def _by_status(item: tuple[str, Any]) -> tuple[int, str]:
+    status = item[0]
+    return (int(status), status) if status.isdigit() else (1000, status)
+
+
+def _schema_link(schema: dict[str, Any]) -> str:
+    name = _schema_name(schema)
+    target = name.removeprefix("page of ")
+    return f'<a href="#schema-{escape(target)}"><code>{escape(name)}</code></a>'
 
 
 def _schema_name(schema: dict[str, Any]) -> str:
@@ -32,10 +54,10 @@ def _schema_name(schema: dict[str, Any]) -> str:
 def _operation(path: str, method: str, op: dict[str, Any]) -> str:
     parts = [
         f'<div class="op"><p><span class="m {method.upper()}">{method.upper()}</span>'
-        f"<code>{escape(path)}</code> — {escape(op.get('summary', ''))}</p>"
+        f"<code>{escape(path)}</code> — {_text(op.get('summary', ''))}</p>"
     ]
     if "description" in op:
-        parts.append(f"<p>{escape(op['description'])}</p>")
+        parts.append(f"<p>{_text(op['description'])}</p>")
     params = op.get("parameters", [])
     if params:
         rows = "".join(
@@ -47,14 +69,16 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> str:
     body = op.get("requestBody")
     if body:
         media, content = next(iter(body["content"].items()))
-        parts.append(
-            f"<p>Body ({escape(media)}): <code>{escape(_schema_name(content['schema']))}</code></p>"
+        parts.append(f"<p>Body ({escape(media)}): {_schema_link(content['schema'])}</p>")
+    answers: list[str] = []
+    for status, answer in sorted(op.get("responses", {}).items(), key=_by_status):
+        content = answer.get("content", {})
+        shape = _schema_link(next(iter(content.values()))["schema"]) if content else ""
+        answers.append(
+            f"<tr><td><b>{escape(status)}</b></td><td>{_text(answer.get('description', ''))}</td>"
+            f"<td>{shape}</td></tr>"
         )
-    answers = ", ".join(
-        f"<b>{escape(status)}</b> {escape(answer.get('description', ''))}"
-        for status, answer in op.get("responses", {}).items()
-    )
-    parts.append(f"<p>Responses: {answers}</p></div>")
+    parts.append(f"<table class=r>{''.join(answers)}</table></div>")
     return "".join(parts)
 
 
@@ -66,6 +90,9 @@ def render(document: dict[str, Any]) -> bytes:
         for method, op in item.items():
             tag = (op.get("tags") or ["operations"])[0]
             by_tag.setdefault(tag, []).append(_operation(path, method, op))
+    contents = " · ".join(
+        f'<a href="#{escape(tag)}">{escape(tag)}</a>' for tag in [*by_tag, "problems", "schemas"]
+    )
     sections = "".join(
         f'<h2 id="{escape(tag)}">{escape(tag)}</h2>{"".join(ops)}' for tag, ops in by_tag.items()
     )
@@ -80,7 +107,7 @@ def render(document: dict[str, Any]) -> bytes:
         f"<title>{escape(info['title'])} {escape(info['version'])}</title>"
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>{escape(info['title'])} <small>{escape(info['version'])}</small></h1>"
-        f"<p>{escape(info['description'])}</p>"
+        f"<p>{_text(info['description'])}</p><p>{contents}</p>"
         "<p>Authenticate with <code>Authorization: Bearer &lt;api-key&gt;</code>. "
         'The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>'
         f"{sections}<h2 id=problems>Problem codes</h2><ul>{problems}</ul>"

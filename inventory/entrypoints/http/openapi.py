@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from inventory import __version__
+from inventory.application.pagination import Sorting
 from inventory.entrypoints.http.problems import CODES, PROBLEM_JSON
 from inventory.entrypoints.http.routing import Route
 
@@ -105,10 +106,18 @@ class _Schemas:
         return {"$ref": REF.format(model=name)}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[Schema]:
+def _query_parameters(model: type[BaseModel], sorting: Sorting[Any] | None) -> list[Schema]:
     schema = model.model_json_schema(ref_template=REF)
     params = []
     for name, prop in schema.get("properties", {}).items():
+        if name == "sort" and sorting is not None:
+            fields = sorted(sorting.fields)
+            prop = {
+                "type": "string",
+                "enum": [*fields, *(f"-{field}" for field in fields)],
+                "default": sorting.default,
+                "description": "A field to sort by; a leading - sorts descending",
+            }
         # A query parameter is absent rather than null.
         options = [s for s in prop.pop("anyOf", []) if s.get("type") != "null"]
         if "default" in prop and prop["default"] is None:
@@ -147,7 +156,7 @@ def _operation(route: Route, schemas: _Schemas) -> Schema:
         ],
     }
     if route.query is not None:
-        operation["parameters"] += _query_parameters(route.query)
+        operation["parameters"] += _query_parameters(route.query, route.sorting)
     if route.method == "POST":
         operation["parameters"].append(
             {

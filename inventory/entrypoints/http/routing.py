@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from inventory.application.commands import CODE_PATTERN
+from inventory.application.pagination import Sorting
 from inventory.application.ports import UnitOfWork
 from inventory.bootstrap import Services
 from inventory.domain.keys import ApiKey, Role
@@ -79,6 +80,8 @@ class Route:
     body: Body | None = None
     body_types: tuple[str, ...] = (JSON,)
     query: type[BaseModel] | None = None
+    sorting: Sorting[Any] | None = None
+    """The sorts a paged list allows (documented as the ``sort`` parameter's values)."""
     response: type[BaseModel] | None = None
     paged: bool = False
     responses: Mapping[int, str] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,19 @@ def test_every_problem_type_points_at_an_anchor_of_the_docs_page(api: Api) -> No
     assert problem["type"] == "/docs#problem-not_found"
     for code in CODES:
         assert f'id="problem-{code}"' in page
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in API_ROUTES if r.paged], ids=lambda r: f"{r.method} {r.template}"
+)
+def test_every_list_documents_the_sorts_it_accepts_and_accepts_them(api: Api, route: Any) -> None:
+    operation = api.ok("GET", "/openapi.json")["paths"][route.template]["get"]
+    (sort,) = [p for p in operation["parameters"] if p["name"] == "sort"]
+    target = route.template.replace("{code}", "MAIN")
+    api.given_warehouse("MAIN")
+
+    accepted = [api.get(f"{target}?sort={value}").status for value in sort["schema"]["enum"]]
+
+    assert set(sort["schema"]["enum"]) >= {route.sorting.default, f"-{route.sorting.default}"}
+    assert accepted == [200] * len(sort["schema"]["enum"])
+    assert api.get(f"{target}?sort=nope").status == 400

@@ -11,7 +11,14 @@ from inventory.application.commands import (
     PatchProduct,
     ProductFields,
 )
-from inventory.application.listing import LevelList, ProductList, WarehouseList
+from inventory.application.listing import (
+    LEVEL_SORTS,
+    PRODUCT_SORTS,
+    WAREHOUSE_SORTS,
+    LevelList,
+    ProductList,
+    WarehouseList,
+)
 from inventory.application.views import LevelView, ProductStockView, ProductView, WarehouseView
 from inventory.domain.catalog import Product
 from inventory.domain.errors import PreconditionFailed
@@ -122,7 +129,7 @@ ROUTES = [
           status=201, body=CreateProduct, response=ProductView,
           responses={409: "a product with this sku exists"}),
     Route("GET", PRODUCTS, list_products, Role.VIEWER, "List products", "products",
-          query=ProductList, response=ProductView, paged=True),
+          query=ProductList, sorting=PRODUCT_SORTS, response=ProductView, paged=True),
     Route("GET", f"{PRODUCTS}/{{sku:code}}", show_product, Role.VIEWER, "Show a product",
           "products", response=ProductView),
     Route("PUT", f"{PRODUCTS}/{{sku:code}}", replace_product, Role.ADMIN,
@@ -142,10 +149,10 @@ ROUTES = [
           status=201, body=CreateWarehouse, response=WarehouseView,
           responses={409: "a warehouse with this code exists"}),
     Route("GET", WAREHOUSES, list_warehouses, Role.VIEWER, "List warehouses", "warehouses",
-          query=WarehouseList, response=WarehouseView, paged=True),
+          query=WarehouseList, sorting=WAREHOUSE_SORTS, response=WarehouseView, paged=True),
     Route("GET", f"{WAREHOUSES}/{{code:code}}", show_warehouse, Role.VIEWER,
           "Show a warehouse", "warehouses", response=WarehouseView),
     Route("GET", f"{WAREHOUSES}/{{code:code}}/stock", warehouse_stock, Role.VIEWER,
           "The stock levels a warehouse holds", "warehouses",
-          query=LevelList, response=LevelView, paged=True),
+          query=LevelList, sorting=LEVEL_SORTS, response=LevelView, paged=True),
 ]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inventory.application import access
 from inventory.application.commands import CreateApiKey
-from inventory.application.listing import ApiKeyList
+from inventory.application.listing import API_KEY_SORTS, ApiKeyList
 from inventory.application.views import ApiKeyView, NewApiKeyView
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
@@ -37,7 +37,7 @@ ROUTES = [
           "api-keys", status=201, body=CreateApiKey, response=NewApiKeyView, shows_secret=True,
           responses={409: "a retry with the Idempotency-Key of a key already made"}),
     Route("GET", API_KEYS, list_keys, Role.ADMIN, "List API keys, without secrets", "api-keys",
-          query=ApiKeyList, response=ApiKeyView, paged=True),
+          query=ApiKeyList, sorting=API_KEY_SORTS, response=ApiKeyView, paged=True),
     Route("DELETE", f"{API_KEYS}/{{id:id}}", revoke_key, Role.ADMIN,
           "Revoke an API key; every server refuses it at once", "api-keys", status=204),
 ]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inventory.application import stock
 from inventory.application.commands import MOVEMENT_COMMAND
-from inventory.application.listing import MovementList
+from inventory.application.listing import MOVEMENT_SORTS, MovementList
 from inventory.application.views import MovementView
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
@@ -36,7 +36,7 @@ ROUTES = [
           status=201, body=MOVEMENT_COMMAND, response=MovementView,
           responses={409: "not enough available stock, or the product is archived"}),
     Route("GET", MOVEMENTS, list_movements, Role.VIEWER, "List the ledger", "movements",
-          query=MovementList, response=MovementView, paged=True),
+          query=MovementList, sorting=MOVEMENT_SORTS, response=MovementView, paged=True),
     Route("GET", f"{MOVEMENTS}/{{id:id}}", show_movement, Role.VIEWER, "Show a movement",
           "movements", response=MovementView),
 ]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inventory.application import orders
 from inventory.application.commands import ReserveOrder
-from inventory.application.listing import OrderList
+from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.views import OrderView
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
@@ -47,7 +47,7 @@ ROUTES = [
           "orders", status=201, body=ReserveOrder, response=OrderView,
           responses={409: "a line is short (each listed in errors), or the reference exists"}),
     Route("GET", ORDERS, list_orders, Role.VIEWER, "List orders", "orders",
-          query=OrderList, response=OrderView, paged=True),
+          query=OrderList, sorting=ORDER_SORTS, response=OrderView, paged=True),
     Route("GET", f"{ORDERS}/{{id:id}}", show_order, Role.VIEWER, "Show an order", "orders",
           response=OrderView),
     Route("POST", f"{ORDERS}/{{id:id}}/ship", ship_order, Role.CLERK,
