@@ -84,7 +84,7 @@ def main() -> int:
                 str(BIN / "schemathesis"), "run", f"{base}/openapi.json",
                 "--header", f"Authorization: Bearer {key}",
                 "--checks", CHECKS,
-                "--phases", "examples,coverage,fuzzing",
+                "--phases", "examples,coverage,fuzzing,stateful",
                 "--max-examples", "25",
                 "--seed", "20261127",
                 "--generation-database", "none",

@@ -222,12 +222,38 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
     return answers
 
 
+def _links(created: Route, routes: Sequence[Route]) -> Schema:
+    """From a POST that creates a resource to every operation on it, fed by the new one's key.
+
+    ``POST /api/v1/orders`` answers an order whose ``id`` fills the ``{id}`` of
+    ``/api/v1/orders/{id}``, ``/api/v1/orders/{id}/ship`` and so on, so clients
+    (and stateful API testers) can follow from one to the other.
+    """
+    if created.method != "POST" or created.status != 201 or created.params:
+        return {}
+    links: Schema = {}
+    for route in routes:
+        params = route.params
+        if len(params) != 1 or not route.template.startswith(created.template + "/"):
+            continue
+        (name,) = params
+        links[route.handler.__name__] = {
+            "operationId": route.handler.__name__,
+            "parameters": {name: f"$response.body#/{name}"},
+        }
+    return links
+
+
 def openapi_document(routes: Sequence[Route], ops: Schema) -> Schema:
     """The whole document: every route of the table, plus the ops endpoints in ``ops``."""
     schemas = _Schemas()
     paths: dict[str, Schema] = {}
     for route in routes:
-        paths.setdefault(route.template, {})[route.method.lower()] = _operation(route, schemas)
+        operation = _operation(route, schemas)
+        links = _links(route, routes)
+        if links:
+            operation["responses"][str(route.status)]["links"] = links
+        paths.setdefault(route.template, {})[route.method.lower()] = operation
     for path, item in ops.items():
         paths[path] = item
     return {

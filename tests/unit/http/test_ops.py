@@ -184,3 +184,12 @@ def test_every_list_documents_the_sorts_it_accepts_and_accepts_them(api: Api, ro
     assert set(sort["schema"]["enum"]) >= {route.sorting.default, f"-{route.sorting.default}"}
     assert accepted == [200] * len(sort["schema"]["enum"])
     assert api.get(f"{target}?sort=nope").status == 400
+
+
+def test_a_created_order_links_to_the_operations_on_it_by_its_id(api: Api) -> None:
+    created = api.ok("GET", "/openapi.json")["paths"]["/api/v1/orders"]["post"]["responses"]["201"]
+
+    assert created["links"] == {
+        name: {"operationId": name, "parameters": {"id": "$response.body#/id"}}
+        for name in ("show_order", "ship_order", "cancel_order")
+    }
