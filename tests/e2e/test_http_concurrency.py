@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.e2e.http_server import (
     issue,
     order,
     receipt,
+    running_server,
     stocked,
     unique,
 )
@@ -151,3 +153,19 @@ def test_parallel_creates_of_one_sku_or_one_order_reference_make_exactly_one(
     kept = admin.ok("GET", f"/api/v1/orders?reference={reserve['reference']}")["items"]
     assert len(kept) == 1
     assert totals(admin, sku) == {"on_hand": 10, "reserved": 1, "available": 9}
+
+
+def test_the_default_sync_workers_never_oversell_either(tmp_path: Path) -> None:
+    with running_server(tmp_path, workers=3, threads=1) as sync_server:
+        admin = sync_server.client()
+        sku, warehouse = stocked(admin, 20)
+        batch = unique("SO")
+
+        replies = all_at_once(
+            50, lambda n: admin.post("/api/v1/orders", order(warehouse, {sku: 1}, f"{batch}-{n}"))
+        )
+
+        assert statuses(replies) == {201: 20, 409: 30}
+        assert codes(replies, 409) == {"insufficient_stock": 30}
+        assert totals(admin, sku) == {"on_hand": 20, "reserved": 20, "available": 0}
+        assert "Using worker: sync" in sync_server.logs()
