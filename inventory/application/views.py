@@ -83,16 +83,22 @@ def _figures(level: StockLevel) -> dict[str, int]:
     return {"on_hand": level.on_hand, "reserved": level.reserved, "available": level.available}
 
 
-class WarehouseLevelView(Totals):
+class WarehouseLevelView(View):
     warehouse: str
+    on_hand: int
+    reserved: int
+    available: int
 
     @classmethod
     def of(cls, level: StockLevel) -> WarehouseLevelView:
         return cls(warehouse=level.warehouse, **_figures(level))
 
 
-class LevelView(Totals):
+class LevelView(View):
     sku: str
+    on_hand: int
+    reserved: int
+    available: int
 
     @classmethod
     def of(cls, level: StockLevel) -> LevelView:
