@@ -67,6 +67,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="inventory-fuzz-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
         env["INVENTORY_DATABASE_URL"] = f"sqlite:///{tmp}/fuzz.db"
+        env["INVENTORY_RATE_LIMIT"] = "off"
         key = cli(env, "keys", "create", "--name", "fuzz", "--role", "admin")
         cli(env, "warehouses", "add", "--code", "MAIN", "--name", "Main")
         cli(env, "products", "add", "--sku", "BOLT", "--name", "Bolt")

@@ -138,6 +138,7 @@ def run_config(kind: str, workers: int, threads: int, args: argparse.Namespace) 
         env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
         env["INVENTORY_DATABASE_URL"] = f"sqlite:///{directory}/bench.db"
         env["INVENTORY_LOG_LEVEL"] = "WARNING"
+        env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
         cli = [str(BIN / "inventory")]
 
         def run(*command: str) -> str:

@@ -6,20 +6,43 @@ time; each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
+from inventory.adapters.cache import FileCache, MemoryCache
 from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
+from inventory.adapters.jobs.runner import JobRunner, Periodic
 from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.notify import OutboxNotifier, SmtpNotifier
+from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter
+from inventory.adapters.report_files import ReportDirectory
 from inventory.adapters.sqlite.database import SqliteDatabase
+from inventory.application.alerts import AlertPolicy, send_low_stock_alert
+from inventory.application.caching import ReadThrough
+from inventory.application.jobs import JobHandlers
+from inventory.application.orders import expire_orders
 from inventory.application.ports import (
+    Cache,
     Clock,
     IdGenerator,
+    Notifier,
+    RateLimiter,
+    ReportFiles,
     SecretGenerator,
     Storage,
     UnitOfWork,
 )
+from inventory.application.rate_limits import Rate
+from inventory.application.reports import produce_report
 from inventory.config import ConfigError, Settings
+from inventory.domain.jobs import JobKind
+
+EXPIRY_SWEEP_SECONDS = 20.0
+"""How often each runner releases lapsed reservations (API.md: within a minute)."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +54,63 @@ class Services:
     clock: Clock
     new_id: IdGenerator
     new_secret: SecretGenerator
+    rate_limiter: RateLimiter | None = None
+    """Counts API requests per key (``INVENTORY_RATE_LIMIT``); None when ``off``."""
+    cache: Cache | None = None
+    """Keeps the answers of hot reads (``INVENTORY_CACHE``); None when ``off``."""
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use-case call."""
         return self.storage.unit_of_work()
+
+    def reads(self) -> ReadThrough:
+        """Cached reads for one request: make one per request, never share it."""
+        return ReadThrough(self.cache, self.settings.cache_ttl)
+
+    @property
+    def reports(self) -> ReportFiles:
+        """Where report jobs write their files (``INVENTORY_REPORTS_DIR``)."""
+        return ReportDirectory(Path(self.settings.reports_dir))
+
+    @property
+    def alerts(self) -> AlertPolicy:
+        """How use cases queue low-stock alert jobs (``INVENTORY_JOB_MAX_ATTEMPTS``)."""
+        return AlertPolicy(max_attempts=self.settings.job_max_attempts)
+
+    def notifier(self) -> Notifier:
+        """Where alerts go: the SMTP server, or the outbox while mail is not configured."""
+        settings = self.settings
+        if settings.smtp_url is None or settings.alert_email is None:
+            unset = "SMTP_URL" if settings.smtp_url is None else "ALERT_EMAIL"
+            reason = f"INVENTORY_{unset} is not set"
+            return OutboxNotifier(self.uow, self.clock, self.new_id, reason)
+        try:
+            return SmtpNotifier(settings.smtp_url, settings.smtp_from)
+        except ValueError as exc:
+            raise ConfigError(f"INVENTORY_SMTP_URL: {exc}") from None
+
+    def job_runner(self, threads: int = 2, poll_seconds: float = 1.0) -> JobRunner:
+        """A runner for every kind of job, with the periodic reservation expiry."""
+        reports = self.reports
+        notifier = self.notifier()
+        # No address configured: the outbox keeps the alert without one.
+        recipient = self.settings.alert_email or ""
+        handlers: JobHandlers = {
+            JobKind.REPORT: lambda job: produce_report(job, self.uow(), reports),
+            JobKind.LOW_STOCK_ALERT: lambda job: send_low_stock_alert(job, notifier, recipient),
+        }
+        expiry = Periodic("expire-reservations", EXPIRY_SWEEP_SECONDS, self._expire_orders)
+        return JobRunner(
+            self.uow,
+            self.clock,
+            handlers,
+            threads=threads,
+            poll_seconds=poll_seconds,
+            periodic=[expiry],
+        )
+
+    def _expire_orders(self) -> int:
+        return expire_orders(self.uow, self.clock)
 
     def close(self) -> None:
         self.storage.close()
@@ -52,9 +128,56 @@ def open_storage(url: str) -> Storage:
     raise ConfigError(f"INVENTORY_DATABASE_URL: {url.split(':')[0]} storage is not available yet")
 
 
+def open_rate_limiter(settings: Settings, storage: Storage) -> RateLimiter | None:
+    """The rate limiter ``INVENTORY_RATE_LIMIT`` asks for, shared by this host's processes.
+
+    Its file sits next to a SQLite database (``<db path>.ratelimit``), so that
+    every server on that database counts together; for another database it is
+    in the temporary directory, named by a hash of the database URL.
+    """
+    rate = Rate.parse(settings.rate_limit)
+    if rate is None:
+        return None
+    if settings.database_url.startswith("memory://"):  # one process holds it all
+        return MemoryRateLimiter(rate)
+    if isinstance(storage, SqliteDatabase):
+        return HostRateLimiter(rate, f"{storage.path}.ratelimit")
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+    return HostRateLimiter(rate, Path(tempfile.gettempdir()) / f"inventory-{digest}.ratelimit")
+
+
+def open_cache(settings: Settings) -> Cache | None:
+    """The cache ``INVENTORY_CACHE`` asks for: None when ``off`` or ``INVENTORY_CACHE_TTL=0``.
+
+    ``redis://`` is not available yet; it falls back to a cache in each
+    process's memory, with a warning. That is safe: coherence comes from the
+    data generation in the database, not from sharing the cache, so a cache
+    per process only misses more often than a shared one would.
+    """
+    if settings.cache == "off" or settings.cache_ttl == 0:
+        return None
+    if settings.cache.startswith("file:"):
+        directory = settings.cache.removeprefix("file:")
+        if not directory:
+            raise ConfigError("INVENTORY_CACHE: file: needs a directory, e.g. file:/var/cache/inv")
+        try:
+            return FileCache(directory)
+        except OSError as exc:
+            raise ConfigError(
+                f"INVENTORY_CACHE: cannot keep a cache in {directory!r}: {exc.strerror or exc}"
+            ) from None
+    if settings.cache.startswith("redis://"):
+        logging.getLogger("inventory.cache").warning(
+            "INVENTORY_CACHE: redis is not available yet; caching in each process's memory"
+        )
+    return MemoryCache()
+
+
 def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     """Wire the adapters the settings choose; migrate the schema first unless told not to."""
+    cache = open_cache(settings)  # a bad setting stops start-up before the schema is touched
     storage = open_storage(settings.database_url)
     if migrate:
         storage.migrate()
-    return Services(settings, storage, utc_now, new_id, new_secret)
+    limiter = open_rate_limiter(settings, storage)
+    return Services(settings, storage, utc_now, new_id, new_secret, limiter, cache=cache)

@@ -211,3 +211,17 @@ class ReserveOrder(Command):
 class CreateApiKey(Command):
     name: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100)]
     role: Role
+
+
+class ReportParams(Command):
+    warehouse: Code | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+class RequestReport(Command):
+    """``POST /api/v1/reports``: which report, in which format, over what."""
+
+    kind: Literal["valuation", "movements", "low_stock"]
+    format: Literal["csv", "json"] = "csv"
+    params: ReportParams = ReportParams()

@@ -33,8 +33,10 @@ from inventory.application.ports import (
     ApiKeyRepository,
     Clock,
     IdempotencyRepository,
+    JobRepository,
     MovementRepository,
     OrderRepository,
+    OutboxRepository,
     ProductRepository,
     StockRepository,
     UnitOfWork,
@@ -114,6 +116,8 @@ class Remembering:
     orders: OrderRepository
     api_keys: ApiKeyRepository
     idempotency: IdempotencyRepository
+    jobs: JobRepository
+    outbox: OutboxRepository
 
     def __init__(self, inner: UnitOfWork, taken: Claim) -> None:
         self._inner = inner
@@ -147,8 +151,12 @@ class Remembering:
     def rollback(self) -> None:
         self._inner.rollback()
 
+    def generation(self) -> int:
+        return self._inner.generation()
+
     def _expose(self) -> None:
         inner = self._inner
         self.products, self.warehouses, self.stock = inner.products, inner.warehouses, inner.stock
         self.movements, self.orders = inner.movements, inner.orders
-        self.api_keys, self.idempotency = inner.api_keys, inner.idempotency
+        self.api_keys, self.idempotency, self.jobs = inner.api_keys, inner.idempotency, inner.jobs
+        self.outbox = inner.outbox

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TextIO
 
+from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct
 from inventory.application.ledger import MovementCommand
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork
@@ -76,8 +77,13 @@ def import_movements(
     new_id: IdGenerator,
     actor: str,
     on_progress: Progress = lambda done: None,
+    *,
+    alerts: AlertPolicy = DEFAULT_ALERTS,
 ) -> int:
-    """Record every movement in a CSV file (the columns of the movement bodies), in order."""
+    """Record every movement in a CSV file (the columns of the movement bodies), in order.
+
+    Low-stock alerts are queued as for single movements: one per crossing.
+    """
     lines = array("L")  # the file line of each movement, 8 bytes a row, to name a refused one
 
     def commands() -> Iterator[MovementCommand]:
@@ -88,7 +94,9 @@ def import_movements(
     def where(index: int) -> str:
         return f"line {lines[index]}"
 
-    return record_movements(commands(), uow, clock, new_id, actor, on_progress, where)
+    return record_movements(
+        commands(), uow, clock, new_id, actor, on_progress, where, alerts=alerts
+    )
 
 
 MOVEMENT_FIELDS = (

@@ -2,7 +2,9 @@
 
 A :class:`Posting` keeps the products and levels it touches in memory and
 writes them all at :meth:`Posting.flush`, so one movement and a million
-movements run the very same rules, the latter in a few large writes.
+movements run the very same rules, the latter in a few large writes. It
+also follows each sku's total available movement by movement and queues a
+low-stock alert for every crossing of a reorder point (see ``alerts.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from inventory.application.alerts import (
+    DEFAULT_ALERTS,
+    AlertPolicy,
+    LowStock,
+    queue_low_stock_alerts,
+)
 from inventory.application.commands import AdjustStock, IssueStock, ReceiveStock, TransferStock
 from inventory.application.ports import Clock, IdGenerator, StockKey, UnitOfWork
 from inventory.domain.catalog import Product
@@ -28,11 +36,21 @@ WORKING_SET = 100_000
 class Posting:
     """The working set of movements being posted in one unit of work."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        new_id: IdGenerator,
+        actor: str,
+        alerts: AlertPolicy = DEFAULT_ALERTS,
+    ) -> None:
         self._uow, self._clock, self._new_id, self._actor = uow, clock, new_id, actor
+        self._alerts = alerts
         self._products: dict[str, Product] = {}
         self._levels: dict[StockKey, StockLevel] = {}
         self._held: dict[str, int] = {}
+        self._available: dict[str, int] = {}
+        self._low: list[LowStock] = []
         self._warehouses: set[str] = set()
         self._revalued: dict[str, Product] = {}
         self._touched: dict[StockKey, StockLevel] = {}
@@ -48,6 +66,7 @@ class Posting:
         self._products.update(self._uow.products.get_many(skus - self._products.keys()))
         self._levels.update(self._uow.stock.lock(keys - self._levels.keys()))
         self._held.update(self._uow.stock.on_hand_totals(skus - self._held.keys()))
+        self._available.update(self._uow.stock.available_totals(skus - self._available.keys()))
 
     def post(self, cmd: MovementCommand) -> Movement:
         """Apply one movement to its levels (and cost), refusing it whole if any rule fails."""
@@ -55,6 +74,7 @@ class Posting:
         for code in _warehouses_of(cmd):
             self._require_warehouse(code)
         held = self._held_of(cmd.sku)
+        available = self._available_of(cmd.sku)
         at = self._clock()
         match cmd:
             case ReceiveStock():
@@ -88,6 +108,11 @@ class Posting:
                     cmd, MovementType.ADJUSTMENT, cmd.warehouse, change, at, reason=cmd.reason
                 )
         self._held[cmd.sku] = held + change
+        # A movement never touches reservations, so available moves with on hand.
+        self._available[cmd.sku] = available + change
+        low = LowStock.crossing(product, available, available + change)
+        if low is not None:
+            self._low.append(low)
         return movement
 
     def _record(
@@ -110,7 +135,10 @@ class Posting:
         return movement
 
     def issue_reserved(self, sku: str, warehouse: str, quantity: int, reference: str) -> Movement:
-        """Record the issue of units an order had reserved (levels already updated)."""
+        """Record the issue of units an order had reserved (levels already updated).
+
+        On hand and reserved fall together, so the total available stays as it was.
+        """
         if sku in self._held:
             self._held[sku] -= quantity
         movement = Movement(
@@ -122,7 +150,8 @@ class Posting:
         return movement
 
     def flush(self) -> None:
-        """Write every touched level, revalued product and posted movement.
+        """Write every touched level, revalued product and posted movement, and queue
+        the low-stock alerts of the reorder points crossed since the last flush.
 
         What was loaded stays cached (it now equals what storage holds, and the
         unit of work keeps other writers out) until it grows past
@@ -131,6 +160,8 @@ class Posting:
         self._uow.stock.save_all(list(self._touched.values()))
         self._uow.products.save_costs(list(self._revalued.values()))
         self._uow.movements.add_all(self._posted)
+        queue_low_stock_alerts(self._uow, self._low, self._clock, self._new_id, self._alerts)
+        self._low = []
         self._touched.clear()
         self._revalued.clear()
         self._posted = []
@@ -138,6 +169,7 @@ class Posting:
             self._products.clear()
             self._levels.clear()
             self._held.clear()
+            self._available.clear()
 
     def _product(self, sku: str) -> Product:
         product = self._products.get(sku)
@@ -162,6 +194,13 @@ class Posting:
         if held is None:
             held = self._held[sku] = self._uow.stock.on_hand_totals([sku])[sku]
         return held
+
+    def _available_of(self, sku: str) -> int:
+        # As for _held_of: read before any level of the sku changes, then kept in step.
+        available = self._available.get(sku)
+        if available is None:
+            available = self._available[sku] = self._uow.stock.available_totals([sku])[sku]
+        return available
 
     def _level(self, sku: str, warehouse: str) -> StockLevel:
         key = (sku, warehouse)

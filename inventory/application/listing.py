@@ -8,9 +8,10 @@ from pydantic import AwareDatetime, Field
 
 from inventory.application.commands import Code, Reference
 from inventory.application.pagination import ListParams, Sorting
-from inventory.application.queries import MovementFilter, OrderFilter, ProductFilter
+from inventory.application.queries import JobFilter, MovementFilter, OrderFilter, ProductFilter
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
@@ -39,6 +40,14 @@ class WarehouseList(ListParams):
 
 class ApiKeyList(ListParams):
     pass
+
+
+class JobList(ListParams):
+    kind: JobKind | None = None
+    status: JobStatus | None = None
+
+    def filter(self) -> JobFilter:
+        return JobFilter(self.kind, self.status)
 
 
 class MovementList(ListParams):
@@ -97,5 +106,11 @@ API_KEY_SORTS: Sorting[ApiKey] = Sorting(
     fields={"created_at": lambda k: rfc3339(k.created_at)},
     unique="id",
     unique_key=lambda k: k.id,
+    default="created_at",
+)
+JOB_SORTS: Sorting[Job] = Sorting(
+    fields={"created_at": lambda j: rfc3339(j.created_at)},
+    unique="id",
+    unique_key=lambda j: j.id,
     default="created_at",
 )

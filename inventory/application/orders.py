@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from inventory.application.alerts import (
+    DEFAULT_ALERTS,
+    AlertPolicy,
+    low_stock_crossings,
+    queue_low_stock_alerts,
+)
 from inventory.application.catalog import require_warehouse
 from inventory.application.commands import ReserveOrder
 from inventory.application.ledger import Posting
 from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.pagination import Page
-from inventory.application.ports import Clock, IdGenerator, UnitOfWork
+from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from inventory.domain.orders import Order, OrderLine
+from inventory.domain.orders import Order, OrderLine, OrderStatus
 
 
-def reserve_order(cmd: ReserveOrder, uow: UnitOfWork, clock: Clock, new_id: IdGenerator) -> Order:
-    """Reserve every line of an order in one warehouse, or nothing at all."""
+def reserve_order(
+    cmd: ReserveOrder,
+    uow: UnitOfWork,
+    clock: Clock,
+    new_id: IdGenerator,
+    *,
+    alerts: AlertPolicy = DEFAULT_ALERTS,
+) -> Order:
+    """Reserve every line of an order in one warehouse, or nothing at all.
+
+    A reservation that takes a product's total available down to its reorder
+    point or below queues a low-stock alert job with it.
+    """
     now = clock()
     if cmd.expires_at is not None and cmd.expires_at <= now:
         message = "must be in the future"
@@ -27,12 +44,17 @@ def reserve_order(cmd: ReserveOrder, uow: UnitOfWork, clock: Clock, new_id: IdGe
             if line.sku not in products:
                 raise NotFound(f"product {line.sku!r} not found")
             products[line.sku].ensure_active()
+        available_before = uow.stock.available_totals(products.keys())
         levels = uow.stock.lock((line.sku, cmd.warehouse) for line in cmd.lines)
         lines = [OrderLine(line.sku, line.quantity) for line in cmd.lines]
         order = Order.reserve(
             new_id(), cmd.reference, cmd.warehouse, lines, levels, now, cmd.expires_at
         )
         uow.stock.save_all(levels.values())
+        crossed = low_stock_crossings(
+            products, available_before, uow.stock.available_totals(products.keys())
+        )
+        queue_low_stock_alerts(uow, crossed, clock, new_id, alerts)
         uow.orders.add(order)
         uow.commit()
     return order
@@ -64,6 +86,42 @@ def cancel_order(id: str, uow: UnitOfWork, clock: Clock) -> Order:
         uow.orders.save(order)
         uow.commit()
     return order
+
+
+def expire_orders(uow: UnitOfWorkFactory, clock: Clock, batch: int = 100) -> int:
+    """Release every reservation past its deadline; returns how many orders expired.
+
+    Each order expires in its own unit of work, re-read under the write lock,
+    so an order shipped or cancelled meanwhile is left as it is.
+    """
+    expired = 0
+    while True:
+        reader = uow()
+        with reader.reading():
+            due = reader.orders.expiring(clock(), batch)
+        done = sum(_expire(id, uow(), clock) for id in due)
+        expired += done
+        if len(due) < batch or done == 0:
+            return expired
+
+
+def _expire(id: str, uow: UnitOfWork, clock: Clock) -> bool:
+    with uow:
+        order = uow.orders.get(id)
+        now = clock()
+        if (
+            order is None
+            or order.status is not OrderStatus.RESERVED
+            or order.expires_at is None
+            or order.expires_at > now
+        ):
+            return False
+        levels = uow.stock.lock(order.stock_keys)
+        order.expire(levels, now)
+        uow.stock.save_all(levels.values())
+        uow.orders.save(order)
+        uow.commit()
+    return True
 
 
 def get_order(id: str, uow: UnitOfWork) -> Order:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self, TextIO
 
 from inventory.application.idempotency_records import IdempotencyRecord
+from inventory.application.outbox import OutboxMessage
 from inventory.application.queries import (
+    JobFilter,
     LowStockRow,
     MovementFilter,
     OrderFilter,
@@ -23,7 +26,9 @@ from inventory.application.queries import (
     ProductFilter,
     ValuationRow,
 )
+from inventory.application.rate_limits import RateDecision
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
@@ -88,6 +93,10 @@ class StockRepository(Protocol):
         """Units on hand over every warehouse, per sku (0 for a sku with no levels)."""
         ...
 
+    def available_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        """Units available (on hand less reserved) over every warehouse, per sku (0 if none)."""
+        ...
+
     def of_product(self, sku: str) -> list[StockLevel]:
         """The product's levels in every warehouse, by warehouse code."""
         ...
@@ -126,6 +135,10 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
     def save(self, order: Order) -> None: ...
     def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]: ...
+    def expiring(self, now: datetime, limit: int) -> list[str]:
+        """Ids of up to ``limit`` reserved orders whose ``expires_at`` is at or before ``now``."""
+        ...
+
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
         """Units held by ``reserved`` orders, per (sku, warehouse), by pair."""
         ...
@@ -160,6 +173,51 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+class JobRepository(Protocol):
+    """The durable job queue, in the same database as the data it works on."""
+
+    def add(self, job: Job) -> None: ...
+    def get(self, id: str) -> Job | None: ...
+    def save(self, job: Job) -> None: ...
+    def next_due(self, now: datetime) -> Job | None:
+        """The job a runner should take now, oldest ``run_at`` first, or None.
+
+        Due means queued with ``run_at <= now``, or running on a lease that ended
+        at or before ``now``. Call it in a write unit of work and start the job
+        in that same unit: the write lock makes the claim atomic between runners.
+        """
+        ...
+
+    def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]: ...
+
+
+class OutboxRepository(Protocol):
+    """Messages kept instead of sent (no mail server or no address configured)."""
+
+    def add(self, message: OutboxMessage) -> None: ...
+    def stream(self) -> Iterator[OutboxMessage]:
+        """Every kept message, oldest first (created_at, then id)."""
+        ...
+
+
+class Notifier(Protocol):
+    """Delivers a plain-text message to a person; raises when it could not be delivered."""
+
+    def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class ReportFiles(Protocol):
+    """Where finished reports are kept, by name, for download."""
+
+    def create(self, name: str) -> AbstractContextManager[TextIO]:
+        """A text file to write ``name`` into; it appears under ``name`` only once complete."""
+        ...
+
+    def open(self, name: str) -> tuple[BinaryIO, int]:
+        """The finished file and its size in bytes; ``FileNotFoundError`` if there is none."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -175,6 +233,8 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     api_keys: ApiKeyRepository
     idempotency: IdempotencyRepository
+    jobs: JobRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -186,6 +246,14 @@ class UnitOfWork(Protocol):
     def reading(self) -> AbstractContextManager[Self]: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def generation(self) -> int:
+        """The data generation this transaction sees (inside ``with`` or ``reading()``).
+
+        Every commit that wrote anything raises it, in the same transaction, in
+        whichever process made the write; nothing else changes it. A cached
+        read keys its entry by the generation read in the snapshot it read from.
+        """
+        ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -202,3 +270,42 @@ class Storage(Protocol):
     def pending_migrations(self) -> list[str]: ...
     def unit_of_work(self) -> UnitOfWork: ...
     def close(self) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Counts requests per key against the configured rate, for every process of a deployment.
+
+    ``hit`` counts one request for ``key`` (an API key's hash, or a client
+    address) and says whether it is allowed, with what remains of the budget.
+    It never raises: a limiter whose storage fails lets the request through
+    (and logs why) rather than refusing traffic it cannot count.
+    """
+
+    def hit(self, key: str) -> RateDecision: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    """How many lookups found a live entry (hits) and how many did not (misses)."""
+
+    hits: int
+    misses: int
+
+
+class Cache(Protocol):
+    """Bytes by key, each for at most its ``ttl`` seconds; safe to share between threads.
+
+    An adapter may drop any entry at any time (to stay within its bounds), so
+    a miss is always an acceptable answer. Keys are opaque text; values are
+    never interpreted. ``stats()`` counts this process's lookups.
+    """
+
+    def get(self, key: str) -> bytes | None:
+        """The live value under ``key``, or None (absent, expired or dropped)."""
+        ...
+
+    def set(self, key: str, value: bytes, ttl: float) -> None:
+        """Keep ``value`` under ``key`` for ``ttl`` seconds (none at all when ``ttl <= 0``)."""
+        ...
+
+    def stats(self) -> CacheStats: ...

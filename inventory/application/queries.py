@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from inventory.domain.jobs import JobKind, JobStatus
 from inventory.domain.movements import MovementType
 from inventory.domain.orders import OrderStatus
 
@@ -57,6 +58,12 @@ class OrderFilter:
     status: OrderStatus | None = None
     warehouse: str | None = None
     reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobFilter:
+    kind: JobKind | None = None
+    status: JobStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)

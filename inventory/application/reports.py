@@ -1,7 +1,8 @@
 """Reports: valuation, movements and low stock, streamed as CSV or JSON.
 
-The CLI runs these synchronously; the background job runner will call the
-very same functions.
+The CLI runs these synchronously; ``POST /api/v1/reports`` (and the CLI's
+``--async``) queues a job whose handler, :func:`produce_report`, streams the
+very same rows into a file.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TextIO
 
-from inventory.application.ports import UnitOfWork
+from inventory.application.commands import RequestReport
+from inventory.application.jobs import queue_job
+from inventory.application.ports import Clock, IdGenerator, ReportFiles, UnitOfWork
 from inventory.application.queries import MovementFilter
 from inventory.application.views import MovementView
+from inventory.domain.jobs import Job, JobKind
 from inventory.domain.valuation import ZERO, value_of
 
 
@@ -108,3 +112,43 @@ def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value:.4f}"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+COLUMNS = {
+    "valuation": VALUATION_COLUMNS,
+    "movements": MOVEMENT_COLUMNS,
+    "low_stock": LOW_STOCK_COLUMNS,
+}
+
+
+def report_rows(request: RequestReport, uow: UnitOfWork) -> Iterator[Row]:
+    """The rows of the report ``request`` asks for, streamed."""
+    params = request.params
+    if request.kind == "valuation":
+        return valuation_report(uow, params.warehouse)
+    if request.kind == "movements":
+        return movements_report(uow, params.warehouse, params.since, params.until)
+    return low_stock_report(uow)
+
+
+def request_report(
+    request: RequestReport, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, max_attempts: int
+) -> Job:
+    """Queue a report; a runner writes it and the job's result names the file."""
+    with uow:
+        job = queue_job(
+            uow, JobKind.REPORT, request.model_dump(mode="json"), clock, new_id, max_attempts
+        )
+        uow.commit()
+    return job
+
+
+def produce_report(job: Job, uow: UnitOfWork, files: ReportFiles) -> str:
+    """Write the report a job asks for (the job runner's handler); returns the file's name."""
+    request = RequestReport.model_validate(job.params)
+    name = f"{job.id}.{request.format}"
+    with files.create(name) as out:
+        write_report(
+            report_rows(request, uow), COLUMNS[request.kind], ReportFormat(request.format), out
+        )
+    return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
+from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.ledger import MovementCommand, Posting
 from inventory.application.listing import MOVEMENT_SORTS, MovementList
 from inventory.application.pagination import Page
@@ -18,11 +19,21 @@ BATCH = 2000
 
 
 def record_movement(
-    cmd: MovementCommand, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str
+    cmd: MovementCommand,
+    uow: UnitOfWork,
+    clock: Clock,
+    new_id: IdGenerator,
+    actor: str,
+    *,
+    alerts: AlertPolicy = DEFAULT_ALERTS,
 ) -> Movement:
-    """Receive, issue, transfer or adjust stock: one movement, appended to the ledger."""
+    """Receive, issue, transfer or adjust stock: one movement, appended to the ledger.
+
+    A movement that takes the product's total available down to its reorder
+    point or below queues a low-stock alert job with it.
+    """
     with uow:
-        posting = Posting(uow, clock, new_id, actor)
+        posting = Posting(uow, clock, new_id, actor, alerts)
         movement = posting.post(cmd)
         posting.flush()
         uow.commit()
@@ -37,17 +48,21 @@ def record_movements(
     actor: str,
     on_progress: Callable[[int], None] = lambda done: None,
     where: Callable[[int], str] = lambda index: f"movement {index + 1}",
+    *,
+    alerts: AlertPolicy = DEFAULT_ALERTS,
 ) -> int:
     """Record many movements in order, all or none; returns how many were recorded.
 
     A refused movement raises its error, prefixed with ``where(index)``, and
     nothing is kept. Commands are consumed in batches, so the input may be a
-    stream far larger than memory.
+    stream far larger than memory. Each crossing of a reorder point queues its
+    own low-stock alert job, even a sku that falls, rises and falls again in one
+    batch.
     """
     done = 0
     commands = iter(commands)
     with uow:
-        posting = Posting(uow, clock, new_id, actor)
+        posting = Posting(uow, clock, new_id, actor, alerts)
         while batch := list(islice(commands, BATCH)):
             posting.prepare(batch)
             for cmd in batch:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey, Role
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
@@ -233,3 +234,32 @@ class NewApiKeyView(View):
     @classmethod
     def of(cls, key: ApiKey, secret: str) -> NewApiKeyView:
         return cls(id=key.id, name=key.name, role=key.role, key=secret, created_at=key.created_at)
+
+
+class JobView(View):
+    id: str
+    kind: JobKind
+    status: JobStatus
+    attempts: int
+    params: dict[str, Any]
+    created_at: Time
+    started_at: Time | None
+    finished_at: Time | None
+    error: str | None
+    result_url: str | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobView:
+        done = job.status is JobStatus.SUCCEEDED and job.result is not None
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=job.status,
+            attempts=job.attempts,
+            params=job.params,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            error=job.error,
+            result_url=f"/api/v1/jobs/{job.id}/result" if done else None,
+        )

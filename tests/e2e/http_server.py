@@ -216,11 +216,13 @@ def running_server(
 ) -> Iterator[Server]:
     """``inventory serve`` on a fresh SQLite file in ``directory``; stopped (SIGTERM) at the end.
 
-    ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``.
+    ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``;
+    ``env`` adds ``INVENTORY_*`` variables (the rate limit is off unless given).
     """
     database = directory / "inventory.db"
     url = f"sqlite:///{database}" + (f"?{database_query}" if database_query else "")
-    cli = Cli(directory, cli_env(url, **env))
+    # Tests send bursts no client would; only a test of the limit itself sets one.
+    cli = Cli(directory, cli_env(url, **{"INVENTORY_RATE_LIMIT": "off", **env}))
     admin_key = cli.ok("keys", "create", "--name", "admin", "--role", "admin").strip()
     port = free_port()
     log = directory / "server.log"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import inventory.adapters.sqlite.database as database_module
 from inventory.adapters.sqlite import SqliteDatabase, parse_url
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.errors import Unavailable
@@ -23,7 +24,10 @@ from inventory.domain.movements import Movement, MovementType
 from inventory.domain.stock import StockLevel
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
-MIGRATIONS = ["0001_initial", "0002_idempotency"]
+MIGRATIONS = sorted(
+    path.stem for path in (Path(database_module.__file__).parent / "migrations").glob("*.sql")
+)
+assert MIGRATIONS[:2] == ["0001_initial", "0002_idempotency"]
 
 
 @pytest.fixture
@@ -81,8 +85,7 @@ def test_migrate_applies_every_migration_and_records_it(tmp_path: Path, raw: She
     )
     recorded = rows.fetchall()
     assert [(version, name) for version, name, _ in recorded] == [
-        (1, "0001_initial"),
-        (2, "0002_idempotency"),
+        (int(name[:4]), name) for name in MIGRATIONS
     ]
     for _, _, applied_at in recorded:
         assert len(applied_at) == len("2026-11-26T19:25:20.123456Z")

@@ -10,15 +10,18 @@ from typing import TypeVar
 from inventory.adapters.memory.store import Table
 from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.listing import (
+    JOB_SORTS,
     LEVEL_SORTS,
     MOVEMENT_SORTS,
     ORDER_SORTS,
     PRODUCT_SORTS,
     WAREHOUSE_SORTS,
 )
+from inventory.application.outbox import OutboxMessage
 from inventory.application.pagination import Sorting
 from inventory.application.ports import StockKey
 from inventory.application.queries import (
+    JobFilter,
     LowStockRow,
     MovementFilter,
     OrderFilter,
@@ -28,6 +31,7 @@ from inventory.application.queries import (
 )
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order, OrderStatus
@@ -157,6 +161,13 @@ class MemoryStockRepository:
                 totals[level.sku] += level.on_hand
         return totals
 
+    def available_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        totals = dict.fromkeys(skus, 0)
+        for level in self._table.values():
+            if level.sku in totals:
+                totals[level.sku] += level.available
+        return totals
+
     def of_product(self, sku: str) -> list[StockLevel]:
         return sorted(
             (level for level in self._table.values() if level.sku == sku),
@@ -252,6 +263,16 @@ class MemoryOrderRepository:
         )
         return _page(rows, ORDER_SORTS, page)
 
+    def expiring(self, now: datetime, limit: int) -> list[str]:
+        due = sorted(
+            (order.expires_at, order.id)
+            for order in self._table.values()
+            if order.status is OrderStatus.RESERVED
+            and order.expires_at is not None
+            and order.expires_at <= now
+        )
+        return [id for _, id in due[:limit]]
+
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
         totals: dict[StockKey, int] = defaultdict(int)
         for order in self._table.values():
@@ -304,3 +325,50 @@ class MemoryIdempotencyRepository:
         for owner_and_key in expired:
             self._table.delete(owner_and_key)
         return len(expired)
+
+
+class MemoryJobRepository:
+    """The job queue; the store's lock makes a claim atomic, as SQLite's write lock does."""
+
+    def __init__(self, table: Table[str, Job]) -> None:
+        self._table = table
+
+    def add(self, job: Job) -> None:
+        if job.id in self._table:
+            raise Conflict(f"job {job.id!r} already exists")
+        self._table.put(job.id, job)
+
+    def get(self, id: str) -> Job | None:
+        return self._table.get(id)
+
+    def save(self, job: Job) -> None:
+        _require(self._table, job.id, "job")
+        self._table.put(job.id, job)
+
+    def next_due(self, now: datetime) -> Job | None:
+        due = [job for job in self._table.values() if job.due(now)]
+        return min(due, key=lambda job: job.due_at, default=None)
+
+    def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]:
+        rows = (
+            job
+            for job in self._table.values()
+            if (filter.kind is None or job.kind is filter.kind)
+            and (filter.status is None or job.status is filter.status)
+        )
+        return _page(rows, JOB_SORTS, page)
+
+
+class MemoryOutboxRepository:
+    """Messages kept instead of sent, by id."""
+
+    def __init__(self, table: Table[str, OutboxMessage]) -> None:
+        self._table = table
+
+    def add(self, message: OutboxMessage) -> None:
+        if message.id in self._table:
+            raise Conflict(f"outbox message {message.id!r} already exists")
+        self._table.put(message.id, message)
+
+    def stream(self) -> Iterator[OutboxMessage]:
+        return iter(sorted(self._table.values(), key=lambda m: (m.created_at, m.id)))

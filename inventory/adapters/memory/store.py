@@ -10,6 +10,7 @@ with the store.
 from __future__ import annotations
 
 import copy
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,16 +19,20 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from inventory.application.idempotency_records import IdempotencyRecord
+from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import (
     ApiKeyRepository,
     IdempotencyRepository,
+    JobRepository,
     MovementRepository,
     OrderRepository,
+    OutboxRepository,
     ProductRepository,
     StockRepository,
     WarehouseRepository,
 )
 from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
@@ -49,7 +54,13 @@ class MemoryStore:
     orders: dict[str, Order] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Raised by every commit that wrote. A random start, as in SQLite's
+    # migration 0004: a new store is all but certain not to reuse the generations a file cache
+    # may still hold from an earlier process.
+    generation: int = field(default_factory=lambda: random.getrandbits(48))
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -94,6 +105,11 @@ class Table(Generic[K, V]):
             merged = {key: value for key, value in merged.items() if key not in self.deleted}
         return (copy.copy(value) for value in list(merged.values()))
 
+    @property
+    def changed(self) -> bool:
+        """Whether anything is staged, to be written on ``apply()``."""
+        return bool(self.staged or self.deleted)
+
     def apply(self) -> None:
         for key in self.deleted:
             self.committed.pop(key, None)
@@ -119,6 +135,8 @@ class MemoryUnitOfWork:
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
         self._idempotency = Table(store.idempotency)
+        self._jobs = Table(store.jobs)
+        self._outbox = Table(store.outbox)
         self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
@@ -129,6 +147,8 @@ class MemoryUnitOfWork:
         self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
         self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
         self.idempotency: IdempotencyRepository = r.MemoryIdempotencyRepository(self._idempotency)
+        self.jobs: JobRepository = r.MemoryJobRepository(self._jobs)
+        self.outbox: OutboxRepository = r.MemoryOutboxRepository(self._outbox)
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -154,15 +174,22 @@ class MemoryUnitOfWork:
                 self._discard()
 
     def commit(self) -> None:
+        wrote = bool(self._new_movements) or any(table.changed for table in self._tables())
         for table in self._tables():
             table.apply()
         self._store.movements.extend(self._new_movements.values())
         self._store.movement_index.update(self._new_movements)
         self._new_movements.clear()
+        if wrote:
+            self._store.generation += 1
         self.committed = True
 
     def rollback(self) -> None:
         self._discard()
+
+    def generation(self) -> int:
+        """The data generation: raised by every commit that wrote."""
+        return self._store.generation
 
     def _discard(self) -> None:
         for table in self._tables():
@@ -177,6 +204,8 @@ class MemoryUnitOfWork:
             self._orders,
             self._keys,
             self._idempotency,
+            self._jobs,
+            self._outbox,
         )
 
 

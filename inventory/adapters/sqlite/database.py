@@ -114,6 +114,8 @@ class SqliteDatabase:
                         conn.execute("ROLLBACK")
                     raise
                 applied.append(name)
+            if applied:
+                _raise_generation(conn)
         finally:
             self._pool.release(conn)
         return applied
@@ -200,6 +202,15 @@ def _available_migrations() -> list[tuple[int, str, str]]:
             )
         found[version] = (version, name, entry.read_text(encoding="utf-8"))
     return [found[version] for version in sorted(found)]
+
+
+def _raise_generation(conn: sqlite3.Connection) -> None:
+    """Count a migration as a write: it may change what cached reads hold."""
+    (exists,) = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cache_generation'"
+    ).fetchone()
+    if exists:
+        conn.execute("UPDATE cache_generation SET generation = generation + 1 WHERE id = 1")
 
 
 def _applied_versions(conn: sqlite3.Connection) -> set[int]:

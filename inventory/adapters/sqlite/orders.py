@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 
 from inventory.adapters.sqlite.paging import Where, keyset
 from inventory.adapters.sqlite.rows import (
@@ -72,6 +73,14 @@ class SqliteOrderRepository:
         ).fetchall()
         lines = self._lines_of([row[0] for row in rows])
         return [order_from_row(row, lines.get(row[0], ())) for row in rows]
+
+    def expiring(self, now: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT id FROM orders WHERE status = 'reserved' AND expires_at <= ?"
+            " ORDER BY expires_at, id LIMIT ?",
+            (time_text(now), limit),
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
         cursor = self._conn.execute(

@@ -67,6 +67,20 @@ class SqliteStockRepository:
             totals.update(cursor)
         return totals
 
+    def available_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        # Served by the primary key (sku, warehouse): one range per sku.
+        wanted = sorted(set(skus))
+        totals = dict.fromkeys(wanted, 0)
+        for chunk in chunks(wanted):
+            marks = ", ".join("?" * len(chunk))
+            cursor = self._conn.execute(
+                "SELECT sku, sum(on_hand - reserved) FROM stock_levels"
+                f" WHERE sku IN ({marks}) GROUP BY sku",
+                chunk,
+            )
+            totals.update(cursor)
+        return totals
+
     def of_product(self, sku: str) -> list[StockLevel]:
         cursor = self._conn.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels WHERE sku = ? ORDER BY warehouse",

@@ -10,21 +10,29 @@ from typing import Self
 
 from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
 from inventory.adapters.sqlite.idempotency import SqliteIdempotencyRepository
+from inventory.adapters.sqlite.jobs import SqliteJobRepository
 from inventory.adapters.sqlite.keys import SqliteApiKeyRepository
 from inventory.adapters.sqlite.movements import SqliteMovementRepository
 from inventory.adapters.sqlite.orders import SqliteOrderRepository
+from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
 from inventory.adapters.sqlite.pool import ConnectionPool, is_busy
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.ports import (
     ApiKeyRepository,
     IdempotencyRepository,
+    JobRepository,
     MovementRepository,
     OrderRepository,
+    OutboxRepository,
     ProductRepository,
     StockRepository,
     WarehouseRepository,
 )
 from inventory.domain.errors import Unavailable
+
+# The table is made by migration 0004_cache_generation.sql.
+_READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
+_RAISE_GENERATION = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
 
 
 class SqliteUnitOfWork:
@@ -43,10 +51,15 @@ class SqliteUnitOfWork:
     orders: OrderRepository
     api_keys: ApiKeyRepository
     idempotency: IdempotencyRepository
+    jobs: JobRepository
+    outbox: OutboxRepository
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
+        # The connection's change count when the current transaction began:
+        # commit() compares it to learn whether the transaction wrote anything.
+        self._changes_at_begin = 0
 
     def __enter__(self) -> Self:
         # IMMEDIATE takes the write lock before anything is read, so concurrent
@@ -76,16 +89,27 @@ class SqliteUnitOfWork:
 
     def commit(self) -> None:
         conn = self._active()
+        if conn.total_changes != self._changes_at_begin:
+            # In the write's own transaction: whoever sees the write sees the
+            # new generation too, so no cache entry outlives the data it holds.
+            conn.execute(_RAISE_GENERATION)
         conn.execute("COMMIT")
         # Stay inside a transaction: a write made after commit() is then still
         # rolled back at the end, rather than committed on its own.
         conn.execute("BEGIN")
+        self._changes_at_begin = conn.total_changes
 
     def rollback(self) -> None:
         conn = self._active()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         conn.execute("BEGIN")
+        self._changes_at_begin = conn.total_changes
+
+    def generation(self) -> int:
+        """The data generation this transaction sees; every commit that wrote raised it."""
+        (value,) = self._active().execute(_READ_GENERATION).fetchone()
+        return int(value)
 
     def _begin(self, statement: str) -> None:
         if self._conn is not None:
@@ -98,6 +122,7 @@ class SqliteUnitOfWork:
                 self._pool.release(conn)
                 raise
         self._conn = conn
+        self._changes_at_begin = conn.total_changes
         self.products = SqliteProductRepository(conn)
         self.warehouses = SqliteWarehouseRepository(conn)
         self.stock = SqliteStockRepository(conn)
@@ -105,6 +130,8 @@ class SqliteUnitOfWork:
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)
         self.idempotency = SqliteIdempotencyRepository(conn)
+        self.jobs = SqliteJobRepository(conn)
+        self.outbox = SqliteOutboxRepository(conn)
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None

@@ -122,7 +122,13 @@ def import_movements_file(args: argparse.Namespace, services: Services, console:
     progress = Progress(console, args.progress_every)
     with opened(args.file) as source:
         count = import_movements(
-            source, services.uow(), services.clock, services.new_id, ACTOR, progress
+            source,
+            services.uow(),
+            services.clock,
+            services.new_id,
+            ACTOR,
+            progress,
+            alerts=services.alerts,
         )
     console.say(f"imported {count} movements", {"imported": count})
     return 0

@@ -11,7 +11,17 @@ from typing import NoReturn
 from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, load_settings
 from inventory.domain.errors import DomainError
-from inventory.entrypoints.cli import admin, bulk, catalog, keys, orders, reports, serve, stock
+from inventory.entrypoints.cli import (
+    admin,
+    bulk,
+    catalog,
+    keys,
+    orders,
+    reports,
+    serve,
+    stock,
+    worker,
+)
 from inventory.entrypoints.cli.arguments import Handler, UsageError, shared_options
 from inventory.entrypoints.cli.output import Console
 
@@ -23,7 +33,7 @@ but `migrate` applies pending migrations first.
 Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage or a bad
 setting; 130 interrupted."""
 
-_SUBCOMMANDS = (serve, admin, keys, catalog, stock, orders, bulk, reports)
+_SUBCOMMANDS = (serve, worker, admin, keys, catalog, stock, orders, bulk, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,7 +77,10 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
 
 def orders_create(args: argparse.Namespace, services: Services, console: Console) -> int:
     cmd = parse(ReserveOrder, given(args, "reference", "warehouse", "lines", "expires_at"))
-    _show(console, reserve_order(cmd, services.uow(), services.clock, services.new_id))
+    order = reserve_order(
+        cmd, services.uow(), services.clock, services.new_id, alerts=services.alerts
+    )
+    _show(console, order)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from inventory.application.commands import RequestReport
 from inventory.application.listing import MovementList
 from inventory.application.reports import (
     LOW_STOCK_COLUMNS,
@@ -11,9 +12,11 @@ from inventory.application.reports import (
     VALUATION_COLUMNS,
     low_stock_report,
     movements_report,
+    request_report,
     valuation_report,
 )
-from inventory.application.validation import parse_query
+from inventory.application.validation import parse, parse_query
+from inventory.application.views import JobView
 from inventory.bootstrap import Services
 from inventory.entrypoints.cli.arguments import (
     Subcommands,
@@ -52,9 +55,37 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     )
     for parser in (valuation, movements, low_stock):
         add_destination(parser)
+        parser.add_argument(
+            "--async",
+            dest="queue",
+            action="store_true",
+            help="queue the report as a job (run by `inventory worker` or `serve`); print its id",
+        )
+
+
+def queue_report(kind: str, args: argparse.Namespace, services: Services, console: Console) -> int:
+    """``--async``: queue the report as a job and print its id (the job under ``--json``)."""
+    fields = given(args, "warehouse", "since", "until")
+    request = parse(
+        RequestReport,
+        {"kind": kind, "format": report_format(args.format, console).value, "params": fields},
+    )
+    job = request_report(
+        request, services.uow(), services.clock, services.new_id, services.settings.job_max_attempts
+    )
+    if console.as_json:
+        console.document(JobView.of(job).to_json())
+    else:
+        console.line(job.id)
+        console.note(
+            f"queued report job {job.id}; its file appears at /api/v1/jobs/{job.id}/result"
+        )
+    return 0
 
 
 def report_valuation(args: argparse.Namespace, services: Services, console: Console) -> int:
+    if args.queue:
+        return queue_report("valuation", args, services, console)
     rows = valuation_report(services.uow(), args.warehouse)
     fmt = report_format(args.format, console)
     write_rows(console, rows, VALUATION_COLUMNS, fmt, args.output, "rows")
@@ -62,6 +93,8 @@ def report_valuation(args: argparse.Namespace, services: Services, console: Cons
 
 
 def report_movements(args: argparse.Namespace, services: Services, console: Console) -> int:
+    if args.queue:
+        return queue_report("movements", args, services, console)
     # The movement list's filters: the same checks of a warehouse and a time window.
     window = parse_query(MovementList, given(args, "warehouse", "since", "until"))
     rows = movements_report(services.uow(), window.warehouse, window.since, window.until)
@@ -71,6 +104,8 @@ def report_movements(args: argparse.Namespace, services: Services, console: Cons
 
 
 def report_low_stock(args: argparse.Namespace, services: Services, console: Console) -> int:
+    if args.queue:
+        return queue_report("low_stock", args, services, console)
     rows = low_stock_report(services.uow())
     fmt = report_format(args.format, console)
     write_rows(console, rows, LOW_STOCK_COLUMNS, fmt, args.output, "products")

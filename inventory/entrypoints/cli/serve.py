@@ -39,7 +39,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-jobs",
         action="store_true",
-        help="run no background job runner here (none exists yet; accepted for scripts)",
+        help="run no job runner here (run `inventory worker` elsewhere instead)",
     )
 
 
@@ -52,6 +52,6 @@ def run_server(args: argparse.Namespace, services: Services, console: Console) -
     # The schema is migrated (as by every command); the workers open their own
     # connections after the fork, so none is inherited from this process.
     services.close()
-    options = ServerOptions(args.host, args.port, args.workers, args.threads)
+    options = ServerOptions(args.host, args.port, args.workers, args.threads, jobs=not args.no_jobs)
     serve(services.settings, options)
     return 0

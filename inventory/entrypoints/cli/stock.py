@@ -113,7 +113,9 @@ def _add_reference(parser: argparse.ArgumentParser) -> None:
 def record(kind: str, args: argparse.Namespace, services: Services, console: Console) -> int:
     """Record one movement of this kind (bound with ``partial`` for each subcommand)."""
     cmd = parse_as(MOVEMENT_COMMAND, {"type": kind, **given(args, *MOVEMENT_FIELDS)})
-    movement = record_movement(cmd, services.uow(), services.clock, services.new_id, ACTOR)
+    movement = record_movement(
+        cmd, services.uow(), services.clock, services.new_id, ACTOR, alerts=services.alerts
+    )
     console.show(MovementView.of(movement).to_json())
     return 0
 

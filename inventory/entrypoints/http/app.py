@@ -6,19 +6,22 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
+from typing import Any, BinaryIO
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from pydantic import BaseModel, TypeAdapter
 
 from inventory.application.access import authenticate
+from inventory.application.caching import ReadThrough
 from inventory.application.idempotency import Claim, Remembering, claim, forget, remember
 from inventory.application.idempotency_records import StoredResponse
 from inventory.application.validation import parse, parse_as, parse_query
 from inventory.bootstrap import Services
 from inventory.domain.errors import DomainError, Unauthorized
 from inventory.domain.keys import ApiKey, Role
+from inventory.entrypoints.http.caching import cached_response
 from inventory.entrypoints.http.middleware import (
     KEY_NAME,
     REQUEST_ID,
@@ -29,6 +32,7 @@ from inventory.entrypoints.http.middleware import (
     with_request_id,
 )
 from inventory.entrypoints.http.problems import HttpError, from_domain
+from inventory.entrypoints.http.rate_limit import with_rate_limit
 from inventory.entrypoints.http.request import Request
 from inventory.entrypoints.http.response import Response, problem_response
 from inventory.entrypoints.http.routing import Body, Call, Route, Router
@@ -51,11 +55,17 @@ class Application:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         response = self.respond(request)
-        if request.method == "HEAD":
-            headers = response.wsgi_headers()  # HEAD tells the length GET would send
-            start_response(response.status_line, headers)
-            return [b""]
         start_response(response.status_line, response.wsgi_headers())
+        if request.method == "HEAD":  # the headers (and length) GET would send, no body
+            if response.file is not None:
+                response.file.close()
+            return [b""]
+        if response.file is not None:
+            wrapper = environ.get("wsgi.file_wrapper")
+            if wrapper is not None:  # the server may send it with sendfile()
+                stream: Iterable[bytes] = wrapper(response.file, FILE_CHUNK)
+                return stream
+            return _chunks(response.file)
         return [response.body]
 
     def respond(self, request: Request) -> Response:
@@ -65,13 +75,17 @@ class Application:
         route = match.route
         request.environ[ROUTE] = route.template
         call = Call(request, self.services, match.params, uow=self.services.uow)
+        reads = self.services.reads() if route.cached else None
         if route.role is not None:
-            call.key = self._authenticate(request, route.role)
+            call.key = self._authenticate(request, route.role, reads)
         if route.query is not None:
             call.query = parse_query(route.query, request.query)
         key = request.header("Idempotency-Key")
         if request.method == "POST" and key is not None and call.key is not None:
             return self._idempotent(call, route, key, call.key)
+        if reads is not None:
+            handle = partial(self._handle, route=route)
+            return _conditional(request, cached_response(reads, call, handle))
         return _conditional(request, self._handle(call, route))
 
     def _handle(self, call: Call, route: Route) -> Response:
@@ -79,14 +93,20 @@ class Application:
             call.body = _validated(route.body, call.request.json(route.body_types))
         return route.handler(call)
 
-    def _authenticate(self, request: Request, role: Role) -> ApiKey:
+    def _authenticate(self, request: Request, role: Role, reads: ReadThrough | None) -> ApiKey:
         header = request.header("Authorization")
         if header is None:
             raise Unauthorized("send an API key: Authorization: Bearer <key>")
         found = _BEARER.fullmatch(header)
         if found is None:
             raise Unauthorized("the Authorization header must be: Bearer <key>")
-        key = authenticate(found.group(1), role, self.services.uow())
+        secret = found.group(1)
+        if reads is None:
+            key = authenticate(secret, role, self.services.uow())
+        else:
+            # Before a cached read, the key's snapshot reads the generation too,
+            # sparing the cached read a snapshot of its own.
+            key = reads.uncached(self.services.uow(), lambda uow: authenticate(secret, role, uow))
         request.environ[KEY_NAME] = key.name
         return key
 
@@ -130,6 +150,15 @@ class Application:
             forget(taken, self.services.uow())
         except DomainError:  # storage gone too; the claim's lease lets a retry through later
             log.warning("could not release Idempotency-Key %r", taken.key)
+
+
+FILE_CHUNK = 64 * 1024
+
+
+def _chunks(file: BinaryIO) -> Iterator[bytes]:
+    with file:
+        while chunk := file.read(FILE_CHUNK):
+            yield chunk
 
 
 def _replayable(route: Route, response: Response, request: Request) -> StoredResponse:
@@ -180,5 +209,14 @@ def matches(header: str, etag: str, *, weak: bool) -> bool:
 
 
 def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
-    """The application with its middleware: request id, access log, then error mapping."""
-    return with_request_id(with_access_log(with_errors(Application(services, routes))))
+    """The application with its middleware: request id, access log, rate limit, error mapping.
+
+    The rate limit sits inside the request id and the access log, so a 429 has
+    an ``X-Request-ID`` and a log line like any answer, and outside the error
+    mapping, so an error answer under ``/api/v1`` carries the ``RateLimit-*``
+    headers too.
+    """
+    app: WsgiApp = with_errors(Application(services, routes))
+    if services.rate_limiter is not None:
+        app = with_rate_limit(app, services.rate_limiter)
+    return with_request_id(with_access_log(app))

@@ -72,6 +72,13 @@ _HEADERS: dict[str, Schema] = {
     "Link": {"description": 'The next page: <...>; rel="next" (absent on the last page)'},
 }
 
+# On every /api/v1 answer while INVENTORY_RATE_LIMIT is not off (API.md §8).
+_RATE_LIMIT_HEADERS: dict[str, Schema] = {
+    "RateLimit-Limit": {"description": "Requests allowed per window for this API key or client"},
+    "RateLimit-Remaining": {"description": "Requests left before the limit refuses (429)"},
+    "RateLimit-Reset": {"description": "Seconds until, with no more requests, all are left again"},
+}
+
 _REFUSALS = {
     400: "Malformed JSON, or a bad query parameter, cursor or header",
     401: "No API key, or an unknown or revoked one",
@@ -80,8 +87,10 @@ _REFUSALS = {
     413: "The body is larger than 1 MiB",
     415: "The body is not sent as JSON",
     422: "The body fails validation (each field in `errors`), or reuses an Idempotency-Key",
+    429: "Over the rate limit for this API key or client; retry after Retry-After seconds",
     503: "Storage is busy or unreachable; retry after Retry-After seconds",
 }
+_REFUSAL_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 
 
 class _Schemas:
@@ -194,15 +203,17 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
                 },
             }
         success["content"] = {"application/json": {"schema": ref}}
-    headers = ["Link"] if route.paged else ["ETag"] if route.response else []
-    if route.status == 201:
+    for media in route.produces:
+        success.setdefault("content", {})[media] = {"schema": {"type": "string"}}
+    headers = ["Link"] if route.paged else ["ETag"] if route.response or route.produces else []
+    if route.status in (201, 202):
         headers.append("Location")
     if headers:
         success["headers"] = {
             name: {**_HEADERS[name], "schema": {"type": "string"}} for name in headers
         }
     answers: Schema = {str(route.status): success}
-    statuses = {400, 503}
+    statuses = {400, 429, 503}
     if route.role is not None:
         statuses |= {401, 403}
     if route.params or route.body is not None:
@@ -210,15 +221,19 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
     if route.body is not None:
         statuses |= {413, 415, 422}
     for status in sorted(statuses):
-        extra = (
-            ("WWW-Authenticate",) if status == 401 else ("Retry-After",) if status == 503 else ()
-        )
-        answers[str(status)] = _problem(_REFUSALS[status], *extra)
+        answers[str(status)] = _problem(_REFUSALS[status], *_REFUSAL_HEADERS.get(status, ()))
     for status, why in sorted(route.responses.items()):
         answers[str(status)] = _problem(why)
     if route.method == "GET" and not route.paged:
         answers["304"] = {"description": "Not modified: If-None-Match names the current ETag"}
     answers["default"] = _problem("Any other refusal, as a problem document")
+    for answer in answers.values():
+        answer.setdefault("headers", {}).update(
+            {
+                name: {**header, "schema": {"type": "integer", "minimum": 0}}
+                for name, header in _RATE_LIMIT_HEADERS.items()
+            }
+        )
     return answers
 
 

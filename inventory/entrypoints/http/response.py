@@ -6,15 +6,20 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import BinaryIO
 
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 
 
 @dataclass(slots=True)
 class Response:
+    """A status, headers, and either ``body`` or a ``file`` of ``file_size`` bytes to stream."""
+
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    file: BinaryIO | None = None
+    file_size: int = 0
 
     @property
     def status_line(self) -> str:
@@ -32,7 +37,8 @@ class Response:
         """The headers to send, with ``Content-Length`` (none on 204 and 304)."""
         if self.status in (204, 304):
             return list(self.headers)
-        return [*self.headers, ("Content-Length", str(len(self.body)))]
+        length = self.file_size if self.file is not None else len(self.body)
+        return [*self.headers, ("Content-Length", str(length))]
 
 
 def encode(data: object) -> bytes:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from inventory.bootstrap import Services
 from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.http.middleware import WsgiApp
-from inventory.entrypoints.http.resources import catalog, keys, ledger, orders
+from inventory.entrypoints.http.resources import catalog, jobs, keys, ledger, orders
 from inventory.entrypoints.http.resources.ops import ops_routes
 from inventory.entrypoints.http.routing import Route
 
-API_ROUTES: list[Route] = [*catalog.ROUTES, *ledger.ROUTES, *orders.ROUTES, *keys.ROUTES]
+API_ROUTES: list[Route] = [
+    *catalog.ROUTES,
+    *ledger.ROUTES,
+    *orders.ROUTES,
+    *jobs.ROUTES,
+    *keys.ROUTES,
+]
 
 
 def create_app(services: Services) -> WsgiApp:

@@ -84,10 +84,14 @@ class Route:
     """The sorts a paged list allows (documented as the ``sort`` parameter's values)."""
     response: type[BaseModel] | None = None
     paged: bool = False
+    produces: tuple[str, ...] = ()
+    """Media types of a success body that is not JSON from ``response`` (a file download)."""
     responses: Mapping[int, str] = field(default_factory=dict)
     """Further statuses worth documenting for this route, with why they happen."""
     shows_secret: bool = False
     """Its success body holds a secret shown once: never stored for an idempotent replay."""
+    cached: bool = False
+    """A read whose 200 answers are kept in the cache (README "Caching": where it pays)."""
 
     @property
     def template(self) -> str:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
 
 from inventory.bootstrap import bootstrap
@@ -41,6 +45,8 @@ class ServerOptions:
     workers: int = field(default_factory=default_workers)
     threads: int = 1
     graceful_timeout: int = 30
+    jobs: bool = True
+    """Run one job runner beside the web workers (``inventory worker``, as a child process)."""
 
 
 class Server(BaseApplication):
@@ -73,10 +79,33 @@ class Server(BaseApplication):
             # which two servers on one host would fight over; nothing here uses it.
             "control_socket_disable": True,
             "post_worker_init": _worker_ready,
+            "when_ready": self._start_job_runner,
+            "on_exit": self._stop_job_runner,
         }
         for name, value in chosen.items():
             if name in self.cfg.settings:
                 self.cfg.set(name, value)
+
+    def _start_job_runner(self, arbiter: Arbiter) -> None:
+        # One runner per deployment, in a process of its own: threads must not run
+        # in the arbiter, which forks the web workers, and a runner in every web
+        # worker would multiply the pollers for nothing.
+        if not self.options.jobs:
+            return
+        env = {**os.environ, "INVENTORY_DATABASE_URL": self.settings.database_url}
+        self._runner = subprocess.Popen([sys.executable, "-m", "inventory", "worker"], env=env)
+        logging.getLogger("inventory.server").info("job runner started (pid %d)", self._runner.pid)
+
+    def _stop_job_runner(self, arbiter: Arbiter) -> None:
+        runner: subprocess.Popen[bytes] | None = getattr(self, "_runner", None)
+        if runner is None or runner.poll() is not None:
+            return
+        runner.send_signal(signal.SIGTERM)
+        try:
+            runner.wait(self.options.graceful_timeout)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
 
     def load(self) -> _WSGIAppType:
         configure_logging(self.settings)

@@ -24,6 +24,7 @@ from wsgiref.validate import validator
 from inventory.adapters.memory import MemoryStorage
 from inventory.application.access import create_api_key
 from inventory.application.commands import CreateApiKey
+from inventory.application.ports import Cache
 from inventory.bootstrap import Services
 from inventory.config import Settings
 from inventory.domain.keys import Role
@@ -190,6 +191,7 @@ class Api:
     ids: UrlSafeIds = field(default_factory=UrlSafeIds)
     secrets: SequentialSecrets = field(default_factory=SequentialSecrets)
     extra_routes: Sequence[Route] = ()
+    cache: Cache | None = None
     services: Services = field(init=False)
     app: WsgiApp = field(init=False)
     admin: str = field(init=False)
@@ -200,7 +202,9 @@ class Api:
 
     def __post_init__(self) -> None:
         settings = Settings(_env_file=None, database_url="memory://")
-        self.services = Services(settings, self.storage, self.clock, self.ids, self.secrets)
+        self.services = Services(
+            settings, self.storage, self.clock, self.ids, self.secrets, cache=self.cache
+        )
         self.app = wsgi_app(self.services, [*served_routes(), *self.extra_routes])
         self.admin = self.new_key(Role.ADMIN, "admin-ada")[1]
         self.clerk = self.new_key(Role.CLERK, "clerk-carl")[1]

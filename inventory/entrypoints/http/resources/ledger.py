@@ -17,7 +17,7 @@ MOVEMENTS = "/api/v1/movements"
 def record_movement(call: Call) -> Response:
     services = call.services
     movement = stock.record_movement(
-        call.body, call.uow(), services.clock, services.new_id, call.actor
+        call.body, call.uow(), services.clock, services.new_id, call.actor, alerts=services.alerts
     )
     return one(MovementView.of(movement), 201, location=f"{MOVEMENTS}/{movement.id}")
 
@@ -36,7 +36,8 @@ ROUTES = [
           status=201, body=MOVEMENT_COMMAND, response=MovementView,
           responses={409: "not enough available stock, or the product is archived"}),
     Route("GET", MOVEMENTS, list_movements, Role.VIEWER, "List the ledger", "movements",
-          query=MovementList, sorting=MOVEMENT_SORTS, response=MovementView, paged=True),
+          query=MovementList, sorting=MOVEMENT_SORTS, response=MovementView, paged=True,
+          cached=True),
     Route("GET", f"{MOVEMENTS}/{{id:id}}", show_movement, Role.VIEWER, "Show a movement",
           "movements", response=MovementView),
 ]  # fmt: skip

@@ -16,7 +16,9 @@ ORDERS = "/api/v1/orders"
 
 def reserve_order(call: Call) -> Response:
     services = call.services
-    order = orders.reserve_order(call.body, call.uow(), services.clock, services.new_id)
+    order = orders.reserve_order(
+        call.body, call.uow(), services.clock, services.new_id, alerts=services.alerts
+    )
     return one(OrderView.of(order), 201, location=f"{ORDERS}/{order.id}")
 
 

@@ -1,0 +1,156 @@
+"""Low-stock alerts: one ``low_stock_alert`` job per downward crossing of a reorder point.
+
+A crossing is a change that takes a product's total available (on hand less
+reserved, over every warehouse) from above its reorder point to at or below
+it, for an active product whose reorder point is above zero (API.md §6). It
+is found by comparing that total before and after the change, inside the
+change's own unit of work, and its job is queued in that same unit, so a
+rolled-back change queues nothing and a committed one never loses its alert.
+
+Nothing is remembered about earlier alerts: whether a change crossed depends
+on its own before and after alone. Once stock has risen above the reorder
+point again (a receipt, a count up, a cancelled or expired order), the next
+fall to or below it is a new crossing and sends a new alert; a change that
+leaves stock below the point sends none.
+
+Where crossings are looked for:
+
+* movements (receipt, issue, adjustment) go through :class:`~inventory.application.ledger.Posting`,
+  which follows each sku's total available movement by movement, so a bulk
+  import alerts once per crossing even inside one batch;
+* an order reservation compares the totals of its skus before and after;
+* transfers, shipping, cancelling and expiring never lower the total available.
+
+The job's handler, :func:`send_low_stock_alert`, runs later in a job runner,
+outside the change: a failed e-mail is retried by the runner and never undoes
+the stock change that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from inventory.application.jobs import queue_job
+from inventory.application.outbox import OutboxMessage
+from inventory.application.ports import Clock, IdGenerator, Notifier, UnitOfWork
+from inventory.domain.catalog import Product
+from inventory.domain.jobs import Job, JobKind
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """How the use cases queue alert jobs: with the configured number of attempts.
+
+    The entrypoints pass ``INVENTORY_JOB_MAX_ATTEMPTS`` (``Services.alerts``);
+    the default is that setting's default.
+    """
+
+    max_attempts: int = 5
+
+
+DEFAULT_ALERTS = AlertPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class LowStock:
+    """A product whose total available has just fallen to or below its reorder point."""
+
+    sku: str
+    name: str
+    available: int
+    reorder_point: int
+
+    @classmethod
+    def crossing(cls, product: Product, before: int, after: int) -> LowStock | None:
+        """The alert a change of total available from ``before`` to ``after`` calls for, if any."""
+        point = product.details.reorder_point
+        if point <= 0 or product.archived or not (before > point >= after):
+            return None
+        return cls(product.sku, product.details.name, after, point)
+
+    @classmethod
+    def of_job(cls, job: Job) -> LowStock:
+        """The alert a ``low_stock_alert`` job carries (its params, as queued)."""
+        params = job.params
+        return cls(
+            str(params["sku"]),
+            str(params["name"]),
+            int(params["available"]),
+            int(params["reorder_point"]),
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The job parameters: everything the e-mail needs, as seen at the crossing."""
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "available": self.available,
+            "reorder_point": self.reorder_point,
+        }
+
+
+def low_stock_crossings(
+    products: Mapping[str, Product], before: Mapping[str, int], after: Mapping[str, int]
+) -> list[LowStock]:
+    """The crossings between two sets of totals of available, by sku."""
+    found = (
+        LowStock.crossing(products[sku], before[sku], after[sku])
+        for sku in sorted(before)
+        if sku in products and sku in after
+    )
+    return [alert for alert in found if alert is not None]
+
+
+def queue_low_stock_alerts(
+    uow: UnitOfWork,
+    alerts: Iterable[LowStock],
+    clock: Clock,
+    new_id: IdGenerator,
+    policy: AlertPolicy,
+) -> list[Job]:
+    """Queue one ``low_stock_alert`` job per crossing in ``uow`` (the caller commits)."""
+    return [
+        queue_job(uow, JobKind.LOW_STOCK_ALERT, alert.params(), clock, new_id, policy.max_attempts)
+        for alert in alerts
+    ]
+
+
+def alert_message(alert: LowStock) -> tuple[str, str]:
+    """The subject and plain-text body of the alert's e-mail."""
+    # A header must be one line: a name is free text and may hold a line break.
+    name = " ".join(alert.name.split())
+    subject = (
+        f"Low stock: {alert.sku} ({name}) has {alert.available} available,"
+        f" reorder point {alert.reorder_point}"
+    )
+    body = (
+        f"Product {alert.sku} ({alert.name}) has fallen to or below its reorder point.\n"
+        "\n"
+        f"SKU:            {alert.sku}\n"
+        f"Product:        {alert.name}\n"
+        f"Available:      {alert.available}\n"
+        f"Reorder point:  {alert.reorder_point}\n"
+        "\n"
+        "Available is on hand less reserved, over every warehouse, right after the\n"
+        "change that crossed the reorder point.\n"
+    )
+    return subject, body
+
+
+def send_low_stock_alert(job: Job, notifier: Notifier, recipient: str) -> None:
+    """Run a ``low_stock_alert`` job: e-mail the alert to ``recipient``.
+
+    A failure to deliver raises, so the runner retries the job with backoff and
+    marks it failed once its attempts are spent.
+    """
+    subject, body = alert_message(LowStock.of_job(job))
+    notifier.send(recipient, subject, body)
+
+
+def keep_in_outbox(message: OutboxMessage, uow: UnitOfWork) -> None:
+    """Store a message that is not to be sent, in its own unit of work."""
+    with uow:
+        uow.outbox.add(message)
+        uow.commit()

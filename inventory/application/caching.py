@@ -1,0 +1,153 @@
+"""Read-through caching keyed by the data generation: no entry outlives a later write.
+
+Every commit that writes raises the storage's data generation, in the same
+transaction, whichever process makes it (a server worker, the CLI). A cached
+read stores its entry under its key *and* the generation it read in the same
+snapshot as the data, and looks entries up under the generation it sees now.
+Once a write is acknowledged, every later read sees a higher generation, so
+it can only find entries made after the write: the cache needs no message
+between processes, and an adapter may be per process or shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self, TypeVar
+
+from inventory.application.ports import (
+    ApiKeyRepository,
+    Cache,
+    IdempotencyRepository,
+    JobRepository,
+    MovementRepository,
+    OrderRepository,
+    OutboxRepository,
+    ProductRepository,
+    StockRepository,
+    UnitOfWork,
+    WarehouseRepository,
+)
+
+T = TypeVar("T")
+
+
+class ReadThrough:
+    """Cached reads for one request; make a new one for each, never share one.
+
+    The generation read by its first lookup is reused by its later lookups
+    (so a request reads it once, however many cached reads it makes): it was
+    read during this request, after every write acknowledged before the
+    request began, so an entry made at that generation is never older than
+    any of them. A miss reads the generation again, in its own snapshot.
+
+    With no cache (``INVENTORY_CACHE=off``) every read is computed.
+    """
+
+    def __init__(self, cache: Cache | None, ttl: float) -> None:
+        self.cache = cache if ttl > 0 else None
+        self.ttl = ttl
+        self.generation: int | None = None
+
+    def read(
+        self,
+        uow: UnitOfWork,
+        key: str,
+        compute: Callable[[UnitOfWork], T],
+        encode: Callable[[T], bytes | None],
+        decode: Callable[[bytes], T],
+    ) -> T:
+        """The value under ``key``: from the cache, or computed and then cached.
+
+        ``compute`` reads through the unit of work it is given, inside the
+        snapshot the generation was read in; it may call use cases, whose
+        ``reading()`` joins that snapshot. ``encode`` gives the bytes to keep,
+        or None for a value not worth keeping; ``decode`` reverses it.
+        """
+        cache = self.cache
+        if cache is None:
+            with uow.reading():
+                return compute(InSnapshot(uow))
+        if self.generation is not None:
+            found = cache.get(entry_key(key, self.generation))
+            if found is not None:
+                return decode(found)
+        with uow.reading():
+            generation = uow.generation()
+            if generation != self.generation:
+                self.generation = generation
+                found = cache.get(entry_key(key, generation))
+                if found is not None:
+                    return decode(found)
+            value = compute(InSnapshot(uow))
+        kept = encode(value)
+        if kept is not None:
+            cache.set(entry_key(key, generation), kept, self.ttl)
+        return value
+
+    def uncached(self, uow: UnitOfWork, compute: Callable[[UnitOfWork], T]) -> T:
+        """A read never cached (it may call use cases), noting the generation as it goes.
+
+        The snapshot it reads in also reads the generation when this scope has
+        none yet, so that a request whose key check comes first has its
+        cached reads served without another snapshot.
+        """
+        with uow.reading():
+            if self.cache is not None and self.generation is None:
+                self.generation = uow.generation()
+            return compute(InSnapshot(uow))
+
+
+def entry_key(key: str, generation: int) -> str:
+    """Where an entry read at ``generation`` is kept."""
+    return f"{key}@{generation}"
+
+
+class InSnapshot:
+    """A unit of work inside an open snapshot, for code that opens one itself.
+
+    ``reading()`` joins the open snapshot instead of beginning another, so a
+    use case called on a cache miss reads the very data the generation was
+    read with. Writing is refused: a cached read never writes.
+    """
+
+    products: ProductRepository
+    warehouses: WarehouseRepository
+    stock: StockRepository
+    movements: MovementRepository
+    orders: OrderRepository
+    api_keys: ApiKeyRepository
+    idempotency: IdempotencyRepository
+    jobs: JobRepository
+    outbox: OutboxRepository
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.products, self.warehouses, self.stock = uow.products, uow.warehouses, uow.stock
+        self.movements, self.orders, self.api_keys = uow.movements, uow.orders, uow.api_keys
+        self.idempotency, self.jobs, self.outbox = uow.idempotency, uow.jobs, uow.outbox
+
+    def __enter__(self) -> Self:
+        raise RuntimeError("a cached read cannot begin a write")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        yield self
+
+    def commit(self) -> None:
+        raise RuntimeError("a cached read cannot commit")
+
+    def rollback(self) -> None:
+        return None
+
+    def generation(self) -> int:
+        return self._uow.generation()

@@ -1,0 +1,50 @@
+"""Whole answers of the cached read routes, kept under their path and query.
+
+A route opts in with ``cached=True`` (see the route tables). Only a 200 with
+a body in memory is kept: an error is raised, never cached, and a streamed
+file is not held in a cache. What a handler answers depends only on the path,
+the query and the data (not on which key asked, once it is allowed), so the
+key needs nothing else; see application/caching.py for why an answer is never
+older than an acknowledged write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from inventory.application.caching import ReadThrough
+from inventory.application.ports import UnitOfWork
+from inventory.entrypoints.http.response import Response
+from inventory.entrypoints.http.routing import Call
+
+# Part of every key. Raise it when what a cached answer holds changes shape, so
+# that a file cache shared across a deployment never serves an answer of the
+# code that ran before it.
+FORMAT = 1
+
+
+def cached_response(reads: ReadThrough, call: Call, handle: Callable[[Call], Response]) -> Response:
+    """The handler's answer, from the cache when an entry of the current data exists."""
+    request = call.request
+    key = f"http.{FORMAT}:{request.path}?{request.environ.get('QUERY_STRING', '')}"
+
+    def compute(snapshot: UnitOfWork) -> Response:
+        # Every use case the handler calls reads in the snapshot the generation came from.
+        call.uow = lambda: snapshot
+        return handle(call)
+
+    return reads.read(call.uow(), key, compute, _packed, _unpacked)
+
+
+def _packed(response: Response) -> bytes | None:
+    if response.status != 200 or response.file is not None:
+        return None
+    head = json.dumps([response.status, response.headers], separators=(",", ":"))
+    return head.encode() + b"\n" + response.body
+
+
+def _unpacked(data: bytes) -> Response:
+    head, _, body = data.partition(b"\n")
+    status, headers = json.loads(head)
+    return Response(status, body, [(name, value) for name, value in headers])
