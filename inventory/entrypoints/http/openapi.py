@@ -204,7 +204,13 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
             }
         success["content"] = {"application/json": {"schema": ref}}
     for media in route.produces:
-        success.setdefault("content", {})[media] = {"schema": {"type": "string"}}
+        # A JSON download is an array of row objects (a report); anything else is text.
+        schema = (
+            {"type": "array", "items": {"type": "object"}}
+            if media == "application/json"
+            else {"type": "string"}
+        )
+        success.setdefault("content", {})[media] = {"schema": schema}
     headers = ["Link"] if route.paged else ["ETag"] if route.response or route.produces else []
     if route.status in (201, 202):
         headers.append("Location")
