@@ -139,6 +139,7 @@ def run_config(kind: str, workers: int, threads: int, args: argparse.Namespace) 
         env["INVENTORY_DATABASE_URL"] = f"sqlite:///{directory}/bench.db"
         env["INVENTORY_LOG_LEVEL"] = "WARNING"
         env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
+        env["INVENTORY_CACHE"] = args.cache
         cli = [str(BIN / "inventory")]
 
         def run(*command: str) -> str:
@@ -165,7 +166,8 @@ def run_config(kind: str, workers: int, threads: int, args: argparse.Namespace) 
                       "--bind", "127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
                       "bare_wsgi:app"],
                      ["bare"]),
-            "api": ([*cli, "serve", "--port", "{port}", "--workers", str(workers), *threads_flag],
+            "api": ([*cli, "serve", "--port", "{port}", "--workers", str(workers), *threads_flag,
+                     "--no-jobs"],
                     ["get", "list", "post"]),
         }  # fmt: skip
         for server, (command, names) in scenarios.items():
@@ -202,10 +204,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--configs", default="sync:2x1,sync:4x1,gthread:2x4,gthread:4x4",
                         help="worker class:processes x threads, comma-separated")  # fmt: skip
+    parser.add_argument("--cache", default="memory", help="INVENTORY_CACHE for the server")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("this benchmark needs wrk: apt-get install wrk")
-    print(f"{os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s per line")
+    print(
+        f"{os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s per line;"
+        f" cache {args.cache}; rate limit off; no job runner"
+    )
     for config in args.configs.split(","):
         kind, shape = config.split(":")
         workers, threads = (int(n) for n in shape.split("x"))
