@@ -59,7 +59,8 @@ def run(*serve_args: str) -> None:
         )  # fmt: skip
         print(f"first start: your admin API key is {made.stdout.strip()}")
         print("  (shown this once; more with: .venv/bin/inventory keys create --name N --role R)")
-    print("serving http://127.0.0.1:8000 - try /docs; Ctrl-C stops", flush=True)
+    port = serve_args[serve_args.index("--port") + 1] if "--port" in serve_args[:-1] else "8000"
+    print(f"serving http://127.0.0.1:{port} - try /docs; Ctrl-C stops", flush=True)
     step(inventory, "serve", *serve_args)
 
 
