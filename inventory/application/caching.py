@@ -16,19 +16,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self, TypeVar
 
-from inventory.application.ports import (
-    ApiKeyRepository,
-    Cache,
-    IdempotencyRepository,
-    JobRepository,
-    MovementRepository,
-    OrderRepository,
-    OutboxRepository,
-    ProductRepository,
-    StockRepository,
-    UnitOfWork,
-    WarehouseRepository,
-)
+from inventory.application.ports import Cache, UnitOfWork
+from inventory.application.wrapping import WrappedRepositories
 
 T = TypeVar("T")
 
@@ -104,7 +93,7 @@ def entry_key(key: str, generation: int) -> str:
     return f"{key}@{generation}"
 
 
-class InSnapshot:
+class InSnapshot(WrappedRepositories):
     """A unit of work inside an open snapshot, for code that opens one itself.
 
     ``reading()`` joins the open snapshot instead of beginning another, so a
@@ -112,21 +101,9 @@ class InSnapshot:
     read with. Writing is refused: a cached read never writes.
     """
 
-    products: ProductRepository
-    warehouses: WarehouseRepository
-    stock: StockRepository
-    movements: MovementRepository
-    orders: OrderRepository
-    api_keys: ApiKeyRepository
-    idempotency: IdempotencyRepository
-    jobs: JobRepository
-    outbox: OutboxRepository
-
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self.products, self.warehouses, self.stock = uow.products, uow.warehouses, uow.stock
-        self.movements, self.orders, self.api_keys = uow.movements, uow.orders, uow.api_keys
-        self.idempotency, self.jobs, self.outbox = uow.idempotency, uow.jobs, uow.outbox
+        self.expose(uow)
 
     def __enter__(self) -> Self:
         raise RuntimeError("a cached read cannot begin a write")

@@ -29,19 +29,8 @@ from inventory.application.idempotency_records import (
     Progress,
     StoredResponse,
 )
-from inventory.application.ports import (
-    ApiKeyRepository,
-    Clock,
-    IdempotencyRepository,
-    JobRepository,
-    MovementRepository,
-    OrderRepository,
-    OutboxRepository,
-    ProductRepository,
-    StockRepository,
-    UnitOfWork,
-    WarehouseRepository,
-)
+from inventory.application.ports import Clock, UnitOfWork
+from inventory.application.wrapping import WrappedRepositories
 from inventory.domain.errors import Conflict, IdempotencyKeyReused
 
 KEEP_FOR = timedelta(hours=24)
@@ -106,18 +95,8 @@ def forget(taken: Claim, uow: UnitOfWork) -> None:
             uow.commit()
 
 
-class Remembering:
+class Remembering(WrappedRepositories):
     """A unit of work that marks the claim applied in the same transaction as its write."""
-
-    products: ProductRepository
-    warehouses: WarehouseRepository
-    stock: StockRepository
-    movements: MovementRepository
-    orders: OrderRepository
-    api_keys: ApiKeyRepository
-    idempotency: IdempotencyRepository
-    jobs: JobRepository
-    outbox: OutboxRepository
 
     def __init__(self, inner: UnitOfWork, taken: Claim) -> None:
         self._inner = inner
@@ -125,7 +104,7 @@ class Remembering:
 
     def __enter__(self) -> Self:
         self._inner.__enter__()
-        self._expose()
+        self.expose(self._inner)
         return self
 
     def __exit__(
@@ -139,7 +118,7 @@ class Remembering:
     @contextmanager
     def reading(self) -> Iterator[Self]:
         with self._inner.reading():
-            self._expose()
+            self.expose(self._inner)
             yield self
 
     def commit(self) -> None:
@@ -153,10 +132,3 @@ class Remembering:
 
     def generation(self) -> int:
         return self._inner.generation()
-
-    def _expose(self) -> None:
-        inner = self._inner
-        self.products, self.warehouses, self.stock = inner.products, inner.warehouses, inner.stock
-        self.movements, self.orders = inner.movements, inner.orders
-        self.api_keys, self.idempotency, self.jobs = inner.api_keys, inner.idempotency, inner.jobs
-        self.outbox = inner.outbox
