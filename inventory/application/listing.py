@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Protocol, TypeVar
 
 from pydantic import AwareDatetime, Field
 
@@ -90,27 +91,29 @@ WAREHOUSE_SORTS: Sorting[Warehouse] = Sorting(
 LEVEL_SORTS: Sorting[StockLevel] = Sorting(
     fields={"sku": lambda s: s.sku}, unique="sku", unique_key=lambda s: s.sku, default="sku"
 )
-MOVEMENT_SORTS: Sorting[Movement] = Sorting(
-    fields={"created_at": lambda m: rfc3339(m.created_at)},
-    unique="id",
-    unique_key=lambda m: m.id,
-    default="created_at",
-)
-ORDER_SORTS: Sorting[Order] = Sorting(
-    fields={"created_at": lambda o: rfc3339(o.created_at)},
-    unique="id",
-    unique_key=lambda o: o.id,
-    default="created_at",
-)
-API_KEY_SORTS: Sorting[ApiKey] = Sorting(
-    fields={"created_at": lambda k: rfc3339(k.created_at)},
-    unique="id",
-    unique_key=lambda k: k.id,
-    default="created_at",
-)
-JOB_SORTS: Sorting[Job] = Sorting(
-    fields={"created_at": lambda j: rfc3339(j.created_at)},
-    unique="id",
-    unique_key=lambda j: j.id,
-    default="created_at",
-)
+
+
+class _Created(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+C = TypeVar("C", bound=_Created)
+
+
+def by_creation(kind: type[C]) -> Sorting[C]:
+    """The one sort of lists that grow in time (ledger, orders, keys, jobs): oldest first."""
+    return Sorting(
+        fields={"created_at": lambda row: rfc3339(row.created_at)},
+        unique="id",
+        unique_key=lambda row: row.id,
+        default="created_at",
+    )
+
+
+MOVEMENT_SORTS = by_creation(Movement)
+ORDER_SORTS = by_creation(Order)
+API_KEY_SORTS = by_creation(ApiKey)
+JOB_SORTS = by_creation(Job)

@@ -1,4 +1,4 @@
-"""The base of unit-of-work wrappers: the wrapped unit's repositories, as its own."""
+"""The repositories every unit of work carries, declared once; and wrappers that expose them."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ REPOSITORIES = (
 """Every repository a :class:`UnitOfWork` carries."""
 
 
-class WrappedRepositories:
-    """Declares the repositories of the UnitOfWork protocol; :meth:`expose` copies them in."""
+class UnitOfWorkRepositories:
+    """The repositories of the UnitOfWork protocol, declared once for its implementations.
+
+    Typed as the ports: the protocol declares them as settable attributes, which
+    must match its types exactly to conform.
+    """
 
     products: ProductRepository
     warehouses: WarehouseRepository
@@ -34,6 +38,10 @@ class WrappedRepositories:
     idempotency: IdempotencyRepository
     jobs: JobRepository
     outbox: OutboxRepository
+
+
+class WrappedRepositories(UnitOfWorkRepositories):
+    """A wrapper around a unit of work: :meth:`expose` takes the wrapped unit's repositories."""
 
     def expose(self, inner: UnitOfWork) -> None:
         """Take ``inner``'s repositories (they change each time it begins a transaction)."""

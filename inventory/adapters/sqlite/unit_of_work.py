@@ -17,17 +17,7 @@ from inventory.adapters.sqlite.orders import SqliteOrderRepository
 from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
 from inventory.adapters.sqlite.pool import ConnectionPool, is_busy
 from inventory.adapters.sqlite.stock import SqliteStockRepository
-from inventory.application.ports import (
-    ApiKeyRepository,
-    IdempotencyRepository,
-    JobRepository,
-    MovementRepository,
-    OrderRepository,
-    OutboxRepository,
-    ProductRepository,
-    StockRepository,
-    WarehouseRepository,
-)
+from inventory.application.wrapping import UnitOfWorkRepositories
 from inventory.domain.errors import Unavailable
 
 # The table is made by migration 0004_cache_generation.sql.
@@ -35,24 +25,12 @@ _READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
 _RAISE_GENERATION = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
 
 
-class SqliteUnitOfWork:
+class SqliteUnitOfWork(UnitOfWorkRepositories):
     """A write transaction (``with uow:``) or a read snapshot (``with uow.reading():``).
 
     Each use takes its own pooled connection, so units of work nested in one
     thread never share a transaction. Nothing is kept unless ``commit()`` runs.
     """
-
-    # Typed as the ports: the UnitOfWork protocol declares these as settable
-    # attributes, which must match its types exactly to conform.
-    products: ProductRepository
-    warehouses: WarehouseRepository
-    stock: StockRepository
-    movements: MovementRepository
-    orders: OrderRepository
-    api_keys: ApiKeyRepository
-    idempotency: IdempotencyRepository
-    jobs: JobRepository
-    outbox: OutboxRepository
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
