@@ -13,12 +13,13 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.http_server import Client, Server, receipt, running_server, stocked, unique
+from tests.e2e.http_server import Client, Reply, Server, receipt, running_server, stocked, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -57,16 +58,21 @@ def warm(server: Server, client: Client, path: str) -> Any:
     """Read ``path`` until each worker has answered it a few times; the last answer's JSON."""
     sent: set[str] = set()
     served: Counter[str] = Counter()
-    reply = None
-    while len(sent) < MAX_WARM_READS:
-        request_id = uuid.uuid4().hex
-        reply = client.get(path, headers={"X-Request-ID": request_id})
-        assert reply.status == 200, reply.body
-        sent.add(request_id)
-        if len(sent) % 10 == 0:
+
+    def read(request_id: str) -> Reply:
+        return client.get(path, headers={"X-Request-ID": request_id})
+
+    # Reads go out several at once: one at a time, the kernel tends to hand every
+    # connection to the same idle worker, and the others would never warm up.
+    with ThreadPoolExecutor(max_workers=2 * WORKERS) as pool:
+        while len(sent) < MAX_WARM_READS:
+            batch = [uuid.uuid4().hex for _ in range(2 * WORKERS)]
+            replies = list(pool.map(read, batch))
+            assert all(reply.status == 200 for reply in replies), [r.body for r in replies]
+            sent.update(batch)
             served = workers_that_served(server, sent)
             if len(served) == WORKERS and min(served.values()) >= WARM_READS_PER_WORKER:
-                return reply.json
+                return replies[-1].json
     pytest.fail(f"{MAX_WARM_READS} reads of {path} did not reach every worker: {served}")
 
 
