@@ -34,9 +34,11 @@ from inventory.application.rate_limits import Rate, RateDecision, WindowCounts, 
 
 log = logging.getLogger("inventory.rate_limit")
 
-DEFAULT_BUSY_TIMEOUT_MS = 200
-"""Long enough to queue behind other workers' hits (microseconds each), short enough
-that a stuck file costs a request a fraction of a second before it is let through."""
+DEFAULT_BUSY_TIMEOUT_MS = 1000
+"""Long enough to queue behind other workers' hits even in a burst on a loaded machine
+(SQLite's busy handler backs off in growing sleeps, so a waiter can oversleep several
+short holders: 200 ms was seen to run out with 15 requests at once on 2 busy cores),
+short enough that a stuck file costs a request a second before it is let through."""
 
 _WARN_EVERY_SECONDS = 60.0
 
