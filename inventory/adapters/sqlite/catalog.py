@@ -5,10 +5,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
-from inventory.adapters.sqlite.paging import Where, keyset
-from inventory.adapters.sqlite.rows import (
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import (
     PRODUCT_COLUMNS,
+    PRODUCT_SORTS,
     WAREHOUSE_COLUMNS,
+    WAREHOUSE_SORTS,
+)
+from inventory.adapters.sqlite.rows import (
     chunks,
     is_unique_violation,
     money_text,
@@ -22,13 +26,6 @@ from inventory.adapters.sqlite.rows import (
 from inventory.application.queries import LowStockRow, PageSpec, ProductFilter
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.errors import Conflict, NotFound
-
-PRODUCT_SORTS = {
-    "sku": ("sku",),
-    "name": ("name", "sku"),
-    "created_at": ("created_at", "sku"),
-    "updated_at": ("updated_at", "sku"),
-}
 
 # Units available over every warehouse; 0 for a product that was never stocked.
 _AVAILABLE = (
@@ -148,9 +145,6 @@ def _insert_params(product: Product) -> tuple[object, ...]:
 def _update_params(product: Product) -> tuple[object, ...]:
     sku, *fields = product_row(product)
     return (*fields, product.details.name.casefold(), sku)
-
-
-WAREHOUSE_SORTS = {"code": ("code",)}
 
 
 class SqliteWarehouseRepository:

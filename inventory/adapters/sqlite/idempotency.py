@@ -6,14 +6,13 @@ import json
 import sqlite3
 from datetime import datetime
 
-from inventory.adapters.sqlite.rows import Row, parse_time, time_text
+from inventory.adapters.sql.schema import IDEMPOTENCY_COLUMNS
+from inventory.adapters.sqlite.rows import Row, parse_time, placeholders, time_text
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
     Progress,
     StoredResponse,
 )
-
-_COLUMNS = "owner, key, fingerprint, progress, status, headers, body, created_at, expires_at"
 
 
 class SqliteIdempotencyRepository:
@@ -24,14 +23,14 @@ class SqliteIdempotencyRepository:
 
     def get(self, owner: str, key: str) -> IdempotencyRecord | None:
         row = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE owner = ? AND key = ?",
+            f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = ? AND key = ?",
             (owner, key),
         ).fetchone()
         return None if row is None else _record_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
         self._conn.execute(
-            f"INSERT INTO idempotency_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({placeholders(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
             " status = excluded.status, headers = excluded.headers, body = excluded.body,"

@@ -6,7 +6,8 @@ import json
 import sqlite3
 from datetime import datetime
 
-from inventory.adapters.sqlite.paging import Where, keyset
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import BY_CREATION, JOB_COLUMNS
 from inventory.adapters.sqlite.rows import (
     Row,
     is_unique_violation,
@@ -19,12 +20,6 @@ from inventory.adapters.sqlite.rows import (
 from inventory.application.queries import JobFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.jobs import Job, JobKind, JobStatus
-
-JOB_COLUMNS = (
-    "id, kind, params, status, attempts, max_attempts, created_at, run_at, started_at,"
-    " finished_at, error, result, runner, lease_until"
-)
-JOB_SORTS = {"created_at": ("created_at", "id")}
 
 
 def _job_row(job: Job) -> Row:
@@ -113,7 +108,7 @@ class SqliteJobRepository:
         where = Where()
         where.equal("kind", filter.kind and filter.kind.value)
         where.equal("status", filter.status and filter.status.value)
-        ks = keyset(page, JOB_SORTS)
+        ks = keyset(page, BY_CREATION)
         where.after(ks)
         rows = self._conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT ?",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from inventory.adapters.sql.schema import API_KEY_COLUMNS
 from inventory.adapters.sqlite.rows import (
-    API_KEY_COLUMNS,
     api_key_from_row,
     is_unique_violation,
     time_or_none,

@@ -5,9 +5,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from inventory.adapters.sqlite.paging import Keyset, Where, keyset
-from inventory.adapters.sqlite.rows import (
+from inventory.adapters.sql.paging import Keyset, Where, keyset
+from inventory.adapters.sql.schema import (
+    BY_CREATION,
+    LEDGER_ORDER,
     MOVEMENT_COLUMNS,
+    ON_HAND_BY_LEDGER,
+)
+from inventory.adapters.sqlite.rows import (
     is_unique_violation,
     movement_from_row,
     movement_rows,
@@ -20,23 +25,7 @@ from inventory.application.queries import MovementFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
 
-MOVEMENT_SORTS = {"created_at": ("created_at", "id")}
-_LEDGER_ORDER = "ORDER BY created_at, id"
-
 _INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({placeholders(12)})"
-
-# Transfers count twice: out of their source, into their destination.
-_ON_HAND_BY_LEDGER = """
-SELECT sku, warehouse, SUM(delta) FROM (
-    SELECT sku, warehouse,
-           CASE WHEN type IN ('issue', 'transfer') THEN -quantity ELSE quantity END AS delta
-      FROM movements
-    UNION ALL
-    SELECT sku, to_warehouse, quantity FROM movements WHERE type = 'transfer'
-)
-GROUP BY sku, warehouse
-ORDER BY sku, warehouse
-"""
 
 
 class SqliteMovementRepository:
@@ -61,19 +50,19 @@ class SqliteMovementRepository:
         return None if row is None else movement_from_row(row)
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
-        ks = keyset(page, MOVEMENT_SORTS)
+        ks = keyset(page, BY_CREATION)
         sql, params = _select(filter, ks)
         cursor = self._conn.execute(f"{sql} {ks.order_by} LIMIT ?", [*params, ks.limit])
         return [movement_from_row(row) for row in cursor]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
         sql, params = _select(filter, None)
-        cursor = self._conn.execute(f"{sql} {_LEDGER_ORDER}", params)
+        cursor = self._conn.execute(f"{sql} {LEDGER_ORDER}", params)
         for row in stream_rows(cursor):
             yield movement_from_row(row)
 
     def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
-        cursor = self._conn.execute(_ON_HAND_BY_LEDGER)
+        cursor = self._conn.execute(ON_HAND_BY_LEDGER)
         for sku, warehouse, on_hand in stream_rows(cursor):
             yield (sku, warehouse), on_hand
 

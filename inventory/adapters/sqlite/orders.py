@@ -6,9 +6,9 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 
-from inventory.adapters.sqlite.paging import Where, keyset
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.adapters.sqlite.rows import (
-    ORDER_COLUMNS,
     Row,
     chunks,
     is_unique_violation,
@@ -22,8 +22,6 @@ from inventory.application.ports import StockKey
 from inventory.application.queries import OrderFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.orders import Order, OrderLine
-
-ORDER_SORTS = {"created_at": ("created_at", "id")}
 
 
 class SqliteOrderRepository:
@@ -65,7 +63,7 @@ class SqliteOrderRepository:
         where.equal("status", filter.status and filter.status.value)
         where.equal("warehouse", filter.warehouse)
         where.equal("reference", filter.reference)
-        ks = keyset(page, ORDER_SORTS)
+        ks = keyset(page, BY_CREATION)
         where.after(ks)
         rows = self._conn.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT ?",
@@ -83,12 +81,7 @@ class SqliteOrderRepository:
         return [row[0] for row in rows]
 
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
-        cursor = self._conn.execute(
-            "SELECT l.sku, o.warehouse, SUM(l.quantity)"
-            " FROM orders AS o JOIN order_lines AS l ON l.order_id = o.id"
-            " WHERE o.status = 'reserved'"
-            " GROUP BY l.sku, o.warehouse ORDER BY l.sku, o.warehouse"
-        )
+        cursor = self._conn.execute(RESERVED_BY_OPEN_ORDERS)
         for sku, warehouse, reserved in stream_rows(cursor):
             yield (sku, warehouse), reserved
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
+from inventory.adapters.sql.schema import OUTBOX_COLUMNS
 from inventory.adapters.sqlite.rows import (
     is_unique_violation,
     parse_time,
@@ -14,8 +15,6 @@ from inventory.adapters.sqlite.rows import (
 )
 from inventory.application.outbox import OutboxMessage
 from inventory.domain.errors import Conflict
-
-OUTBOX_COLUMNS = "id, created_at, recipient, subject, body, reason"
 
 
 class SqliteOutboxRepository:

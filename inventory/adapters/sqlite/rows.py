@@ -1,6 +1,6 @@
 """Stored forms of times, money and flags, and the mapping of rows to domain objects.
 
-Rows are plain tuples in the column order of the ``*_COLUMNS`` constants;
+Rows are plain tuples in the column order of ``inventory.adapters.sql.schema``;
 they never leave the adapter.
 """
 
@@ -67,11 +67,6 @@ def is_unique_violation(exc: sqlite3.IntegrityError) -> bool:
 
 # --- products ---------------------------------------------------------------
 
-PRODUCT_COLUMNS = (
-    "sku, name, description, category, unit, barcode, reorder_point, reorder_quantity,"
-    " average_cost, archived, created_at, updated_at, version"
-)
-
 
 def product_row(product: Product) -> Row:
     d = product.details
@@ -114,14 +109,9 @@ def product_from_row(row: Row) -> Product:
 
 # --- warehouses and stock levels --------------------------------------------
 
-WAREHOUSE_COLUMNS = "code, name, created_at"
-
 
 def warehouse_from_row(row: Row) -> Warehouse:
     return Warehouse(code=row[0], name=row[1], created_at=parse_time(row[2]))
-
-
-LEVEL_COLUMNS = "sku, warehouse, on_hand, reserved"
 
 
 def level_from_row(row: Row) -> StockLevel:
@@ -129,11 +119,6 @@ def level_from_row(row: Row) -> StockLevel:
 
 
 # --- movements --------------------------------------------------------------
-
-MOVEMENT_COLUMNS = (
-    "id, type, sku, warehouse, to_warehouse, quantity, unit_cost, reason, reference, note,"
-    " created_at, created_by"
-)
 
 
 def movement_rows(movements: Iterable[Movement]) -> Iterator[Row]:
@@ -184,8 +169,6 @@ def movement_from_row(row: Row) -> Movement:
 
 # --- orders -----------------------------------------------------------------
 
-ORDER_COLUMNS = "id, reference, warehouse, status, created_at, updated_at, expires_at"
-
 
 def order_row(order: Order) -> Row:
     return (
@@ -213,8 +196,6 @@ def order_from_row(row: Row, lines: tuple[OrderLine, ...]) -> Order:
 
 
 # --- API keys ---------------------------------------------------------------
-
-API_KEY_COLUMNS = "id, name, role, secret_hash, created_at, revoked_at"
 
 
 def api_key_from_row(row: Row) -> ApiKey:

@@ -6,9 +6,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from inventory.adapters.sqlite.paging import keyset
+from inventory.adapters.sql.paging import keyset
+from inventory.adapters.sql.schema import LEVEL_COLUMNS, LEVEL_SORTS
 from inventory.adapters.sqlite.rows import (
-    LEVEL_COLUMNS,
     chunks,
     level_from_row,
     stream_rows,
@@ -16,8 +16,6 @@ from inventory.adapters.sqlite.rows import (
 from inventory.application.ports import StockKey
 from inventory.application.queries import PageSpec, ValuationRow
 from inventory.domain.stock import StockLevel
-
-LEVEL_SORTS = {"sku": ("sku",)}
 
 _UPSERT = (
     f"INSERT INTO stock_levels ({LEVEL_COLUMNS}) VALUES (?, ?, ?, ?)"

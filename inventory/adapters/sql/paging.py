@@ -1,7 +1,8 @@
 """Keyset pagination: the WHERE and ORDER BY fragments for one page of a sorted list.
 
 Column names come only from each repository's fixed table of sort keys, never
-from the request; the cursor's values are always bound as parameters.
+from the request; the cursor's values are always bound as parameters, with
+the dialect's placeholder (``?`` for sqlite3, ``%s`` for psycopg).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ class Keyset:
     limit: int
 
 
-def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "") -> Keyset:
+def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "", mark: str = "?") -> Keyset:
     """The fragments that select ``page.limit + 1`` rows strictly after ``page.after``.
 
-    ``prefix`` qualifies the columns (``"o."``) when the query joins tables.
+    ``prefix`` qualifies the columns (``"o."``) when the query joins tables;
+    ``mark`` is the dialect's parameter placeholder.
     """
     key = sort_keys.get(page.sort)
     if key is None:
@@ -45,9 +47,9 @@ def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "") -> Keyset:
         )
     op = "<" if page.descending else ">"
     if len(columns) == 1:
-        after = f"{columns[0]} {op} ?"
+        after = f"{columns[0]} {op} {mark}"
     else:
-        after = f"({', '.join(columns)}) {op} ({', '.join('?' * len(columns))})"
+        after = f"({', '.join(columns)}) {op} ({', '.join([mark] * len(columns))})"
     return Keyset(after, tuple(page.after), order_by, limit)
 
 
@@ -55,6 +57,8 @@ def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "") -> Keyset:
 class Where:
     """AND-ed conditions and their parameters, built up from optional filters."""
 
+    mark: str = "?"
+    """The dialect's parameter placeholder, for the conditions built here."""
     conditions: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
 
@@ -65,7 +69,7 @@ class Where:
     def equal(self, column: str, value: object | None) -> None:
         """``column = value``, unless the filter is absent (None)."""
         if value is not None:
-            self.add(f"{column} = ?", value)
+            self.add(f"{column} = {self.mark}", value)
 
     def after(self, ks: Keyset) -> None:
         """Only rows after the page's keyset position, if it has one."""

@@ -1,0 +1,1 @@
+"""What the SQL adapters share: keyset pagination and filters, written once for every dialect."""
