@@ -68,3 +68,11 @@ class Unavailable(DomainError):
 
 class IdempotencyKeyReused(DomainError):
     """An ``Idempotency-Key`` already used by the same client for a different request."""
+
+
+class Contention(Unavailable):
+    """A transaction lost a race the database could not queue (a deadlock, say).
+
+    Nothing of it was kept, and running the same request again will most
+    likely succeed: entrypoints retry it a few times before answering 503.
+    """

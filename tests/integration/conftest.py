@@ -14,6 +14,7 @@ import pytest
 
 from inventory.adapters.memory import MemoryStorage
 from inventory.application.ports import Storage
+from tests.postgres import fresh_schema
 
 StorageMaker = Callable[[Path], AbstractContextManager[Storage]]
 
@@ -37,11 +38,24 @@ def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
         database.close()
 
 
-# PostgreSQL joins with a maker that skips (with a reason) when
-# INVENTORY_TEST_POSTGRES_URL is unset, and a fresh schema per test otherwise.
+@contextmanager
+def postgres_storage(tmp_path: Path) -> Iterator[Storage]:
+    """A fresh schema per test; skipped, saying why, when no test server is configured."""
+    from inventory.adapters.postgres import PostgresDatabase
+
+    with fresh_schema("contract") as url:
+        database = PostgresDatabase.from_url(url)
+        database.migrate()
+        try:
+            yield database
+        finally:
+            database.close()
+
+
 STORAGES: dict[str, StorageMaker] = {
     "memory": memory_storage,
     "sqlite": sqlite_storage,
+    "postgres": postgres_storage,
 }
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qsl, unquote
 
+from inventory.adapters.sql.migrations import available_migrations
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
@@ -22,7 +21,6 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 _PACKAGE = __name__.rpartition(".")[0]
 _SCHEME = "sqlite:///"
 _URL_HELP = "expected sqlite:///relative/path.db or sqlite:////absolute/path.db"
-_MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -93,7 +91,7 @@ class SqliteDatabase:
         conn = self._pool.acquire()
         try:
             conn.execute(_CREATE_SCHEMA_MIGRATIONS)
-            for version, name, sql in _available_migrations():
+            for version, name, sql in available_migrations(_PACKAGE):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     if version in _applied_versions(conn):
@@ -131,7 +129,7 @@ class SqliteDatabase:
             done = _applied_versions(conn) if exists else set()
         finally:
             self._pool.release(conn)
-        return [name for version, name, _ in _available_migrations() if version not in done]
+        return [name for version, name, _ in available_migrations(_PACKAGE) if version not in done]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,24 +182,6 @@ def parse_url(url: str) -> SqliteUrl:
             f" milliseconds, not {timeout!r}"
         )
     return SqliteUrl(Path(path), cast(Synchronous, synchronous), int(timeout))
-
-
-def _available_migrations() -> list[tuple[int, str, str]]:
-    """(version, name, SQL) of every migration shipped with the package, by version."""
-    folder = resources.files(_PACKAGE).joinpath("migrations")
-    found: dict[int, tuple[int, str, str]] = {}
-    for entry in folder.iterdir():
-        match = _MIGRATION_FILE.match(entry.name)
-        if match is None:
-            continue
-        version = int(match.group(1))
-        name = entry.name.removesuffix(".sql")
-        if version in found:
-            raise RuntimeError(
-                f"two migrations share version {version}: {found[version][1]}, {name}"
-            )
-        found[version] = (version, name, entry.read_text(encoding="utf-8"))
-    return [found[version] for version in sorted(found)]
 
 
 def _raise_generation(conn: sqlite3.Connection) -> None:

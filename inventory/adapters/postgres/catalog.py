@@ -1,0 +1,174 @@
+"""Products and warehouses in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from psycopg import errors as pg
+
+from inventory.adapters.postgres.rows import (
+    Connection,
+    marks,
+    product_from_row,
+    product_row,
+    stream_rows,
+    warehouse_from_row,
+)
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import (
+    PRODUCT_COLUMNS,
+    PRODUCT_SORTS,
+    WAREHOUSE_COLUMNS,
+    WAREHOUSE_SORTS,
+)
+from inventory.application.queries import LowStockRow, PageSpec, ProductFilter
+from inventory.domain.catalog import Product, Warehouse
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.valuation import money
+
+# Units available over every warehouse; 0 for a product that was never stocked.
+_AVAILABLE = (
+    "COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels AS s"
+    " WHERE s.sku = products.sku), 0)"
+)
+
+_INSERT_PRODUCT = f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({marks(14)})"
+_UPDATE_PRODUCT = (
+    "UPDATE products SET name = %s, description = %s, category = %s, unit = %s, barcode = %s,"
+    " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
+    " created_at = %s, updated_at = %s, version = %s, name_folded = %s WHERE sku = %s"
+)
+_UPDATE_COST = "UPDATE products SET average_cost = %s, updated_at = %s, version = %s WHERE sku = %s"
+
+# In a write unit a product read is a product about to be judged or changed:
+# lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
+# as the sku never changes: stock rows that reference it need not wait.
+_LOCK = " FOR NO KEY UPDATE"
+
+
+class PostgresProductRepository:
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        self._lock = _LOCK if writing else ""
+
+    def get(self, sku: str) -> Product | None:
+        row = self._conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = %s{self._lock}", (sku,)
+        ).fetchone()
+        return None if row is None else product_from_row(row)
+
+    def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        # By sku, so that units locking several products lock them in one order.
+        rows = self._conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ANY(%s) ORDER BY sku{self._lock}",
+            (wanted,),
+        ).fetchall()
+        return {row[0]: product_from_row(row) for row in rows}
+
+    def add(self, product: Product) -> None:
+        try:
+            self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"product {product.sku!r} already exists") from exc
+
+    def add_all(self, products: Sequence[Product]) -> None:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
+        except pg.UniqueViolation as exc:
+            raise Conflict("one of the products already exists") from exc
+
+    def save(self, product: Product) -> None:
+        cursor = self._conn.execute(_UPDATE_PRODUCT, _update_params(product))
+        if cursor.rowcount == 0:
+            raise NotFound(f"product {product.sku!r} does not exist")
+
+    def save_all(self, products: Sequence[Product]) -> None:
+        self._update_each(_UPDATE_PRODUCT, [_update_params(p) for p in products])
+
+    def save_costs(self, products: Sequence[Product]) -> None:
+        self._update_each(
+            _UPDATE_COST,
+            [(money(p.average_cost), p.updated_at, p.version, p.sku) for p in products],
+        )
+
+    def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
+        where = Where(mark="%s")
+        if filter.q:
+            folded = filter.q.casefold()
+            where.add("(strpos(lower(sku), %s) > 0 OR strpos(name_folded, %s) > 0)", folded, folded)
+        where.equal("category", filter.category)
+        if filter.archived is not None:
+            # A literal, so the planner can use the partial indexes on active products.
+            where.add("archived" if filter.archived else "NOT archived")
+        if filter.below_reorder is not None:
+            where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
+        ks = keyset(page, PRODUCT_SORTS, mark="%s")
+        where.after(ks)
+        rows = self._conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT %s",
+            [*where.params, ks.limit],
+        ).fetchall()
+        return [product_from_row(row) for row in rows]
+
+    def low_stock(self) -> Iterator[LowStockRow]:
+        sql = (
+            "SELECT sku, name, available, reorder_point, reorder_quantity FROM"
+            f" (SELECT sku, name, {_AVAILABLE} AS available, reorder_point, reorder_quantity"
+            "  FROM products WHERE NOT archived AND reorder_point > 0) AS p"
+            " WHERE available <= reorder_point ORDER BY sku"
+        )
+        for row in stream_rows(self._conn, sql):
+            yield LowStockRow(row[0], row[1], int(row[2]), row[3], row[4])
+
+    def stream(self) -> Iterator[Product]:
+        for row in stream_rows(self._conn, f"SELECT {PRODUCT_COLUMNS} FROM products ORDER BY sku"):
+            yield product_from_row(row)
+
+    def _update_each(self, sql: str, params: list[tuple[object, ...]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(sql, params)
+            # executemany sums the rows of every statement into rowcount.
+            if cursor.rowcount != len(params):
+                raise NotFound("one of the products does not exist")
+
+
+def _insert_params(product: Product) -> tuple[object, ...]:
+    return (*product_row(product), product.details.name.casefold())
+
+
+def _update_params(product: Product) -> tuple[object, ...]:
+    sku, *fields = product_row(product)
+    return (*fields, product.details.name.casefold(), sku)
+
+
+class PostgresWarehouseRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, code: str) -> Warehouse | None:
+        row = self._conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = %s", (code,)
+        ).fetchone()
+        return None if row is None else warehouse_from_row(row)
+
+    def add(self, warehouse: Warehouse) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)",
+                (warehouse.code, warehouse.name, warehouse.created_at),
+            )
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"warehouse {warehouse.code!r} already exists") from exc
+
+    def fetch_page(self, page: PageSpec) -> list[Warehouse]:
+        ks = keyset(page, WAREHOUSE_SORTS, mark="%s")
+        where = f" WHERE {ks.after}" if ks.after is not None else ""
+        rows = self._conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT %s",
+            [*ks.params, ks.limit],
+        ).fetchall()
+        return [warehouse_from_row(row) for row in rows]

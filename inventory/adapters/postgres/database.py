@@ -1,0 +1,198 @@
+"""A PostgreSQL database: its URL, its pool of connections and its schema migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from inventory.adapters.postgres.errors import translated
+from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from inventory.adapters.sql.migrations import available_migrations
+from inventory.domain.errors import Unavailable
+
+_PACKAGE = __name__.rpartition(".")[0]
+_SCHEMES = ("postgresql://", "postgres://")
+
+# Any constant will do, as long as nothing else in the database uses it: it
+# names the lock that makes concurrent migrators take turns.
+_MIGRATION_LOCK = 0x1A7E_5700_C0DE
+
+_CREATE_SCHEMA_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresOptions:
+    """What the URL's own query options tune; the rest of the URL goes to libpq as it is."""
+
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    """Connections per process; a sync gunicorn worker uses one, a job runner one per thread."""
+    pool_timeout_ms: int = 5000
+    """How long a unit of work waits for a free connection before answering 503."""
+    statement_timeout_ms: int = 30_000
+    """The longest one statement may run; 0 means no limit."""
+    lock_timeout_ms: int = 5000
+    """How long a write waits for a row lock before answering 503, like SQLite's busy timeout."""
+
+
+_OPTION_NAMES = tuple(PostgresOptions.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresUrl:
+    conninfo: str
+    """The URL without our options: what libpq is given."""
+    options: PostgresOptions
+
+
+def parse_url(url: str) -> PostgresUrl:
+    """Split ``postgresql://...?pool_max_size=N&...`` into libpq's URL and our options.
+
+    Raises ValueError, naming the problem, for a malformed URL or option.
+    """
+    if not url.startswith(_SCHEMES):
+        raise ValueError(f"bad database URL {_redacted(url)!r}: expected postgresql://...")
+    parts = urlsplit(url)
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise ValueError(f"bad database URL {_redacted(url)!r}: cannot read its options") from None
+    ours: dict[str, int] = {}
+    theirs: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key not in _OPTION_NAMES:
+            theirs.append((key, value))
+            continue
+        if key in ours:
+            raise ValueError(f"bad database URL: {key!r} is given twice")
+        if not (value.isascii() and value.isdigit()):
+            raise ValueError(f"bad database URL: {key} must be a whole number, not {value!r}")
+        ours[key] = int(value)
+    options = PostgresOptions(**ours)
+    if not 1 <= options.pool_max_size <= 1000:
+        raise ValueError("bad database URL: pool_max_size must be between 1 and 1000")
+    if options.pool_min_size > options.pool_max_size:
+        raise ValueError("bad database URL: pool_min_size must not exceed pool_max_size")
+    # libpq decodes %XX but not "+", so spaces must go back as %20.
+    conninfo = urlunsplit(parts._replace(query=urlencode(theirs, quote_via=quote)))
+    return PostgresUrl(conninfo, options)
+
+
+class PostgresDatabase:
+    """One database (or one schema of it, via ``options=-csearch_path=...``), pooled per process.
+
+    Make it after the process forks (each gunicorn worker bootstraps its own):
+    a pool's connections and threads do not survive a fork.
+    """
+
+    def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:
+        self.options = options or PostgresOptions()
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=self.options.pool_min_size,
+            max_size=self.options.pool_max_size,
+            timeout=self.options.pool_timeout_ms / 1000,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            check=ConnectionPool.check_connection,
+            name="inventory",
+            open=False,
+        )
+        # Opening does not wait for the first connection: a server that is down
+        # at start-up makes units of work answer 503 until it is back.
+        self._pool.open(wait=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresDatabase:
+        """Open ``postgresql://user@host:port/db[?pool_max_size=N&...&sslmode=...]``."""
+        parsed = parse_url(url)
+        return cls(parsed.conninfo, parsed.options)
+
+    def unit_of_work(self) -> PostgresUnitOfWork:
+        """A new unit of work; make one per use-case call."""
+        return PostgresUnitOfWork(self.connection)
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+        """A pooled connection for one unit of work; a broken one is not given back."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            waited = self.options.pool_timeout_ms / 1000
+            raise Unavailable(
+                f"no database connection within {waited:g} s: the server is unreachable"
+                f" or all {self.options.pool_max_size} of this process's connections are busy"
+            ) from exc
+
+    def close(self) -> None:
+        """Close every connection; later units of work are refused."""
+        self._pool.close()
+
+    def migrate(self) -> list[str]:
+        """Apply every pending migration in order; the names applied, oldest first.
+
+        Each migration runs in its own transaction with its row in
+        ``schema_migrations``, after taking a transaction-scoped advisory lock
+        and reading the applied versions again, so processes migrating at once
+        apply each migration exactly once.
+        """
+        applied: list[str] = []
+        with translated(), self.connection() as conn:
+            conn.execute(_CREATE_SCHEMA_MIGRATIONS)
+            for version, name, sql in available_migrations(_PACKAGE):
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                    if version in _applied_versions(conn):
+                        continue
+                    conn.execute(sql.encode())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (version, name),
+                    )
+                    # A migration is a write: it may change what cached reads hold.
+                    conn.execute(
+                        "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
+                    )
+                applied.append(name)
+        return applied
+
+    def pending_migrations(self) -> list[str]:
+        """The names of the migrations not yet applied, oldest first."""
+        with translated(), self.connection() as conn:
+            exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+            done = _applied_versions(conn) if exists and exists[0] else set()
+        return [name for version, name, _ in available_migrations(_PACKAGE) if version not in done]
+
+    def _configure(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        # UTC, so times come back as UTC datetimes; timeouts so that a stuck
+        # statement or a long-held row lock ends in a clear 503, not a hang.
+        o = self.options
+        conn.execute(
+            f"SET TIME ZONE 'UTC'; SET statement_timeout = {int(o.statement_timeout_ms)};"
+            f" SET lock_timeout = {int(o.lock_timeout_ms)}"
+        )
+
+
+def _applied_versions(conn: psycopg.Connection[tuple[object, ...]]) -> set[int]:
+    return {int(str(row[0])) for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password, fit for an error message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

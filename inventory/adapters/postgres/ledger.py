@@ -1,0 +1,225 @@
+"""Stock levels and the append-only ledger in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from psycopg import errors as pg
+
+from inventory.adapters.postgres.rows import (
+    Connection,
+    level_from_row,
+    marks,
+    movement_from_row,
+    movement_row,
+    stream_rows,
+)
+from inventory.adapters.sql.paging import Keyset, Where, keyset
+from inventory.adapters.sql.schema import (
+    BY_CREATION,
+    LEDGER_ORDER,
+    LEVEL_COLUMNS,
+    LEVEL_SORTS,
+    MOVEMENT_COLUMNS,
+    ON_HAND_BY_LEDGER,
+)
+from inventory.application.ports import StockKey
+from inventory.application.queries import MovementFilter, PageSpec, ValuationRow
+from inventory.domain.errors import Conflict
+from inventory.domain.movements import Movement
+from inventory.domain.stock import StockLevel
+
+# Creates the levels that do not exist yet and locks every one, in the order
+# given. ON CONFLICT DO UPDATE locks a conflicting row even when its WHERE
+# says not to update it, so nothing is written for levels that exist. Keys
+# naming no product or warehouse are left out: the use case refuses them.
+_CREATE_AND_LOCK = (
+    "INSERT INTO stock_levels (sku, warehouse, on_hand, reserved)"
+    " SELECT k.sku, k.warehouse, 0, 0"
+    " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS k (sku, warehouse, n)"
+    " JOIN products AS p ON p.sku = k.sku JOIN warehouses AS w ON w.code = k.warehouse"
+    " ORDER BY k.n"
+    " ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock_levels.on_hand WHERE false"
+    " RETURNING sku, warehouse"
+)
+_READ_LOCKED = (
+    f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
+    " WHERE (sku, warehouse) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+)
+_UPSERT = (
+    f"INSERT INTO stock_levels ({LEVEL_COLUMNS}) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (sku, warehouse)"
+    " DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved"
+)
+
+COPY_THRESHOLD = 64
+"""From this many movements on, ``add_all`` streams them with COPY instead of INSERTs."""
+
+
+class PostgresStockRepository:
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        self._writing = writing
+        self._placeholders: set[StockKey] = set()
+        """Levels created by ``lock`` only to hold their lock, not saved since."""
+
+    def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
+        """Lock every level in (sku, warehouse) order, creating missing ones at zero.
+
+        One fixed order for every unit of work means two units that want some
+        of the same levels cannot each hold one the other is waiting for. A
+        level created here and never saved stays at zero on hand, zero
+        reserved: the same figures as no level at all.
+        """
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
+        if self._writing:
+            created = self._conn.execute(_CREATE_AND_LOCK, columns).fetchall()
+            self._placeholders.update((sku, code) for sku, code in created)
+        rows = self._conn.execute(_READ_LOCKED, columns).fetchall()
+        stored = {(row[0], row[1]): level_from_row(row) for row in rows}
+        return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
+
+    def save_all(self, levels: Iterable[StockLevel]) -> None:
+        params = [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
+        self._placeholders.difference_update((sku, code) for sku, code, _, _ in params)
+        with self._conn.cursor() as cursor:
+            cursor.executemany(_UPSERT, params)
+
+    def drop_placeholders(self) -> None:
+        """Remove the levels ``lock`` created and nobody saved: call it before committing."""
+        if self._placeholders:
+            keys = sorted(self._placeholders)
+            self._conn.execute(
+                "DELETE FROM stock_levels WHERE (sku, warehouse) IN"
+                " (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                ([sku for sku, _ in keys], [code for _, code in keys]),
+            )
+            self._placeholders.clear()
+
+    def forget_placeholders(self) -> None:
+        """After a rollback: the levels ``lock`` created are gone with it."""
+        self._placeholders.clear()
+
+    def on_hand_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        return self._totals("on_hand", skus)
+
+    def available_totals(self, skus: Iterable[str]) -> dict[str, int]:
+        return self._totals("on_hand - reserved", skus)
+
+    def of_product(self, sku: str) -> list[StockLevel]:
+        rows = self._conn.execute(
+            f"SELECT {LEVEL_COLUMNS} FROM stock_levels WHERE sku = %s ORDER BY warehouse", (sku,)
+        ).fetchall()
+        return [level_from_row(row) for row in rows]
+
+    def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
+        ks = keyset(page, LEVEL_SORTS, mark="%s")
+        after = f" AND {ks.after}" if ks.after is not None else ""
+        rows = self._conn.execute(
+            f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
+            f" WHERE warehouse = %s{after} {ks.order_by} LIMIT %s",
+            [warehouse, *ks.params, ks.limit],
+        ).fetchall()
+        return [level_from_row(row) for row in rows]
+
+    def stream(self) -> Iterator[StockLevel]:
+        sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels ORDER BY sku, warehouse"
+        for row in stream_rows(self._conn, sql):
+            yield level_from_row(row)
+
+    def valuation(self, warehouse: str | None) -> Iterator[ValuationRow]:
+        one_warehouse = " AND s.warehouse = %s" if warehouse is not None else ""
+        sql = (
+            "SELECT s.sku, s.warehouse, s.on_hand, p.average_cost"
+            " FROM stock_levels AS s JOIN products AS p ON p.sku = s.sku"
+            f" WHERE s.on_hand > 0{one_warehouse} ORDER BY s.sku, s.warehouse"
+        )
+        for sku, code, on_hand, average_cost in stream_rows(
+            self._conn, sql, () if warehouse is None else (warehouse,)
+        ):
+            yield ValuationRow(sku, code, on_hand, average_cost)
+
+    def _totals(self, expression: str, skus: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(skus))
+        totals = dict.fromkeys(wanted, 0)
+        if wanted:
+            rows = self._conn.execute(
+                f"SELECT sku, sum({expression}) FROM stock_levels WHERE sku = ANY(%s) GROUP BY sku",
+                (wanted,),
+            ).fetchall()
+            totals.update((sku, int(total)) for sku, total in rows)
+        return totals
+
+
+class PostgresMovementRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, movement: Movement) -> None:
+        self.add_all((movement,))
+
+    def add_all(self, movements: Sequence[Movement]) -> None:
+        rows = [movement_row(m) for m in movements]
+        try:
+            if len(rows) < COPY_THRESHOLD:
+                with self._conn.cursor() as cursor:
+                    cursor.executemany(
+                        f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({marks(12)})", rows
+                    )
+                return
+            with (
+                self._conn.cursor() as cursor,
+                cursor.copy(f"COPY movements ({MOVEMENT_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        except pg.UniqueViolation as exc:
+            raise Conflict("a movement with this id already exists") from exc
+
+    def get(self, id: str) -> Movement | None:
+        row = self._conn.execute(
+            f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = %s", (id,)
+        ).fetchone()
+        return None if row is None else movement_from_row(row)
+
+    def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
+        ks = keyset(page, BY_CREATION, mark="%s")
+        sql, params = _select(filter, ks)
+        rows = self._conn.execute(f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]).fetchall()
+        return [movement_from_row(row) for row in rows]
+
+    def stream(self, filter: MovementFilter) -> Iterator[Movement]:
+        sql, params = _select(filter, None)
+        for row in stream_rows(self._conn, f"{sql} {LEDGER_ORDER}", params):
+            yield movement_from_row(row)
+
+    def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
+        for sku, warehouse, on_hand in stream_rows(self._conn, ON_HAND_BY_LEDGER):
+            yield (sku, warehouse), int(on_hand)
+
+
+def _select(filter: MovementFilter, ks: Keyset | None) -> tuple[str, list[object]]:
+    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
+    where = Where(mark="%s")
+    where.equal("sku", filter.sku)
+    where.equal("type", filter.type and filter.type.value)
+    where.equal("reference", filter.reference)
+    if filter.since is not None:
+        where.add("created_at >= %s", filter.since)
+    if filter.until is not None:
+        where.add("created_at < %s", filter.until)
+    if ks is not None:
+        where.after(ks)
+    if filter.warehouse is None:
+        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where.clause}", where.params
+    # Either side of a transfer, as two index scans (see the SQLite adapter);
+    # a transfer never has the same warehouse on both sides, so no row repeats.
+    rest = "".join(f" AND {condition}" for condition in where.conditions)
+    sql = (
+        f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = %s{rest}"
+        f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = %s{rest}"
+    )
+    return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]

@@ -1,0 +1,107 @@
+"""Orders and their lines in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from psycopg import errors as pg
+
+from inventory.adapters.postgres.rows import (
+    Connection,
+    Row,
+    marks,
+    order_from_row,
+    order_row,
+    stream_rows,
+)
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
+from inventory.application.ports import StockKey
+from inventory.application.queries import OrderFilter, PageSpec
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.orders import Order, OrderLine
+
+
+class PostgresOrderRepository:
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        # An order read in a write unit is about to move on: lock it, so that
+        # a concurrent ship and cancel of one order take turns.
+        self._lock = " FOR NO KEY UPDATE" if writing else ""
+
+    def get(self, id: str) -> Order | None:
+        return self._one("id", id)
+
+    def get_by_reference(self, reference: str) -> Order | None:
+        return self._one("reference", reference)
+
+    def add(self, order: Order) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks(7)})", order_row(order)
+            )
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"order {order.reference!r} already exists") from exc
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO order_lines (order_id, line_no, sku, quantity)"
+                " VALUES (%s, %s, %s, %s)",
+                [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)],
+            )
+
+    def save(self, order: Order) -> None:
+        # Lines never change once reserved; only the status moves on.
+        cursor = self._conn.execute(
+            "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",
+            (order.status.value, order.updated_at, order.id),
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"order {order.reference!r} does not exist")
+
+    def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
+        where = Where(mark="%s")
+        where.equal("status", filter.status and filter.status.value)
+        where.equal("warehouse", filter.warehouse)
+        where.equal("reference", filter.reference)
+        ks = keyset(page, BY_CREATION, mark="%s")
+        where.after(ks)
+        rows = self._conn.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT %s",
+            [*where.params, ks.limit],
+        ).fetchall()
+        lines = self._lines_of([row[0] for row in rows])
+        return [order_from_row(row, lines.get(row[0], ())) for row in rows]
+
+    def expiring(self, now: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT id FROM orders WHERE status = 'reserved' AND expires_at <= %s"
+            " ORDER BY expires_at, id LIMIT %s",
+            (now, limit),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
+        for sku, warehouse, reserved in stream_rows(self._conn, RESERVED_BY_OPEN_ORDERS):
+            yield (sku, warehouse), int(reserved)
+
+    def _one(self, column: str, value: str) -> Order | None:
+        row: Row | None = self._conn.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
+        ).fetchone()
+        if row is None:
+            return None
+        return order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))
+
+    def _lines_of(self, order_ids: list[str]) -> dict[str, tuple[OrderLine, ...]]:
+        """The lines of every order in ``order_ids``, in one query."""
+        lines: dict[str, list[OrderLine]] = {}
+        if order_ids:
+            cursor = self._conn.execute(
+                "SELECT order_id, sku, quantity FROM order_lines"
+                " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
+                (order_ids,),
+            )
+            for order_id, sku, quantity in cursor:
+                lines.setdefault(order_id, []).append(OrderLine(sku, quantity))
+        return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

@@ -1,0 +1,284 @@
+"""API keys, Idempotency-Key records, the job queue and the outbox in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from psycopg import errors as pg
+from psycopg.types.json import Jsonb
+
+from inventory.adapters.postgres.rows import (
+    Connection,
+    Row,
+    api_key_from_row,
+    marks,
+    stream_rows,
+)
+from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.schema import (
+    API_KEY_COLUMNS,
+    BY_CREATION,
+    IDEMPOTENCY_COLUMNS,
+    JOB_COLUMNS,
+    OUTBOX_COLUMNS,
+)
+from inventory.application.idempotency_records import (
+    IdempotencyRecord,
+    Progress,
+    StoredResponse,
+)
+from inventory.application.outbox import OutboxMessage
+from inventory.application.queries import JobFilter, PageSpec
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.jobs import Job, JobKind, JobStatus
+from inventory.domain.keys import ApiKey
+
+_FOR_UPDATE = " FOR NO KEY UPDATE"
+
+
+class PostgresApiKeyRepository:
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        self._lock = _FOR_UPDATE if writing else ""
+
+    def get(self, id: str) -> ApiKey | None:
+        row = self._conn.execute(
+            f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE id = %s{self._lock}", (id,)
+        ).fetchone()
+        return None if row is None else api_key_from_row(row)
+
+    def get_by_hash(self, secret_hash: str) -> ApiKey | None:
+        row = self._conn.execute(
+            f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE secret_hash = %s", (secret_hash,)
+        ).fetchone()
+        return None if row is None else api_key_from_row(row)
+
+    def add(self, key: ApiKey) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({marks(6)})",
+                (key.id, key.name, key.role.value, key.secret_hash, key.created_at, key.revoked_at),
+            )
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"API key {key.id!r} already exists") from exc
+
+    def save(self, key: ApiKey) -> None:
+        cursor = self._conn.execute(
+            "UPDATE api_keys SET name = %s, role = %s, revoked_at = %s WHERE id = %s",
+            (key.name, key.role.value, key.revoked_at, key.id),
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"API key {key.id!r} does not exist")
+
+    def list_all(self) -> list[ApiKey]:
+        rows = self._conn.execute(
+            f"SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
+        ).fetchall()
+        return [api_key_from_row(row) for row in rows]
+
+
+class PostgresIdempotencyRepository:
+    """Idempotency-Key records, written in the transaction of the unit of work."""
+
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        self._writing = writing
+
+    def get(self, owner: str, key: str) -> IdempotencyRecord | None:
+        if self._writing:
+            # A claim reads, then writes: make claims of one (owner, key) take
+            # turns, even while no row exists yet for a row lock to hold.
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",)
+            )
+        row = self._conn.execute(
+            f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = %s AND key = %s",
+            (owner, key),
+        ).fetchone()
+        return None if row is None else _record_from_row(row)
+
+    def put(self, record: IdempotencyRecord) -> None:
+        self._conn.execute(
+            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({marks(9)})"
+            " ON CONFLICT (owner, key) DO UPDATE SET"
+            " fingerprint = excluded.fingerprint, progress = excluded.progress,"
+            " status = excluded.status, headers = excluded.headers, body = excluded.body,"
+            " created_at = excluded.created_at, expires_at = excluded.expires_at",
+            _record_row(record),
+        )
+
+    def delete(self, owner: str, key: str) -> None:
+        self._conn.execute(
+            "DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key)
+        )
+
+    def delete_expired(self, now: datetime) -> int:
+        cursor = self._conn.execute("DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,))
+        return cursor.rowcount
+
+
+def _record_row(record: IdempotencyRecord) -> Row:
+    response = record.response
+    return (
+        record.owner,
+        record.key,
+        record.fingerprint,
+        record.progress.value,
+        None if response is None else response.status,
+        None if response is None else Jsonb([list(pair) for pair in response.headers]),
+        None if response is None else response.body,
+        record.created_at,
+        record.expires_at,
+    )
+
+
+def _record_from_row(row: Row) -> IdempotencyRecord:
+    status, headers, body = row[4], row[5], row[6]
+    response = (
+        None
+        if status is None
+        else StoredResponse(
+            status=status,
+            headers=tuple((name, value) for name, value in headers),
+            body=bytes(body),
+        )
+    )
+    return IdempotencyRecord(
+        owner=row[0],
+        key=row[1],
+        fingerprint=row[2],
+        progress=Progress(row[3]),
+        created_at=row[7],
+        expires_at=row[8],
+        response=response,
+    )
+
+
+class PostgresJobRepository:
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self._conn = conn
+        self._writing = writing
+
+    def add(self, job: Job) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", _job_row(job)
+            )
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"job {job.id!r} already exists") from exc
+
+    def get(self, id: str) -> Job | None:
+        lock = _FOR_UPDATE if self._writing else ""
+        row = self._conn.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
+        ).fetchone()
+        return None if row is None else _job_from_row(row)
+
+    def save(self, job: Job) -> None:
+        cursor = self._conn.execute(
+            "UPDATE jobs SET status = %s, attempts = %s, run_at = %s, started_at = %s,"
+            " finished_at = %s, error = %s, result = %s, runner = %s, lease_until = %s"
+            " WHERE id = %s",
+            (
+                job.status.value,
+                job.attempts,
+                job.run_at,
+                job.started_at,
+                job.finished_at,
+                job.error,
+                job.result,
+                job.runner,
+                job.lease_until,
+                job.id,
+            ),
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"job {job.id!r} does not exist")
+
+    def next_due(self, now: datetime) -> Job | None:
+        # SKIP LOCKED: a job another runner is claiming right now is passed
+        # over rather than waited for, so runners never queue behind each other.
+        lock = " FOR NO KEY UPDATE SKIP LOCKED" if self._writing else ""
+        found = []
+        for condition, order in (
+            ("status = 'queued' AND run_at <= %s", "run_at, id"),
+            ("status = 'running' AND lease_until <= %s", "lease_until, id"),
+        ):
+            row = self._conn.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY {order} LIMIT 1{lock}",
+                (now,),
+            ).fetchone()
+            if row is not None:
+                found.append(_job_from_row(row))
+        return min(found, key=lambda job: job.due_at, default=None)
+
+    def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]:
+        where = Where(mark="%s")
+        where.equal("kind", filter.kind and filter.kind.value)
+        where.equal("status", filter.status and filter.status.value)
+        ks = keyset(page, BY_CREATION, mark="%s")
+        where.after(ks)
+        rows = self._conn.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT %s",
+            [*where.params, ks.limit],
+        ).fetchall()
+        return [_job_from_row(row) for row in rows]
+
+
+def _job_row(job: Job) -> Row:
+    return (
+        job.id,
+        job.kind.value,
+        Jsonb(job.params),
+        job.status.value,
+        job.attempts,
+        job.max_attempts,
+        job.created_at,
+        job.run_at,
+        job.started_at,
+        job.finished_at,
+        job.error,
+        job.result,
+        job.runner,
+        job.lease_until,
+    )
+
+
+def _job_from_row(row: Row) -> Job:
+    return Job(
+        id=row[0],
+        kind=JobKind(row[1]),
+        params=row[2],
+        status=JobStatus(row[3]),
+        attempts=row[4],
+        max_attempts=row[5],
+        created_at=row[6],
+        run_at=row[7],
+        started_at=row[8],
+        finished_at=row[9],
+        error=row[10],
+        result=row[11],
+        runner=row[12],
+        lease_until=row[13],
+    )
+
+
+class PostgresOutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, message: OutboxMessage) -> None:
+        m = message
+        try:
+            self._conn.execute(
+                f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({marks(6)})",
+                (m.id, m.created_at, m.recipient, m.subject, m.body, m.reason),
+            )
+        except pg.UniqueViolation as exc:
+            raise Conflict(f"outbox message {m.id!r} already exists") from exc
+
+    def stream(self) -> Iterator[OutboxMessage]:
+        sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY created_at, id"
+        for id, created_at, recipient, subject, body, reason in stream_rows(self._conn, sql):
+            yield OutboxMessage(id, created_at, recipient, subject, body, reason)

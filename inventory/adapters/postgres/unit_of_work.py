@@ -1,0 +1,144 @@
+"""One PostgreSQL transaction over every repository."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from types import TracebackType
+from typing import Self
+
+from psycopg.pq import TransactionStatus
+
+from inventory.adapters.postgres.catalog import (
+    PostgresProductRepository,
+    PostgresWarehouseRepository,
+)
+from inventory.adapters.postgres.errors import translated
+from inventory.adapters.postgres.ledger import PostgresMovementRepository, PostgresStockRepository
+from inventory.adapters.postgres.orders import PostgresOrderRepository
+from inventory.adapters.postgres.records import (
+    PostgresApiKeyRepository,
+    PostgresIdempotencyRepository,
+    PostgresJobRepository,
+    PostgresOutboxRepository,
+)
+from inventory.adapters.postgres.rows import Connection
+from inventory.application.wrapping import UnitOfWorkRepositories
+
+ConnectionSource = Callable[[], AbstractContextManager[Connection]]
+
+_READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
+# Raised only if the transaction wrote something (a write, or a row lock taken
+# for one, gives it a transaction id), then committed and a new transaction
+# begun, all in one round trip.
+_COMMIT = (
+    "UPDATE cache_generation SET generation = generation + 1"
+    " WHERE id = 1 AND pg_current_xact_id_if_assigned() IS NOT NULL;"
+    " COMMIT; BEGIN"
+)
+
+
+class PostgresUnitOfWork(UnitOfWorkRepositories):
+    """A write transaction (``with uow:``) or a read snapshot (``with uow.reading():``).
+
+    Writes run at READ COMMITTED: each repository takes the row locks its
+    reads need in a write unit (``FOR NO KEY UPDATE``; stock levels in (sku,
+    warehouse) order), so concurrent writers queue on the rows they share and
+    never on anything else. Reads run at REPEATABLE READ, READ ONLY: one
+    snapshot for every read of the unit, and no locks.
+
+    Each use takes its own pooled connection. Nothing is kept unless
+    ``commit()`` runs; psycopg's errors leave as domain errors (``translated``).
+    """
+
+    def __init__(self, connections: ConnectionSource) -> None:
+        self._connections = connections
+        self._stack: ExitStack | None = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._begin("BEGIN", writing=True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._end(exc)
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        """A consistent snapshot for several reads; always rolled back at the end."""
+        self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", writing=False)
+        try:
+            yield self
+        except BaseException as exc:
+            self._end(exc)
+            raise
+        self._end(None)
+
+    def commit(self) -> None:
+        with translated():
+            self._stock.drop_placeholders()
+            self._active().execute(_COMMIT)
+
+    def rollback(self) -> None:
+        with translated():
+            self._active().execute("ROLLBACK; BEGIN")
+            self._stock.forget_placeholders()
+
+    def generation(self) -> int:
+        with translated():
+            row = self._active().execute(_READ_GENERATION).fetchone()
+        assert row is not None, "migration 0001 inserts the generation row"
+        return int(row[0])
+
+    def _begin(self, statement: str, *, writing: bool) -> None:
+        if self._stack is not None:
+            raise RuntimeError("this unit of work is already in use; create one per use")
+        stack = ExitStack()
+        try:
+            stack.enter_context(translated())
+            conn = stack.enter_context(self._connections())
+            conn.execute(statement)
+        except BaseException as exc:
+            stack.__exit__(type(exc), exc, exc.__traceback__)  # raises it translated, or not
+            raise
+        self._stack, self._conn = stack, conn
+        self.products = PostgresProductRepository(conn, writing)
+        self.warehouses = PostgresWarehouseRepository(conn)
+        self._stock = PostgresStockRepository(conn, writing)
+        self.stock = self._stock
+        self.movements = PostgresMovementRepository(conn)
+        self.orders = PostgresOrderRepository(conn, writing)
+        self.api_keys = PostgresApiKeyRepository(conn, writing)
+        self.idempotency = PostgresIdempotencyRepository(conn, writing)
+        self.jobs = PostgresJobRepository(conn, writing)
+        self.outbox = PostgresOutboxRepository(conn)
+
+    def _end(self, exc: BaseException | None) -> None:
+        stack, conn = self._stack, self._conn
+        self._stack = self._conn = None
+        if stack is None or conn is None:
+            return
+        try:
+            status = conn.info.transaction_status
+            if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                conn.execute("ROLLBACK")
+        except BaseException as during:
+            stack.__exit__(type(during), during, during.__traceback__)
+            raise
+        # An error of the unit's body goes through ``translated``, which raises
+        # its domain form in its place (or leaves it be), and through the pool,
+        # which drops a connection left broken.
+        if exc is None:
+            stack.close()
+        else:
+            stack.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _active(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("this unit of work is not in a transaction")
+        return self._conn
