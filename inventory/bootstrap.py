@@ -7,18 +7,18 @@ time; each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 from __future__ import annotations
 
 import hashlib
-import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.adapters.cache import FileCache, MemoryCache
+from inventory.adapters.cache import FileCache, MemoryCache, RedisCache
 from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.jobs.runner import JobRunner, Periodic
 from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.notify import OutboxNotifier, SmtpNotifier
-from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter
+from inventory.adapters.postgres import PostgresDatabase
+from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
 from inventory.adapters.report_files import ReportDirectory
 from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
@@ -125,19 +125,30 @@ def open_storage(url: str) -> Storage:
             return SqliteDatabase.from_url(url)
         except ValueError as exc:
             raise ConfigError(f"INVENTORY_DATABASE_URL: {exc}") from None
-    raise ConfigError(f"INVENTORY_DATABASE_URL: {url.split(':')[0]} storage is not available yet")
+    try:
+        return PostgresDatabase.from_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"INVENTORY_DATABASE_URL: {exc}") from None
 
 
 def open_rate_limiter(settings: Settings, storage: Storage) -> RateLimiter | None:
-    """The rate limiter ``INVENTORY_RATE_LIMIT`` asks for, shared by this host's processes.
+    """The rate limiter ``INVENTORY_RATE_LIMIT`` asks for, shared by every process it can reach.
 
-    Its file sits next to a SQLite database (``<db path>.ratelimit``), so that
-    every server on that database counts together; for another database it is
-    in the temporary directory, named by a hash of the database URL.
+    With ``INVENTORY_REDIS_URL`` set, the counts are in that Redis, so every
+    process on every host counts together. Otherwise they are shared by this
+    host's processes, in a file that sits next to a SQLite database
+    (``<db path>.ratelimit``), so that every server on that database counts
+    together; for another database it is in the temporary directory, named by
+    a hash of the database URL.
     """
     rate = Rate.parse(settings.rate_limit)
     if rate is None:
         return None
+    if settings.redis_url is not None:
+        try:
+            return RedisRateLimiter(rate, settings.redis_url)
+        except ValueError as exc:
+            raise ConfigError(f"INVENTORY_REDIS_URL: {exc}") from None
     if settings.database_url.startswith("memory://"):  # one process holds it all
         return MemoryRateLimiter(rate)
     if isinstance(storage, SqliteDatabase):
@@ -149,13 +160,19 @@ def open_rate_limiter(settings: Settings, storage: Storage) -> RateLimiter | Non
 def open_cache(settings: Settings) -> Cache | None:
     """The cache ``INVENTORY_CACHE`` asks for: None when ``off`` or ``INVENTORY_CACHE_TTL=0``.
 
-    ``redis://`` is not available yet; it falls back to a cache in each
-    process's memory, with a warning. That is safe: coherence comes from the
-    data generation in the database, not from sharing the cache, so a cache
-    per process only misses more often than a shared one would.
+    ``redis://...`` is a cache in that Redis. When ``INVENTORY_CACHE`` is not
+    set at all but ``INVENTORY_REDIS_URL`` is, the cache is in that Redis
+    too: every process on every host then shares its entries. A cache set
+    explicitly (``memory``, ``file:``, ``off``) wins over the Redis URL.
+    Sharing is for the hit rate only: coherence comes from the data generation
+    in the database, so a cache per process would just miss more often.
     """
     if settings.cache == "off" or settings.cache_ttl == 0:
         return None
+    if settings.cache.startswith(("redis://", "rediss://")):
+        return _redis_cache("INVENTORY_CACHE", settings.cache)
+    if settings.redis_url is not None and "cache" not in settings.model_fields_set:
+        return _redis_cache("INVENTORY_REDIS_URL", settings.redis_url)
     if settings.cache.startswith("file:"):
         directory = settings.cache.removeprefix("file:")
         if not directory:
@@ -166,11 +183,14 @@ def open_cache(settings: Settings) -> Cache | None:
             raise ConfigError(
                 f"INVENTORY_CACHE: cannot keep a cache in {directory!r}: {exc.strerror or exc}"
             ) from None
-    if settings.cache.startswith("redis://"):
-        logging.getLogger("inventory.cache").warning(
-            "INVENTORY_CACHE: redis is not available yet; caching in each process's memory"
-        )
     return MemoryCache()
+
+
+def _redis_cache(variable: str, url: str) -> Cache:
+    try:
+        return RedisCache(url)
+    except ValueError as exc:
+        raise ConfigError(f"{variable}: {exc}") from None
 
 
 def bootstrap(settings: Settings, migrate: bool = True) -> Services:

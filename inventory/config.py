@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     @field_validator("cache")
     @classmethod
     def _known_cache(cls, value: str) -> str:
-        if value not in ("memory", "off") and not value.startswith(("file:", "redis://")):
+        if value not in ("memory", "off") and not value.startswith(
+            ("file:", "redis://", "rediss://")
+        ):
             raise ValueError("must be memory, off, file:PATH or redis://...")
         return value
 

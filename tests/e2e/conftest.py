@@ -6,16 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.http_server import Client, Server, running_server
+from tests.e2e.http_server import BACKENDS, Client, Server, running_server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each storage backend in turn: the module's tests run against every one."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, backend: str
 ) -> Iterator[Server]:
     """``inventory serve`` (2 workers x 4 threads) on a fresh database, for the whole module."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    with running_server(tmp_path_factory.mktemp(name)) as running:
+    with running_server(tmp_path_factory.mktemp(f"{name}-{backend}"), backend=backend) as running:
         yield running
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.shell import Cli, cli_env
+from tests.postgres import fresh_schema
 
 START_TIMEOUT = 30.0
 
@@ -140,8 +141,10 @@ class Server:
     cli: Cli
     admin_key: str
     log: Path
+    url: str
+    """The database URL the server (and ``cli``) use."""
     database: Path | None = None
-    """The SQLite file the server (and ``cli``) use."""
+    """The SQLite file the server uses; None on PostgreSQL."""
 
     def client(self, key: str | None = None) -> Client:
         return Client(self.port, self.admin_key if key is None else key)
@@ -205,6 +208,26 @@ def hold_write_lock(database: Path, timeout: float = 10.0) -> Iterator[sqlite3.C
         conn.close()
 
 
+BACKENDS = ("sqlite", "postgres")
+"""Where a test server may keep its data; ``postgres`` needs INVENTORY_TEST_POSTGRES_URL."""
+
+
+@contextmanager
+def fresh_database(directory: Path, backend: str, query: str = "") -> Iterator[str]:
+    """The URL of a new, empty database: a file in ``directory``, or a PostgreSQL schema.
+
+    ``query`` adds options to the URL (``busy_timeout_ms=200``, ``lock_timeout_ms=200``).
+    A schema is dropped at the end; a PostgreSQL test skips when no server is configured.
+    """
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'inventory.db'}" + (f"?{query}" if query else "")
+        return
+    if backend != "postgres":
+        raise ValueError(f"no such backend {backend!r}; expected one of {BACKENDS}")
+    with fresh_schema("e2e") as url:
+        yield url + (f"&{query}" if query else "")
+
+
 @contextmanager
 def running_server(
     directory: Path,
@@ -212,29 +235,41 @@ def running_server(
     workers: int = 2,
     threads: int = 4,
     database_query: str = "",
+    backend: str = "sqlite",
+    shared: Server | None = None,
     **env: str,
 ) -> Iterator[Server]:
-    """``inventory serve`` on a fresh SQLite file in ``directory``; stopped (SIGTERM) at the end.
+    """``inventory serve`` on a fresh database in ``directory``; stopped (SIGTERM) at the end.
 
+    ``backend`` picks SQLite (a file) or PostgreSQL (a schema of its own).
+    ``shared``: serve the database of that running server instead, as a second
+    instance of one deployment would (same URL, same admin key).
     ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``;
     ``env`` adds ``INVENTORY_*`` variables (the rate limit is off unless given).
     """
-    database = directory / "inventory.db"
-    url = f"sqlite:///{database}" + (f"?{database_query}" if database_query else "")
-    # Tests send bursts no client would; only a test of the limit itself sets one.
-    cli = Cli(directory, cli_env(url, **{"INVENTORY_RATE_LIMIT": "off", **env}))
-    admin_key = cli.ok("keys", "create", "--name", "admin", "--role", "admin").strip()
-    port = free_port()
-    log = directory / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "inventory", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
-            cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(process, port, cli, admin_key, log, database)
-    try:
-        wait_until_ready(port, process, log, workers)
-        yield server
-    finally:
-        server.stop()
+    with contextlib.ExitStack() as stack:
+        if shared is None:
+            url = stack.enter_context(fresh_database(directory, backend, database_query))
+        else:
+            url = shared.url
+        # Tests send bursts no client would; only a test of the limit itself sets one.
+        cli = Cli(directory, cli_env(url, **{"INVENTORY_RATE_LIMIT": "off", **env}))
+        if shared is None:
+            admin_key = cli.ok("keys", "create", "--name", "admin", "--role", "admin").strip()
+        else:
+            admin_key = shared.admin_key
+        port = free_port()
+        log = directory / f"server-{port}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "inventory", "serve", "--host", "127.0.0.1",
+                 "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
+                cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        database = directory / "inventory.db" if url.startswith("sqlite:") else None
+        server = Server(process, port, cli, admin_key, log, url, database)
+        try:
+            wait_until_ready(port, process, log, workers)
+            yield server
+        finally:
+            server.stop()

@@ -9,6 +9,7 @@ over the workers by the kernel): every read shows the write (API.md §8).
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections import Counter
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
 
 from tests.e2e.http_server import Client, Reply, Server, receipt, running_server, stocked, unique
 
@@ -31,14 +33,22 @@ MAX_WARM_READS = 600
 _ACCESS_LINE = re.compile(r"^.* inventory\.access \[(\d+)\] .* id=(\S+)$", re.M)
 
 
-@pytest.fixture(scope="module", params=["memory", "file"])
+@pytest.fixture(scope="module", params=["memory", "file", "redis"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """4 sync workers over one SQLite file, caching in memory, or in one shared directory."""
+    """4 sync workers caching in memory or in one shared directory (over one SQLite file),
+    or in Redis (over PostgreSQL, as a scaled-out deployment would)."""
     directory = tmp_path_factory.mktemp(f"coherence-{request.param}")
-    setting = "memory" if request.param == "memory" else f"file:{directory / 'cache' / 'http'}"
-    with running_server(directory, workers=WORKERS, threads=1, INVENTORY_CACHE=setting) as running:
+    if request.param == "redis":
+        redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
+        if not redis_url:
+            pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to cache in")
+        settings = {"backend": "postgres", "INVENTORY_CACHE": redis_url}
+    else:
+        cache = "memory" if request.param == "memory" else f"file:{directory / 'cache' / 'http'}"
+        settings = {"INVENTORY_CACHE": cache}
+    with running_server(directory, workers=WORKERS, threads=1, **settings) as running:
         yield running
 
 
@@ -190,6 +200,13 @@ def test_the_cache_is_kept_where_the_setting_says(server: Server, admin: Client)
     warm(server, admin, f"/api/v1/products/{sku}")
 
     if setting == "memory":
+        assert not (server.cli.cwd / "cache").exists()
+    elif setting.startswith("redis://"):
+        redis = Redis.from_url(setting)
+        try:
+            assert any(True for _ in redis.scan_iter(match="inventory:cache:*", count=1000))
+        finally:
+            redis.close()
         assert not (server.cli.cwd / "cache").exists()
     else:  # file:PATH, whose directory did not exist before the server started
         directory = Path(setting.removeprefix("file:"))

@@ -155,8 +155,8 @@ def test_parallel_creates_of_one_sku_or_one_order_reference_make_exactly_one(
     assert totals(admin, sku) == {"on_hand": 10, "reserved": 1, "available": 9}
 
 
-def test_the_default_sync_workers_never_oversell_either(tmp_path: Path) -> None:
-    with running_server(tmp_path, workers=3, threads=1) as sync_server:
+def test_the_default_sync_workers_never_oversell_either(tmp_path: Path, backend: str) -> None:
+    with running_server(tmp_path, workers=3, threads=1, backend=backend) as sync_server:
         admin = sync_server.client()
         sku, warehouse = stocked(admin, 20)
         batch = unique("SO")

@@ -221,7 +221,7 @@ def serving_without_jobs(directory: Path) -> Iterator[Server]:
              "--port", str(port), "--workers", "1", "--no-jobs"],
             cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    server = Server(process, port, cli, admin_key, log, database)
+    server = Server(process, port, cli, admin_key, log, f"sqlite:///{database}", database)
     try:
         wait_until_ready(port, process, log, workers=1)
         yield server

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from inventory.adapters.cache import FileCache, MemoryCache
+from inventory.adapters.cache import FileCache, MemoryCache, RedisCache
 from inventory.bootstrap import bootstrap, open_cache
 from inventory.config import ConfigError, Settings
+from tests.integration.redis_server import UNREACHABLE
 
 
 def settings(cache: str, ttl: int = 30) -> Settings:
@@ -52,12 +53,83 @@ def test_a_file_where_the_directory_should_be_is_refused_before_any_schema_work(
     assert not database.exists()
 
 
-def test_redis_falls_back_to_memory_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="inventory.cache"):
-        cache = open_cache(settings("redis://localhost:6379/0"))
+@pytest.mark.parametrize("url", ["redis://cache.internal:6380/2", "rediss://cache.internal/0"])
+def test_a_redis_url_is_a_cache_in_that_redis(url: str) -> None:
+    cache = open_cache(settings(url))
 
-    assert isinstance(cache, MemoryCache)
-    assert "INVENTORY_CACHE: redis is not available yet" in caplog.text
+    assert isinstance(cache, RedisCache)
+    assert cache.url == url
+
+
+def test_opening_a_redis_cache_neither_connects_nor_logs(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="inventory.cache"):
+        cache = open_cache(settings(UNREACHABLE))
+
+    assert isinstance(cache, RedisCache)
+    assert caplog.records == []
+
+
+def test_a_redis_url_redis_cannot_read_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"^INVENTORY_CACHE: Port could not be cast"):
+        open_cache(settings("redis://cache.internal:port/0"))
+
+
+def test_with_a_redis_url_and_no_cache_setting_the_cache_is_in_that_redis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INVENTORY_CACHE", raising=False)
+    monkeypatch.setenv("INVENTORY_REDIS_URL", "redis://cache.internal:6380/2")
+
+    cache = open_cache(Settings(_env_file=None, database_url="memory://"))
+
+    assert isinstance(cache, RedisCache)
+    assert cache.url == "redis://cache.internal:6380/2"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "kind"),
+    [("memory", MemoryCache), ("file:{tmp}/cache", FileCache), ("off", type(None))],
+)
+def test_a_cache_set_explicitly_wins_over_the_redis_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chosen: str, kind: type
+) -> None:
+    monkeypatch.setenv("INVENTORY_CACHE", chosen.format(tmp=tmp_path))
+    monkeypatch.setenv("INVENTORY_REDIS_URL", "redis://cache.internal:6380/2")
+
+    cache = open_cache(Settings(_env_file=None, database_url="memory://"))
+
+    assert type(cache) is kind
+
+
+def test_an_explicit_redis_cache_wins_over_the_redis_url() -> None:
+    chosen = Settings(
+        _env_file=None,
+        database_url="memory://",
+        cache="redis://cache.internal:6380/3",
+        redis_url="redis://cache.internal:6380/2",
+    )
+
+    cache = open_cache(chosen)
+
+    assert isinstance(cache, RedisCache)
+    assert cache.url == "redis://cache.internal:6380/3"
+
+
+def test_a_ttl_of_zero_is_no_cache_even_with_a_redis_url() -> None:
+    chosen = Settings(
+        _env_file=None, database_url="memory://", cache_ttl=0, redis_url="redis://h:6379/0"
+    )
+
+    assert open_cache(chosen) is None
+
+
+def test_a_bad_redis_url_for_the_cache_is_refused_naming_the_variable() -> None:
+    chosen = Settings(
+        _env_file=None, database_url="memory://", redis_url="redis://cache.internal:port/0"
+    )
+
+    with pytest.raises(ConfigError, match=r"^INVENTORY_REDIS_URL: Port could not be cast"):
+        open_cache(chosen)
 
 
 def test_the_services_carry_the_cache_and_its_ttl() -> None:

@@ -1,4 +1,8 @@
-"""The RateLimiter port's contract, on every adapter; and what only the host adapter promises."""
+"""The RateLimiter port's contract, on every adapter; and what only the host adapter promises.
+
+The Redis adapter joins when ``INVENTORY_TEST_REDIS_URL`` names a server (it
+skips otherwise); what only it promises is in ``test_redis_adapters.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter
+from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
 from inventory.application.ports import RateLimiter
 from inventory.application.rate_limits import Rate
 from inventory.bootstrap import open_rate_limiter, open_storage
-from inventory.config import Settings
+from inventory.config import ConfigError, Settings
+from tests.integration.redis_server import PATIENT, redis_url, unique_prefix
 
 RATE = Rate(5, 60)
 START = 1_800_000_000.0  # a window edge: 30_000_000 minutes after the epoch
@@ -36,6 +41,10 @@ LimiterMaker = Callable[[Rate, Path, Seconds], RateLimiter]
 ADAPTERS: dict[str, LimiterMaker] = {
     "memory": lambda rate, tmp_path, clock: MemoryRateLimiter(rate, clock),
     "host": lambda rate, tmp_path, clock: HostRateLimiter(rate, tmp_path / "rl.sqlite", clock),
+    # Its keys lapse by themselves, two windows after their last hit.
+    "redis": lambda rate, tmp_path, clock: RedisRateLimiter(
+        rate, redis_url(), clock, prefix=unique_prefix("rate"), **PATIENT
+    ),
 }
 
 
@@ -244,8 +253,10 @@ def test_a_limiter_that_failed_open_counts_again_once_the_file_is_usable(
 # --- wiring ------------------------------------------------------------------------------------
 
 
-def limiter_for(database_url: str, rate_limit: str) -> RateLimiter | None:
-    settings = Settings(_env_file=None, database_url=database_url, rate_limit=rate_limit)
+def limiter_for(database_url: str, rate_limit: str, redis: str | None = None) -> RateLimiter | None:
+    settings = Settings(
+        _env_file=None, database_url=database_url, rate_limit=rate_limit, redis_url=redis
+    )
     return open_rate_limiter(settings, open_storage(database_url))
 
 
@@ -266,3 +277,24 @@ def test_a_sqlite_database_has_its_counts_in_a_file_beside_it(tmp_path: Path) ->
     assert isinstance(limiter, HostRateLimiter)
     assert limiter.path == tmp_path / "inventory.db.ratelimit"
     assert limiter.rate == Rate(600, 60)
+
+
+@pytest.mark.parametrize("database_url", ["memory://", "sqlite:///{tmp}/inventory.db"])
+def test_a_redis_url_puts_the_counts_in_redis_for_every_host(
+    tmp_path: Path, database_url: str
+) -> None:
+    limiter = limiter_for(
+        database_url.format(tmp=tmp_path), "600/minute", redis="redis://cache.internal:6380/2"
+    )
+
+    assert isinstance(limiter, RedisRateLimiter)
+    assert (limiter.url, limiter.rate) == ("redis://cache.internal:6380/2", Rate(600, 60))
+
+
+def test_off_means_no_limiter_even_with_a_redis_url() -> None:
+    assert limiter_for("memory://", "off", redis="redis://127.0.0.1:6379/0") is None
+
+
+def test_a_redis_url_redis_cannot_read_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"^INVENTORY_REDIS_URL: Port could not be cast"):
+        limiter_for("memory://", "600/minute", redis="redis://127.0.0.1:port/0")

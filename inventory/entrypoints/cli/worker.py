@@ -10,6 +10,7 @@ from types import FrameType
 from inventory.bootstrap import Services
 from inventory.entrypoints.cli.arguments import Subcommands, UsageError, command
 from inventory.entrypoints.cli.output import Console
+from inventory.entrypoints.logs import configure_logging
 
 
 def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
@@ -32,6 +33,7 @@ def run_worker(args: argparse.Namespace, services: Services, console: Console) -
         raise UsageError(f"--threads must be 1 to 64, not {args.threads}")
     if not 0.05 <= args.poll <= 60:
         raise UsageError(f"--poll must be 0.05 to 60 seconds, not {args.poll}")
+    configure_logging(services.settings)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

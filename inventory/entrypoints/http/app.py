@@ -17,6 +17,7 @@ from inventory.application.access import authenticate
 from inventory.application.caching import ReadThrough
 from inventory.application.idempotency import Claim, Remembering, claim, forget, remember
 from inventory.application.idempotency_records import StoredResponse
+from inventory.application.retrying import retrying
 from inventory.application.validation import parse, parse_as, parse_query
 from inventory.bootstrap import Services
 from inventory.domain.errors import DomainError, Unauthorized
@@ -91,7 +92,7 @@ class Application:
     def _handle(self, call: Call, route: Route) -> Response:
         if route.body is not None:
             call.body = _validated(route.body, call.request.json(route.body_types))
-        return route.handler(call)
+        return retrying(lambda: route.handler(call))
 
     def _authenticate(self, request: Request, role: Role, reads: ReadThrough | None) -> ApiKey:
         header = request.header("Authorization")

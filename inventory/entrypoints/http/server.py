@@ -21,11 +21,10 @@ from inventory.bootstrap import bootstrap
 from inventory.config import Settings
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 from inventory.entrypoints.http.routes import create_app
+from inventory.entrypoints.logs import configure_logging
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
 
 
 def default_workers() -> int:
@@ -145,11 +144,6 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
         f"X-Request-ID: {request_id}\r\n\r\n"
     )
     util.write_nonblock(sock, head.encode("latin-1") + body)
-
-
-def configure_logging(settings: Settings) -> None:
-    """Text lines on stderr at the configured level."""
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, force=True)
 
 
 def serve(settings: Settings, options: ServerOptions) -> None:
