@@ -14,7 +14,7 @@ import pytest
 
 from inventory.adapters.memory import MemoryStorage
 from inventory.application.ports import Storage
-from tests.postgres import fresh_schema
+from tests.postgres import emptied_schema
 
 StorageMaker = Callable[[Path], AbstractContextManager[Storage]]
 
@@ -40,12 +40,11 @@ def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
 
 @contextmanager
 def postgres_storage(tmp_path: Path) -> Iterator[Storage]:
-    """A fresh schema per test; skipped, saying why, when no test server is configured."""
+    """The run's own schema, emptied; skipped, saying why, when no test server is configured."""
     from inventory.adapters.postgres import PostgresDatabase
 
-    with fresh_schema("contract") as url:
+    with emptied_schema() as url:
         database = PostgresDatabase.from_url(url)
-        database.migrate()
         try:
             yield database
         finally:

@@ -15,6 +15,7 @@ from inventory.entrypoints.cli import (
     admin,
     bulk,
     catalog,
+    copying,
     keys,
     orders,
     reports,
@@ -33,7 +34,7 @@ but `migrate` applies pending migrations first.
 Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage or a bad
 setting; 130 interrupted."""
 
-_SUBCOMMANDS = (serve, worker, admin, keys, catalog, stock, orders, bulk, reports)
+_SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:
