@@ -20,8 +20,8 @@ in every window.)
 
 Why this and not a sliding log: the default is ``600/minute``, and the state
 must be shared between the processes of a deployment (a SQLite row on one
-host, a Redis hash later). A log keeps one timestamp per hit, up to 600 per
-key, to be read, trimmed and written back on every request; the counter is
+host, a Redis hash across hosts). A log keeps one timestamp per hit, up to
+600 per key, to be read, trimmed and written back on every request; the counter is
 three integers per key, whatever the limit, read and written in O(1). The
 price is that it is an estimate: with hits spread through the window it
 matches a true sliding window closely, and a window edge never lets a full

@@ -103,7 +103,9 @@ class PostgresDatabase:
             min_size=self.options.pool_min_size,
             max_size=self.options.pool_max_size,
             timeout=self.options.pool_timeout_ms / 1000,
-            kwargs={"autocommit": True},
+            # UTF8 whatever the database's own encoding: on an SQL_ASCII
+            # database psycopg would otherwise hand back bytes, not text.
+            kwargs={"autocommit": True, "client_encoding": "UTF8"},
             configure=self._configure,
             check=ConnectionPool.check_connection,
             name="inventory",
