@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
-    Connection,
+    Transaction,
     marks,
     product_from_row,
     product_row,
@@ -47,9 +47,10 @@ _LOCK = " FOR NO KEY UPDATE"
 
 
 class PostgresProductRepository:
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
-        self._lock = _LOCK if writing else ""
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
+        self._lock = _LOCK if tx.writing else ""
 
     def get(self, sku: str) -> Product | None:
         row = self._conn.execute(
@@ -69,12 +70,14 @@ class PostgresProductRepository:
         return {row[0]: product_from_row(row) for row in rows}
 
     def add(self, product: Product) -> None:
+        self._tx.wrote = True
         try:
             self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
         except pg.UniqueViolation as exc:
             raise Conflict(f"product {product.sku!r} already exists") from exc
 
     def add_all(self, products: Sequence[Product]) -> None:
+        self._tx.wrote = True
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
@@ -82,6 +85,7 @@ class PostgresProductRepository:
             raise Conflict("one of the products already exists") from exc
 
     def save(self, product: Product) -> None:
+        self._tx.wrote = True
         cursor = self._conn.execute(_UPDATE_PRODUCT, _update_params(product))
         if cursor.rowcount == 0:
             raise NotFound(f"product {product.sku!r} does not exist")
@@ -121,14 +125,15 @@ class PostgresProductRepository:
             "  FROM products WHERE NOT archived AND reorder_point > 0) AS p"
             " WHERE available <= reorder_point ORDER BY sku"
         )
-        for row in stream_rows(self._conn, sql):
+        for row in stream_rows(self._tx, sql):
             yield LowStockRow(row[0], row[1], int(row[2]), row[3], row[4])
 
     def stream(self) -> Iterator[Product]:
-        for row in stream_rows(self._conn, f"SELECT {PRODUCT_COLUMNS} FROM products ORDER BY sku"):
+        for row in stream_rows(self._tx, f"SELECT {PRODUCT_COLUMNS} FROM products ORDER BY sku"):
             yield product_from_row(row)
 
     def _update_each(self, sql: str, params: list[tuple[object, ...]]) -> None:
+        self._tx.wrote = True
         with self._conn.cursor() as cursor:
             cursor.executemany(sql, params)
             # executemany sums the rows of every statement into rowcount.
@@ -146,8 +151,9 @@ def _update_params(product: Product) -> tuple[object, ...]:
 
 
 class PostgresWarehouseRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
 
     def get(self, code: str) -> Warehouse | None:
         row = self._conn.execute(
@@ -156,6 +162,7 @@ class PostgresWarehouseRepository:
         return None if row is None else warehouse_from_row(row)
 
     def add(self, warehouse: Warehouse) -> None:
+        self._tx.wrote = True
         try:
             self._conn.execute(
                 f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)",

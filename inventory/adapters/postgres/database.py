@@ -47,6 +47,8 @@ class PostgresOptions:
 
 
 _OPTION_NAMES = tuple(PostgresOptions.__dataclass_fields__)
+_MAX_MS = 2_147_483_647
+"""PostgreSQL's timeouts are 32-bit milliseconds; a larger one would fail every connection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,10 @@ def parse_url(url: str) -> PostgresUrl:
     if not url.startswith(_SCHEMES):
         raise ValueError(f"bad database URL {_redacted(url)!r}: expected postgresql://...")
     parts = urlsplit(url)
+    # libpq reads "+" as a plus sign, where parse_qsl would read a space.
+    query = parts.query.replace("+", "%2B")
     try:
-        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
         raise ValueError(f"bad database URL {_redacted(url)!r}: cannot read its options") from None
     ours: dict[str, int] = {}
@@ -80,6 +84,9 @@ def parse_url(url: str) -> PostgresUrl:
             raise ValueError(f"bad database URL: {key} must be a whole number, not {value!r}")
         ours[key] = int(value)
     options = PostgresOptions(**ours)
+    for name in ("statement_timeout_ms", "lock_timeout_ms", "pool_timeout_ms"):
+        if getattr(options, name) > _MAX_MS:
+            raise ValueError(f"bad database URL: {name} must be at most {_MAX_MS}")
     if not 1 <= options.pool_max_size <= 1000:
         raise ValueError("bad database URL: pool_max_size must be between 1 and 1000")
     if options.pool_min_size > options.pool_max_size:
@@ -152,7 +159,9 @@ class PostgresDatabase:
         """
         applied: list[str] = []
         with translated(), self.connection() as conn:
-            conn.execute(_CREATE_SCHEMA_MIGRATIONS)
+            with conn.transaction():  # concurrent CREATE IF NOT EXISTS can clash: take turns
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                conn.execute(_CREATE_SCHEMA_MIGRATIONS)
             for version, name, sql in available_migrations(_PACKAGE):
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))

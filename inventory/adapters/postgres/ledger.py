@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
-    Connection,
+    Transaction,
     level_from_row,
     marks,
     movement_from_row,
@@ -57,9 +57,9 @@ COPY_THRESHOLD = 64
 
 
 class PostgresStockRepository:
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
-        self._writing = writing
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""
 
@@ -75,7 +75,7 @@ class PostgresStockRepository:
         if not wanted:
             return {}
         columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
-        if self._writing:
+        if self._tx.writing:
             created = self._conn.execute(_CREATE_AND_LOCK, columns).fetchall()
             self._placeholders.update((sku, code) for sku, code in created)
         rows = self._conn.execute(_READ_LOCKED, columns).fetchall()
@@ -83,6 +83,7 @@ class PostgresStockRepository:
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
 
     def save_all(self, levels: Iterable[StockLevel]) -> None:
+        self._tx.wrote = True
         params = [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
         self._placeholders.difference_update((sku, code) for sku, code, _, _ in params)
         with self._conn.cursor() as cursor:
@@ -127,7 +128,7 @@ class PostgresStockRepository:
 
     def stream(self) -> Iterator[StockLevel]:
         sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels ORDER BY sku, warehouse"
-        for row in stream_rows(self._conn, sql):
+        for row in stream_rows(self._tx, sql):
             yield level_from_row(row)
 
     def valuation(self, warehouse: str | None) -> Iterator[ValuationRow]:
@@ -138,7 +139,7 @@ class PostgresStockRepository:
             f" WHERE s.on_hand > 0{one_warehouse} ORDER BY s.sku, s.warehouse"
         )
         for sku, code, on_hand, average_cost in stream_rows(
-            self._conn, sql, () if warehouse is None else (warehouse,)
+            self._tx, sql, () if warehouse is None else (warehouse,)
         ):
             yield ValuationRow(sku, code, on_hand, average_cost)
 
@@ -155,13 +156,15 @@ class PostgresStockRepository:
 
 
 class PostgresMovementRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
 
     def add(self, movement: Movement) -> None:
         self.add_all((movement,))
 
     def add_all(self, movements: Sequence[Movement]) -> None:
+        self._tx.wrote = True
         rows = [movement_row(m) for m in movements]
         try:
             if len(rows) < COPY_THRESHOLD:
@@ -193,11 +196,11 @@ class PostgresMovementRepository:
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
         sql, params = _select(filter, None)
-        for row in stream_rows(self._conn, f"{sql} {LEDGER_ORDER}", params):
+        for row in stream_rows(self._tx, f"{sql} {LEDGER_ORDER}", params):
             yield movement_from_row(row)
 
     def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
-        for sku, warehouse, on_hand in stream_rows(self._conn, ON_HAND_BY_LEDGER):
+        for sku, warehouse, on_hand in stream_rows(self._tx, ON_HAND_BY_LEDGER):
             yield (sku, warehouse), int(on_hand)
 
 

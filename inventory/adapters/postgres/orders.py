@@ -8,8 +8,8 @@ from datetime import datetime
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
-    Connection,
     Row,
+    Transaction,
     marks,
     order_from_row,
     order_row,
@@ -24,11 +24,12 @@ from inventory.domain.orders import Order, OrderLine
 
 
 class PostgresOrderRepository:
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
         # An order read in a write unit is about to move on: lock it, so that
         # a concurrent ship and cancel of one order take turns.
-        self._lock = " FOR NO KEY UPDATE" if writing else ""
+        self._lock = " FOR NO KEY UPDATE" if tx.writing else ""
 
     def get(self, id: str) -> Order | None:
         return self._one("id", id)
@@ -37,6 +38,7 @@ class PostgresOrderRepository:
         return self._one("reference", reference)
 
     def add(self, order: Order) -> None:
+        self._tx.wrote = True
         try:
             self._conn.execute(
                 f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks(7)})", order_row(order)
@@ -51,6 +53,7 @@ class PostgresOrderRepository:
             )
 
     def save(self, order: Order) -> None:
+        self._tx.wrote = True
         # Lines never change once reserved; only the status moves on.
         cursor = self._conn.execute(
             "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",
@@ -82,7 +85,7 @@ class PostgresOrderRepository:
         return [row[0] for row in rows]
 
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
-        for sku, warehouse, reserved in stream_rows(self._conn, RESERVED_BY_OPEN_ORDERS):
+        for sku, warehouse, reserved in stream_rows(self._tx, RESERVED_BY_OPEN_ORDERS):
             yield (sku, warehouse), int(reserved)
 
     def _one(self, column: str, value: str) -> Order | None:

@@ -9,8 +9,8 @@ from psycopg import errors as pg
 from psycopg.types.json import Jsonb
 
 from inventory.adapters.postgres.rows import (
-    Connection,
     Row,
+    Transaction,
     api_key_from_row,
     marks,
     stream_rows,
@@ -38,9 +38,10 @@ _FOR_UPDATE = " FOR NO KEY UPDATE"
 
 
 class PostgresApiKeyRepository:
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
-        self._lock = _FOR_UPDATE if writing else ""
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
+        self._lock = _FOR_UPDATE if tx.writing else ""
 
     def get(self, id: str) -> ApiKey | None:
         row = self._conn.execute(
@@ -55,6 +56,7 @@ class PostgresApiKeyRepository:
         return None if row is None else api_key_from_row(row)
 
     def add(self, key: ApiKey) -> None:
+        self._tx.wrote = True
         try:
             self._conn.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({marks(6)})",
@@ -64,6 +66,7 @@ class PostgresApiKeyRepository:
             raise Conflict(f"API key {key.id!r} already exists") from exc
 
     def save(self, key: ApiKey) -> None:
+        self._tx.wrote = True
         cursor = self._conn.execute(
             "UPDATE api_keys SET name = %s, role = %s, revoked_at = %s WHERE id = %s",
             (key.name, key.role.value, key.revoked_at, key.id),
@@ -81,12 +84,12 @@ class PostgresApiKeyRepository:
 class PostgresIdempotencyRepository:
     """Idempotency-Key records, written in the transaction of the unit of work."""
 
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
-        self._writing = writing
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
 
     def get(self, owner: str, key: str) -> IdempotencyRecord | None:
-        if self._writing:
+        if self._tx.writing:
             # A claim reads, then writes: make claims of one (owner, key) take
             # turns, even while no row exists yet for a row lock to hold.
             self._conn.execute(
@@ -99,6 +102,7 @@ class PostgresIdempotencyRepository:
         return None if row is None else _record_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
+        self._tx.wrote = True
         self._conn.execute(
             f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
@@ -109,12 +113,15 @@ class PostgresIdempotencyRepository:
         )
 
     def delete(self, owner: str, key: str) -> None:
+        self._tx.wrote = True
         self._conn.execute(
             "DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key)
         )
 
     def delete_expired(self, now: datetime) -> int:
         cursor = self._conn.execute("DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,))
+        if cursor.rowcount:
+            self._tx.wrote = True
         return cursor.rowcount
 
 
@@ -156,11 +163,12 @@ def _record_from_row(row: Row) -> IdempotencyRecord:
 
 
 class PostgresJobRepository:
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self._conn = conn
-        self._writing = writing
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
 
     def add(self, job: Job) -> None:
+        self._tx.wrote = True
         try:
             self._conn.execute(
                 f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", _job_row(job)
@@ -169,13 +177,14 @@ class PostgresJobRepository:
             raise Conflict(f"job {job.id!r} already exists") from exc
 
     def get(self, id: str) -> Job | None:
-        lock = _FOR_UPDATE if self._writing else ""
+        lock = _FOR_UPDATE if self._tx.writing else ""
         row = self._conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
         ).fetchone()
         return None if row is None else _job_from_row(row)
 
     def save(self, job: Job) -> None:
+        self._tx.wrote = True
         cursor = self._conn.execute(
             "UPDATE jobs SET status = %s, attempts = %s, run_at = %s, started_at = %s,"
             " finished_at = %s, error = %s, result = %s, runner = %s, lease_until = %s"
@@ -199,7 +208,7 @@ class PostgresJobRepository:
     def next_due(self, now: datetime) -> Job | None:
         # SKIP LOCKED: a job another runner is claiming right now is passed
         # over rather than waited for, so runners never queue behind each other.
-        lock = " FOR NO KEY UPDATE SKIP LOCKED" if self._writing else ""
+        lock = " FOR NO KEY UPDATE SKIP LOCKED" if self._tx.writing else ""
         found = []
         for condition, order in (
             ("status = 'queued' AND run_at <= %s", "run_at, id"),
@@ -265,10 +274,12 @@ def _job_from_row(row: Row) -> Job:
 
 
 class PostgresOutboxRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._conn = tx.conn
 
     def add(self, message: OutboxMessage) -> None:
+        self._tx.wrote = True
         m = message
         try:
             self._conn.execute(
@@ -280,5 +291,5 @@ class PostgresOutboxRepository:
 
     def stream(self) -> Iterator[OutboxMessage]:
         sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY created_at, id"
-        for id, created_at, recipient, subject, body, reason in stream_rows(self._conn, sql):
+        for id, created_at, recipient, subject, body, reason in stream_rows(self._tx, sql):
             yield OutboxMessage(id, created_at, recipient, subject, body, reason)

@@ -28,20 +28,56 @@ FETCH_BATCH = 1000
 _cursor_numbers = itertools.count(1)
 
 
+class Transaction:
+    """One unit of work's connection, as its repositories share it.
+
+    ``writing``: a write unit, whose reads lock what they read. ``wrote``: a
+    repository changed a row, so the commit must raise the data generation;
+    taking a row lock is not a change. ``streams``: the server-side cursors
+    still open, closed before the transaction ends, as they end with it.
+    ``ended``: the connection went back to the pool; nothing may use it now.
+    """
+
+    __slots__ = ("conn", "ended", "streams", "writing", "wrote")
+
+    def __init__(self, conn: Connection, writing: bool) -> None:
+        self.conn = conn
+        self.writing = writing
+        self.wrote = False
+        self.ended = False
+        self.streams: list[psycopg.ServerCursor[Row]] = []
+
+    def close_streams(self) -> None:
+        """Close every stream left unfinished, while its transaction is still there."""
+        streams, self.streams = self.streams, []
+        for cursor in streams:
+            cursor.close()
+
+
 def marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def stream_rows(conn: Connection, sql: str, params: Iterable[Any] = ()) -> Iterator[Row]:
+def stream_rows(tx: Transaction, sql: str, params: Iterable[Any] = ()) -> Iterator[Row]:
     """The query's rows through a server-side cursor, a batch at a time.
 
     A named cursor lives in the transaction, so a stream must be consumed
-    inside the unit of work that opened it (as the ports say).
+    inside the unit of work that opened it (as the ports say); one left
+    unfinished is closed when the transaction ends (:meth:`Transaction.close_streams`).
     """
-    with conn.cursor(name=f"stream_{next(_cursor_numbers)}") as cursor:
+    cursor = tx.conn.cursor(name=f"stream_{next(_cursor_numbers)}")
+    tx.streams.append(cursor)
+    try:
         cursor.itersize = FETCH_BATCH
         cursor.execute(sql, list(params))
         yield from cursor
+    finally:
+        # A stream dropped after its unit ended must not touch the connection,
+        # which may be another unit's by now; its cursor died with its transaction.
+        if not tx.ended and not cursor.closed:
+            cursor.close()
+        if cursor in tx.streams:
+            tx.streams.remove(cursor)
 
 
 # --- products ---------------------------------------------------------------

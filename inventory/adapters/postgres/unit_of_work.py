@@ -22,20 +22,16 @@ from inventory.adapters.postgres.records import (
     PostgresJobRepository,
     PostgresOutboxRepository,
 )
-from inventory.adapters.postgres.rows import Connection
+from inventory.adapters.postgres.rows import Connection, Transaction
 from inventory.application.wrapping import UnitOfWorkRepositories
 
 ConnectionSource = Callable[[], AbstractContextManager[Connection]]
 
 _READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
-# Raised only if the transaction wrote something (a write, or a row lock taken
-# for one, gives it a transaction id), then committed and a new transaction
-# begun, all in one round trip.
-_COMMIT = (
-    "UPDATE cache_generation SET generation = generation + 1"
-    " WHERE id = 1 AND pg_current_xact_id_if_assigned() IS NOT NULL;"
-    " COMMIT; BEGIN"
-)
+# After a commit a new transaction begins at once, in the same round trip: a
+# write made after commit() is then still rolled back at the end.
+_COMMIT = "COMMIT; BEGIN"
+_COMMIT_WRITES = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1; " + _COMMIT
 
 
 class PostgresUnitOfWork(UnitOfWorkRepositories):
@@ -54,7 +50,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
     def __init__(self, connections: ConnectionSource) -> None:
         self._connections = connections
         self._stack: ExitStack | None = None
-        self._conn: Connection | None = None
+        self._tx: Transaction | None = None
 
     def __enter__(self) -> Self:
         self._begin("BEGIN", writing=True)
@@ -80,23 +76,31 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self._end(None)
 
     def commit(self) -> None:
+        tx = self._active()
         with translated():
             self._stock.drop_placeholders()
-            self._active().execute(_COMMIT)
+            tx.close_streams()
+            # In the write's own transaction: whoever sees the write sees the
+            # new generation too, so no cache entry outlives the data it holds.
+            tx.conn.execute(_COMMIT_WRITES if tx.wrote else _COMMIT)
+        tx.wrote = False
 
     def rollback(self) -> None:
+        tx = self._active()
         with translated():
-            self._active().execute("ROLLBACK; BEGIN")
-            self._stock.forget_placeholders()
+            tx.close_streams()
+            tx.conn.execute("ROLLBACK; BEGIN")
+        self._stock.forget_placeholders()
+        tx.wrote = False
 
     def generation(self) -> int:
         with translated():
-            row = self._active().execute(_READ_GENERATION).fetchone()
+            row = self._active().conn.execute(_READ_GENERATION).fetchone()
         assert row is not None, "migration 0001 inserts the generation row"
         return int(row[0])
 
     def _begin(self, statement: str, *, writing: bool) -> None:
-        if self._stack is not None:
+        if self._tx is not None:
             raise RuntimeError("this unit of work is already in use; create one per use")
         stack = ExitStack()
         try:
@@ -106,30 +110,36 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         except BaseException as exc:
             stack.__exit__(type(exc), exc, exc.__traceback__)  # raises it translated, or not
             raise
-        self._stack, self._conn = stack, conn
-        self.products = PostgresProductRepository(conn, writing)
-        self.warehouses = PostgresWarehouseRepository(conn)
-        self._stock = PostgresStockRepository(conn, writing)
+        tx = Transaction(conn, writing)
+        self._stack, self._tx = stack, tx
+        self.products = PostgresProductRepository(tx)
+        self.warehouses = PostgresWarehouseRepository(tx)
+        self._stock = PostgresStockRepository(tx)
         self.stock = self._stock
-        self.movements = PostgresMovementRepository(conn)
-        self.orders = PostgresOrderRepository(conn, writing)
-        self.api_keys = PostgresApiKeyRepository(conn, writing)
-        self.idempotency = PostgresIdempotencyRepository(conn, writing)
-        self.jobs = PostgresJobRepository(conn, writing)
-        self.outbox = PostgresOutboxRepository(conn)
+        self.movements = PostgresMovementRepository(tx)
+        self.orders = PostgresOrderRepository(tx)
+        self.api_keys = PostgresApiKeyRepository(tx)
+        self.idempotency = PostgresIdempotencyRepository(tx)
+        self.jobs = PostgresJobRepository(tx)
+        self.outbox = PostgresOutboxRepository(tx)
 
     def _end(self, exc: BaseException | None) -> None:
-        stack, conn = self._stack, self._conn
-        self._stack = self._conn = None
-        if stack is None or conn is None:
+        stack, tx = self._stack, self._tx
+        self._stack = self._tx = None
+        if stack is None or tx is None:
             return
         try:
-            status = conn.info.transaction_status
+            status = tx.conn.info.transaction_status
             if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-                conn.execute("ROLLBACK")
+                if status is TransactionStatus.INTRANS:
+                    tx.close_streams()
+                tx.conn.execute("ROLLBACK")
         except BaseException as during:
             stack.__exit__(type(during), during, during.__traceback__)
             raise
+        finally:
+            tx.streams.clear()  # any left died with the transaction
+            tx.ended = True
         # An error of the unit's body goes through ``translated``, which raises
         # its domain form in its place (or leaves it be), and through the pool,
         # which drops a connection left broken.
@@ -138,7 +148,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         else:
             stack.__exit__(type(exc), exc, exc.__traceback__)
 
-    def _active(self) -> Connection:
-        if self._conn is None:
+    def _active(self) -> Transaction:
+        if self._tx is None:
             raise RuntimeError("this unit of work is not in a transaction")
-        return self._conn
+        return self._tx
