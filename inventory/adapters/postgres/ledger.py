@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from psycopg import errors as pg
 
@@ -14,7 +15,8 @@ from inventory.adapters.postgres.rows import (
     movement_row,
     stream_rows,
 )
-from inventory.adapters.sql.paging import Keyset, Where, keyset
+from inventory.adapters.sql.paging import keyset
+from inventory.adapters.sql.queries import select_movements
 from inventory.adapters.sql.schema import (
     BY_CREATION,
     LEDGER_ORDER,
@@ -190,12 +192,12 @@ class PostgresMovementRepository:
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         ks = keyset(page, BY_CREATION, mark="%s")
-        sql, params = _select(filter, ks)
+        sql, params = select_movements(filter, ks, "%s", _as_is)
         rows = self._conn.execute(f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]).fetchall()
         return [movement_from_row(row) for row in rows]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
-        sql, params = _select(filter, None)
+        sql, params = select_movements(filter, None, "%s", _as_is)
         for row in stream_rows(self._tx, f"{sql} {LEDGER_ORDER}", params):
             yield movement_from_row(row)
 
@@ -204,25 +206,5 @@ class PostgresMovementRepository:
             yield (sku, warehouse), int(on_hand)
 
 
-def _select(filter: MovementFilter, ks: Keyset | None) -> tuple[str, list[object]]:
-    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
-    where = Where(mark="%s")
-    where.equal("sku", filter.sku)
-    where.equal("type", filter.type and filter.type.value)
-    where.equal("reference", filter.reference)
-    if filter.since is not None:
-        where.add("created_at >= %s", filter.since)
-    if filter.until is not None:
-        where.add("created_at < %s", filter.until)
-    if ks is not None:
-        where.after(ks)
-    if filter.warehouse is None:
-        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where.clause}", where.params
-    # Either side of a transfer, as two index scans (see the SQLite adapter);
-    # a transfer never has the same warehouse on both sides, so no row repeats.
-    rest = "".join(f" AND {condition}" for condition in where.conditions)
-    sql = (
-        f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = %s{rest}"
-        f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = %s{rest}"
-    )
-    return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]
+def _as_is(moment: datetime) -> datetime:
+    return moment

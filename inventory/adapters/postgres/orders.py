@@ -8,7 +8,6 @@ from datetime import datetime
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
-    Row,
     Transaction,
     marks,
     order_from_row,
@@ -16,6 +15,7 @@ from inventory.adapters.postgres.rows import (
     stream_rows,
 )
 from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.application.ports import StockKey
 from inventory.application.queries import OrderFilter, PageSpec

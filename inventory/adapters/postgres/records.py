@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from psycopg import errors as pg
-from psycopg.types.json import Jsonb
 
 from inventory.adapters.postgres.rows import (
-    Row,
+    CODEC,
     Transaction,
     api_key_from_row,
+    api_key_row,
     marks,
     stream_rows,
 )
@@ -21,17 +21,16 @@ from inventory.adapters.sql.schema import (
     BY_CREATION,
     IDEMPOTENCY_COLUMNS,
     JOB_COLUMNS,
+    JOB_UPDATE,
     OUTBOX_COLUMNS,
 )
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
-    Progress,
-    StoredResponse,
 )
 from inventory.application.outbox import OutboxMessage
 from inventory.application.queries import JobFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
-from inventory.domain.jobs import Job, JobKind, JobStatus
+from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 
 _FOR_UPDATE = " FOR NO KEY UPDATE"
@@ -60,7 +59,7 @@ class PostgresApiKeyRepository:
         try:
             self._conn.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({marks(6)})",
-                (key.id, key.name, key.role.value, key.secret_hash, key.created_at, key.revoked_at),
+                api_key_row(key),
             )
         except pg.UniqueViolation as exc:
             raise Conflict(f"API key {key.id!r} already exists") from exc
@@ -99,7 +98,7 @@ class PostgresIdempotencyRepository:
             f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = %s AND key = %s",
             (owner, key),
         ).fetchone()
-        return None if row is None else _record_from_row(row)
+        return None if row is None else CODEC.idempotency_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
         self._tx.wrote = True
@@ -109,7 +108,7 @@ class PostgresIdempotencyRepository:
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
             " status = excluded.status, headers = excluded.headers, body = excluded.body,"
             " created_at = excluded.created_at, expires_at = excluded.expires_at",
-            _record_row(record),
+            CODEC.idempotency_row(record),
         )
 
     def delete(self, owner: str, key: str) -> None:
@@ -125,43 +124,6 @@ class PostgresIdempotencyRepository:
         return cursor.rowcount
 
 
-def _record_row(record: IdempotencyRecord) -> Row:
-    response = record.response
-    return (
-        record.owner,
-        record.key,
-        record.fingerprint,
-        record.progress.value,
-        None if response is None else response.status,
-        None if response is None else Jsonb([list(pair) for pair in response.headers]),
-        None if response is None else response.body,
-        record.created_at,
-        record.expires_at,
-    )
-
-
-def _record_from_row(row: Row) -> IdempotencyRecord:
-    status, headers, body = row[4], row[5], row[6]
-    response = (
-        None
-        if status is None
-        else StoredResponse(
-            status=status,
-            headers=tuple((name, value) for name, value in headers),
-            body=bytes(body),
-        )
-    )
-    return IdempotencyRecord(
-        owner=row[0],
-        key=row[1],
-        fingerprint=row[2],
-        progress=Progress(row[3]),
-        created_at=row[7],
-        expires_at=row[8],
-        response=response,
-    )
-
-
 class PostgresJobRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -171,7 +133,7 @@ class PostgresJobRepository:
         self._tx.wrote = True
         try:
             self._conn.execute(
-                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", _job_row(job)
+                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", CODEC.job_row(job)
             )
         except pg.UniqueViolation as exc:
             raise Conflict(f"job {job.id!r} already exists") from exc
@@ -181,27 +143,11 @@ class PostgresJobRepository:
         row = self._conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
         ).fetchone()
-        return None if row is None else _job_from_row(row)
+        return None if row is None else CODEC.job_from_row(row)
 
     def save(self, job: Job) -> None:
         self._tx.wrote = True
-        cursor = self._conn.execute(
-            "UPDATE jobs SET status = %s, attempts = %s, run_at = %s, started_at = %s,"
-            " finished_at = %s, error = %s, result = %s, runner = %s, lease_until = %s"
-            " WHERE id = %s",
-            (
-                job.status.value,
-                job.attempts,
-                job.run_at,
-                job.started_at,
-                job.finished_at,
-                job.error,
-                job.result,
-                job.runner,
-                job.lease_until,
-                job.id,
-            ),
-        )
+        cursor = self._conn.execute(JOB_UPDATE, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
 
@@ -219,7 +165,7 @@ class PostgresJobRepository:
                 (now,),
             ).fetchone()
             if row is not None:
-                found.append(_job_from_row(row))
+                found.append(CODEC.job_from_row(row))
         return min(found, key=lambda job: job.due_at, default=None)
 
     def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]:
@@ -232,45 +178,7 @@ class PostgresJobRepository:
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
-        return [_job_from_row(row) for row in rows]
-
-
-def _job_row(job: Job) -> Row:
-    return (
-        job.id,
-        job.kind.value,
-        Jsonb(job.params),
-        job.status.value,
-        job.attempts,
-        job.max_attempts,
-        job.created_at,
-        job.run_at,
-        job.started_at,
-        job.finished_at,
-        job.error,
-        job.result,
-        job.runner,
-        job.lease_until,
-    )
-
-
-def _job_from_row(row: Row) -> Job:
-    return Job(
-        id=row[0],
-        kind=JobKind(row[1]),
-        params=row[2],
-        status=JobStatus(row[3]),
-        attempts=row[4],
-        max_attempts=row[5],
-        created_at=row[6],
-        run_at=row[7],
-        started_at=row[8],
-        finished_at=row[9],
-        error=row[10],
-        result=row[11],
-        runner=row[12],
-        lease_until=row[13],
-    )
+        return [CODEC.job_from_row(row) for row in rows]
 
 
 class PostgresOutboxRepository:

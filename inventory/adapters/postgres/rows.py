@@ -1,8 +1,4 @@
-"""Rows of the PostgreSQL schema to and from domain objects.
-
-psycopg already gives and takes datetimes, Decimals and booleans, so the
-mapping here is only about column order (``inventory.adapters.sql.schema``).
-"""
+"""PostgreSQL's stored forms, the transaction repositories share, and streaming."""
 
 from __future__ import annotations
 
@@ -11,15 +7,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
-from inventory.domain.catalog import Product, ProductDetails, Warehouse
-from inventory.domain.keys import ApiKey, Role
-from inventory.domain.movements import AdjustmentReason, Movement, MovementType
-from inventory.domain.orders import Order, OrderLine, OrderStatus
-from inventory.domain.stock import StockLevel
+from inventory.adapters.sql.rows import Row, RowCodec
 from inventory.domain.valuation import money
 
-Row = tuple[Any, ...]
 Connection = psycopg.Connection[Row]
 
 FETCH_BATCH = 1000
@@ -80,127 +72,30 @@ def stream_rows(tx: Transaction, sql: str, params: Iterable[Any] = ()) -> Iterat
             tx.streams.remove(cursor)
 
 
-# --- products ---------------------------------------------------------------
+def _as_is(value: Any) -> Any:
+    return value
 
 
-def product_row(product: Product) -> Row:
-    d = product.details
-    return (
-        product.sku,
-        d.name,
-        d.description,
-        d.category,
-        d.unit,
-        d.barcode,
-        d.reorder_point,
-        d.reorder_quantity,
-        money(product.average_cost),
-        product.archived,
-        product.created_at,
-        product.updated_at,
-        product.version,
-    )
+CODEC = RowCodec(
+    time_out=_as_is,
+    time_in=_as_is,
+    money_out=money,
+    money_in=money,
+    flag_out=bool,
+    json_out=Jsonb,
+    json_in=_as_is,
+    bytes_in=bytes,
+)
+"""psycopg gives and takes datetimes (timestamptz, the session in UTC),
+Decimals (numeric), booleans and JSON (jsonb) as they are."""
 
-
-def product_from_row(row: Row) -> Product:
-    return Product(
-        sku=row[0],
-        details=ProductDetails(
-            name=row[1],
-            description=row[2],
-            category=row[3],
-            unit=row[4],
-            barcode=row[5],
-            reorder_point=row[6],
-            reorder_quantity=row[7],
-        ),
-        average_cost=money(row[8]),
-        archived=row[9],
-        created_at=row[10],
-        updated_at=row[11],
-        version=row[12],
-    )
-
-
-def warehouse_from_row(row: Row) -> Warehouse:
-    return Warehouse(code=row[0], name=row[1], created_at=row[2])
-
-
-def level_from_row(row: Row) -> StockLevel:
-    return StockLevel(sku=row[0], warehouse=row[1], on_hand=row[2], reserved=row[3])
-
-
-# --- movements --------------------------------------------------------------
-
-
-def movement_row(m: Movement) -> Row:
-    return (
-        m.id,
-        m.type.value,
-        m.sku,
-        m.warehouse,
-        m.to_warehouse,
-        m.quantity,
-        None if m.unit_cost is None else money(m.unit_cost),
-        None if m.reason is None else m.reason.value,
-        m.reference,
-        m.note,
-        m.created_at,
-        m.created_by,
-    )
-
-
-def movement_from_row(row: Row) -> Movement:
-    return Movement(
-        id=row[0],
-        type=MovementType(row[1]),
-        sku=row[2],
-        warehouse=row[3],
-        to_warehouse=row[4],
-        quantity=row[5],
-        unit_cost=None if row[6] is None else money(row[6]),
-        reason=None if row[7] is None else AdjustmentReason(row[7]),
-        reference=row[8],
-        note=row[9],
-        created_at=row[10],
-        created_by=row[11],
-    )
-
-
-# --- orders and keys ----------------------------------------------------------
-
-
-def order_row(order: Order) -> Row:
-    return (
-        order.id,
-        order.reference,
-        order.warehouse,
-        order.status.value,
-        order.created_at,
-        order.updated_at,
-        order.expires_at,
-    )
-
-
-def order_from_row(row: Row, lines: tuple[OrderLine, ...]) -> Order:
-    return Order(
-        id=row[0],
-        reference=row[1],
-        warehouse=row[2],
-        status=OrderStatus(row[3]),
-        created_at=row[4],
-        updated_at=row[5],
-        expires_at=row[6],
-        lines=lines,
-    )
-
-
-def api_key_from_row(row: Row) -> ApiKey:
-    return ApiKey(
-        id=row[0],
-        name=row[1],
-        role=Role(row[2]),
-        secret_hash=row[3],
-        created_at=row[4],
-        revoked_at=row[5],
-    )
+product_row = CODEC.product_row
+product_from_row = CODEC.product_from_row
+warehouse_from_row = CODEC.warehouse_from_row
+level_from_row = CODEC.level_from_row
+movement_row = CODEC.movement_row
+movement_from_row = CODEC.movement_from_row
+order_row = CODEC.order_row
+order_from_row = CODEC.order_from_row
+api_key_row = CODEC.api_key_row
+api_key_from_row = CODEC.api_key_from_row

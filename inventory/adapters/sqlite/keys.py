@@ -7,9 +7,9 @@ import sqlite3
 from inventory.adapters.sql.schema import API_KEY_COLUMNS
 from inventory.adapters.sqlite.rows import (
     api_key_from_row,
+    api_key_row,
     is_unique_violation,
     time_or_none,
-    time_text,
 )
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.keys import ApiKey
@@ -35,14 +35,7 @@ class SqliteApiKeyRepository:
         try:
             self._conn.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    key.id,
-                    key.name,
-                    key.role.value,
-                    key.secret_hash,
-                    time_text(key.created_at),
-                    time_or_none(key.revoked_at),
-                ),
+                api_key_row(key),
             )
         except sqlite3.IntegrityError as exc:
             if is_unique_violation(exc):

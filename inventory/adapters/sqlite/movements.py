@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from inventory.adapters.sql.paging import Keyset, Where, keyset
+from inventory.adapters.sql.paging import keyset
+from inventory.adapters.sql.queries import select_movements
 from inventory.adapters.sql.schema import (
     BY_CREATION,
     LEDGER_ORDER,
@@ -51,12 +52,12 @@ class SqliteMovementRepository:
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         ks = keyset(page, BY_CREATION)
-        sql, params = _select(filter, ks)
+        sql, params = select_movements(filter, ks, "?", time_text)
         cursor = self._conn.execute(f"{sql} {ks.order_by} LIMIT ?", [*params, ks.limit])
         return [movement_from_row(row) for row in cursor]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
-        sql, params = _select(filter, None)
+        sql, params = select_movements(filter, None, "?", time_text)
         cursor = self._conn.execute(f"{sql} {LEDGER_ORDER}", params)
         for row in stream_rows(cursor):
             yield movement_from_row(row)
@@ -65,28 +66,3 @@ class SqliteMovementRepository:
         cursor = self._conn.execute(ON_HAND_BY_LEDGER)
         for sku, warehouse, on_hand in stream_rows(cursor):
             yield (sku, warehouse), on_hand
-
-
-def _select(filter: MovementFilter, ks: Keyset | None) -> tuple[str, list[object]]:
-    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
-    where = Where()
-    where.equal("sku", filter.sku)
-    where.equal("type", filter.type and filter.type.value)
-    where.equal("reference", filter.reference)
-    if filter.since is not None:
-        where.add("created_at >= ?", time_text(filter.since))
-    if filter.until is not None:
-        where.add("created_at < ?", time_text(filter.until))
-    if ks is not None:
-        where.after(ks)
-    if filter.warehouse is None:
-        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where.clause}", where.params
-    # Either side of a transfer. Two ordered index scans merged by the compound
-    # SELECT keep a page cheap; an OR would sort every match of the warehouse.
-    # A transfer never has the same warehouse on both sides, so no row repeats.
-    rest = "".join(f" AND {condition}" for condition in where.conditions)
-    sql = (
-        f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = ?{rest}"
-        f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = ?{rest}"
-    )
-    return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.adapters.sqlite.rows import (
-    Row,
     chunks,
     is_unique_violation,
     order_from_row,

@@ -1,0 +1,44 @@
+"""Queries whose text is the same in every dialect but for its placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from inventory.adapters.sql.paging import Keyset, Where
+from inventory.adapters.sql.schema import MOVEMENT_COLUMNS
+from inventory.application.queries import MovementFilter
+
+
+def select_movements(
+    filter: MovementFilter,
+    ks: Keyset | None,
+    mark: str,
+    stored_time: Callable[[datetime], object],
+) -> tuple[str, list[object]]:
+    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters.
+
+    ``mark`` is the dialect's placeholder and ``stored_time`` turns a time into
+    the form its ``created_at`` column holds.
+    """
+    where = Where(mark=mark)
+    where.equal("sku", filter.sku)
+    where.equal("type", filter.type and filter.type.value)
+    where.equal("reference", filter.reference)
+    if filter.since is not None:
+        where.add(f"created_at >= {mark}", stored_time(filter.since))
+    if filter.until is not None:
+        where.add(f"created_at < {mark}", stored_time(filter.until))
+    if ks is not None:
+        where.after(ks)
+    if filter.warehouse is None:
+        return f"SELECT {MOVEMENT_COLUMNS} FROM movements{where.clause}", where.params
+    # Either side of a transfer. Two ordered index scans merged by the compound
+    # SELECT keep a page cheap; an OR would sort every match of the warehouse.
+    # A transfer never has the same warehouse on both sides, so no row repeats.
+    rest = "".join(f" AND {condition}" for condition in where.conditions)
+    sql = (
+        f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE warehouse = {mark}{rest}"
+        f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = {mark}{rest}"
+    )
+    return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]
