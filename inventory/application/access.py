@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+from inventory.application.caching import ReadThrough
 from inventory.application.commands import CreateApiKey
 from inventory.application.listing import API_KEY_SORTS, ApiKeyList
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, SecretGenerator, UnitOfWork
+from inventory.application.times import from_rfc3339, rfc3339
 from inventory.domain.errors import NotFound, Unauthorized
 from inventory.domain.keys import ApiKey, Role, hash_secret
 
@@ -50,11 +54,41 @@ def revoke_api_key(id: str, uow: UnitOfWork, clock: Clock) -> ApiKey:
     return key
 
 
-def authenticate(secret: str, needed: Role, uow: UnitOfWork) -> ApiKey:
-    """The active key with this secret, if its role allows ``needed``."""
-    with uow.reading():
-        key = uow.api_keys.get_by_hash(hash_secret(secret))
+def authenticate(
+    secret: str, needed: Role, uow: UnitOfWork, reads: ReadThrough | None = None
+) -> ApiKey:
+    """The active key with this secret, if its role allows ``needed``.
+
+    With ``reads``, the key is looked up through the cache like any other
+    read, keyed by the data generation: revoking it is a write, so the very
+    next request looks it up afresh and is refused. Unknown secrets are never
+    cached: guessing costs a lookup each time, not a cache entry.
+    """
+    secret_hash = hash_secret(secret)
+
+    def lookup(uow: UnitOfWork) -> ApiKey | None:
+        with uow.reading():
+            return uow.api_keys.get_by_hash(secret_hash)
+
+    if reads is None:
+        key = lookup(uow)
+    else:
+        key = reads.read(uow, f"api-key:{secret_hash}", lookup, _key_bytes, _key_from_bytes)
     if key is None:
         raise Unauthorized("unknown API key")
     key.authorize(needed)
     return key
+
+
+def _key_bytes(key: ApiKey | None) -> bytes | None:
+    if key is None:
+        return None
+    revoked = None if key.revoked_at is None else rfc3339(key.revoked_at)
+    fields = [key.id, key.name, key.role.value, key.secret_hash, rfc3339(key.created_at), revoked]
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def _key_from_bytes(data: bytes) -> ApiKey | None:
+    id, name, role, secret_hash, created_at, revoked_at = json.loads(data)
+    revoked = None if revoked_at is None else from_rfc3339(revoked_at)
+    return ApiKey(id, name, Role(role), secret_hash, from_rfc3339(created_at), revoked)

@@ -75,18 +75,6 @@ class ReadThrough:
             cache.set(entry_key(key, generation), kept, self.ttl)
         return value
 
-    def uncached(self, uow: UnitOfWork, compute: Callable[[UnitOfWork], T]) -> T:
-        """A read never cached (it may call use cases), noting the generation as it goes.
-
-        The snapshot it reads in also reads the generation when this scope has
-        none yet, so that a request whose key check comes first has its
-        cached reads served without another snapshot.
-        """
-        with uow.reading():
-            if self.cache is not None and self.generation is None:
-                self.generation = uow.generation()
-            return compute(InSnapshot(uow))
-
 
 def entry_key(key: str, generation: int) -> str:
     """Where an entry read at ``generation`` is kept."""

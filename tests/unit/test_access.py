@@ -6,13 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from inventory.adapters.cache import MemoryCache
 from inventory.application.access import (
     authenticate,
     create_api_key,
     list_api_keys,
     revoke_api_key,
 )
+from inventory.application.caching import ReadThrough
 from inventory.application.commands import CreateApiKey
+from inventory.application.ports import CacheStats
 from inventory.domain.errors import Forbidden, NotFound, Unauthorized
 from inventory.domain.keys import ApiKey, Role, hash_secret
 from tests.factories import T0
@@ -89,3 +92,52 @@ def test_revoking_twice_keeps_the_first_revocation(shop: Shop) -> None:
 def test_revoking_an_unknown_key_is_not_found(shop: Shop) -> None:
     with pytest.raises(NotFound, match="API key 'key-404' not found"):
         revoke_api_key("key-404", shop.uow(), shop.clock)
+
+
+# --- through the read cache ---------------------------------------------------
+
+
+def _reads(cache: MemoryCache) -> ReadThrough:
+    """One request's cached reads (a new one per request, as the HTTP layer makes)."""
+    return ReadThrough(cache, ttl=30)
+
+
+def test_a_key_looked_up_through_the_cache_is_the_stored_one_field_for_field(shop: Shop) -> None:
+    key, secret = _new_key(shop, role=Role.ADMIN)
+    revoke_api_key(_new_key(shop, "other")[0].id, shop.uow(), shop.clock)  # a later write
+    cache = MemoryCache()
+
+    first = authenticate(secret, Role.VIEWER, shop.uow(), _reads(cache))
+    second = authenticate(secret, Role.VIEWER, shop.uow(), _reads(cache))
+
+    assert first == second == key
+    assert cache.stats() == CacheStats(hits=1, misses=1)
+
+
+def test_a_key_revoked_after_it_was_cached_is_refused_by_the_next_request(shop: Shop) -> None:
+    key, secret = _new_key(shop)
+    cache = MemoryCache()
+    authenticate(secret, Role.VIEWER, shop.uow(), _reads(cache))
+
+    revoke_api_key(key.id, shop.uow(), shop.clock)
+
+    with pytest.raises(Unauthorized, match="revoked"):
+        authenticate(secret, Role.VIEWER, shop.uow(), _reads(cache))
+
+
+def test_an_unknown_secret_is_never_cached(shop: Shop) -> None:
+    cache = MemoryCache()
+    for _ in range(3):
+        with pytest.raises(Unauthorized, match="unknown API key"):
+            authenticate("inv_guess", Role.VIEWER, shop.uow(), _reads(cache))
+
+    assert cache.stats() == CacheStats(hits=0, misses=3)
+
+
+def test_a_cached_key_still_answers_for_its_role(shop: Shop) -> None:
+    _, secret = _new_key(shop, role=Role.VIEWER)
+    cache = MemoryCache()
+    authenticate(secret, Role.VIEWER, shop.uow(), _reads(cache))
+
+    with pytest.raises(Forbidden, match="it needs 'clerk'"):
+        authenticate(secret, Role.CLERK, shop.uow(), _reads(cache))

@@ -180,32 +180,3 @@ def test_a_miss_runs_the_use_case_inside_the_snapshot_the_generation_came_from(
             pass
         with pytest.raises(RuntimeError, match="cannot commit"):
             joined.commit()
-
-
-def test_an_uncached_read_notes_the_generation_for_the_cached_reads_after_it(
-    shop: Shop,
-) -> None:
-    store = CountingStore()
-    counted = Shop(store, shop.clock, shop.ids, shop.secrets)
-    given_product(counted, "BOLT", name="Bolt")
-    reads = Reads(counted, MemoryCache())
-    reads.name_of("BOLT")
-    store.snapshots = 0
-
-    scope = ReadThrough(reads.cache, TTL)
-    product = scope.uncached(counted.uow(), lambda uow: get_product("BOLT", uow))
-    name = reads.name_of("BOLT", scope)
-
-    assert (product.details.name, name) == ("Bolt", "Bolt")
-    assert store.snapshots == 1
-    assert reads.computed == 1
-
-
-def test_an_uncached_read_is_never_kept(shop: Shop) -> None:
-    given_product(shop, "BOLT", name="Bolt")
-    cache = MemoryCache()
-
-    ReadThrough(cache, TTL).uncached(shop.uow(), lambda uow: get_product("BOLT", uow))
-
-    assert len(cache) == 0
-    assert cache.stats() == CacheStats(0, 0)

@@ -49,11 +49,10 @@ _LOCK = " FOR NO KEY UPDATE"
 class PostgresProductRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
         self._lock = _LOCK if tx.writing else ""
 
     def get(self, sku: str) -> Product | None:
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = %s{self._lock}", (sku,)
         ).fetchone()
         return None if row is None else product_from_row(row)
@@ -63,7 +62,7 @@ class PostgresProductRepository:
         if not wanted:
             return {}
         # By sku, so that units locking several products lock them in one order.
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ANY(%s) ORDER BY sku{self._lock}",
             (wanted,),
         ).fetchall()
@@ -72,21 +71,21 @@ class PostgresProductRepository:
     def add(self, product: Product) -> None:
         self._tx.wrote = True
         try:
-            self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
+            self._tx.conn.execute(_INSERT_PRODUCT, _insert_params(product))
         except pg.UniqueViolation as exc:
             raise Conflict(f"product {product.sku!r} already exists") from exc
 
     def add_all(self, products: Sequence[Product]) -> None:
         self._tx.wrote = True
         try:
-            with self._conn.cursor() as cursor:
+            with self._tx.conn.cursor() as cursor:
                 cursor.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
         except pg.UniqueViolation as exc:
             raise Conflict("one of the products already exists") from exc
 
     def save(self, product: Product) -> None:
         self._tx.wrote = True
-        cursor = self._conn.execute(_UPDATE_PRODUCT, _update_params(product))
+        cursor = self._tx.conn.execute(_UPDATE_PRODUCT, _update_params(product))
         if cursor.rowcount == 0:
             raise NotFound(f"product {product.sku!r} does not exist")
 
@@ -112,7 +111,7 @@ class PostgresProductRepository:
             where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
         ks = keyset(page, PRODUCT_SORTS, mark="%s")
         where.after(ks)
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -134,7 +133,7 @@ class PostgresProductRepository:
 
     def _update_each(self, sql: str, params: list[tuple[object, ...]]) -> None:
         self._tx.wrote = True
-        with self._conn.cursor() as cursor:
+        with self._tx.conn.cursor() as cursor:
             cursor.executemany(sql, params)
             # executemany sums the rows of every statement into rowcount.
             if cursor.rowcount != len(params):
@@ -153,10 +152,9 @@ def _update_params(product: Product) -> tuple[object, ...]:
 class PostgresWarehouseRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
 
     def get(self, code: str) -> Warehouse | None:
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = %s", (code,)
         ).fetchone()
         return None if row is None else warehouse_from_row(row)
@@ -164,7 +162,7 @@ class PostgresWarehouseRepository:
     def add(self, warehouse: Warehouse) -> None:
         self._tx.wrote = True
         try:
-            self._conn.execute(
+            self._tx.conn.execute(
                 f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)",
                 (warehouse.code, warehouse.name, warehouse.created_at),
             )
@@ -174,7 +172,7 @@ class PostgresWarehouseRepository:
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
         ks = keyset(page, WAREHOUSE_SORTS, mark="%s")
         where = f" WHERE {ks.after}" if ks.after is not None else ""
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT %s",
             [*ks.params, ks.limit],
         ).fetchall()

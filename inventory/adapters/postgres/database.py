@@ -114,7 +114,6 @@ class PostgresDatabase:
             # database psycopg would otherwise hand back bytes, not text.
             kwargs={"autocommit": True, "client_encoding": "UTF8"},
             configure=self._configure,
-            check=ConnectionPool.check_connection,
             name="inventory",
             open=False,
         )

@@ -61,7 +61,6 @@ COPY_THRESHOLD = 64
 class PostgresStockRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""
 
@@ -78,9 +77,9 @@ class PostgresStockRepository:
             return {}
         columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
         if self._tx.writing:
-            created = self._conn.execute(_CREATE_AND_LOCK, columns).fetchall()
+            created = self._tx.conn.execute(_CREATE_AND_LOCK, columns).fetchall()
             self._placeholders.update((sku, code) for sku, code in created)
-        rows = self._conn.execute(_READ_LOCKED, columns).fetchall()
+        rows = self._tx.conn.execute(_READ_LOCKED, columns).fetchall()
         stored = {(row[0], row[1]): level_from_row(row) for row in rows}
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
 
@@ -88,14 +87,14 @@ class PostgresStockRepository:
         self._tx.wrote = True
         params = [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
         self._placeholders.difference_update((sku, code) for sku, code, _, _ in params)
-        with self._conn.cursor() as cursor:
+        with self._tx.conn.cursor() as cursor:
             cursor.executemany(_UPSERT, params)
 
     def drop_placeholders(self) -> None:
         """Remove the levels ``lock`` created and nobody saved: call it before committing."""
         if self._placeholders:
             keys = sorted(self._placeholders)
-            self._conn.execute(
+            self._tx.conn.execute(
                 "DELETE FROM stock_levels WHERE (sku, warehouse) IN"
                 " (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 ([sku for sku, _ in keys], [code for _, code in keys]),
@@ -113,7 +112,7 @@ class PostgresStockRepository:
         return self._totals("on_hand - reserved", skus)
 
     def of_product(self, sku: str) -> list[StockLevel]:
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels WHERE sku = %s ORDER BY warehouse", (sku,)
         ).fetchall()
         return [level_from_row(row) for row in rows]
@@ -121,7 +120,7 @@ class PostgresStockRepository:
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
         ks = keyset(page, LEVEL_SORTS, mark="%s")
         after = f" AND {ks.after}" if ks.after is not None else ""
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
             f" WHERE warehouse = %s{after} {ks.order_by} LIMIT %s",
             [warehouse, *ks.params, ks.limit],
@@ -149,7 +148,7 @@ class PostgresStockRepository:
         wanted = sorted(set(skus))
         totals = dict.fromkeys(wanted, 0)
         if wanted:
-            rows = self._conn.execute(
+            rows = self._tx.conn.execute(
                 f"SELECT sku, sum({expression}) FROM stock_levels WHERE sku = ANY(%s) GROUP BY sku",
                 (wanted,),
             ).fetchall()
@@ -160,7 +159,6 @@ class PostgresStockRepository:
 class PostgresMovementRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
 
     def add(self, movement: Movement) -> None:
         self.add_all((movement,))
@@ -170,13 +168,13 @@ class PostgresMovementRepository:
         rows = [movement_row(m) for m in movements]
         try:
             if len(rows) < COPY_THRESHOLD:
-                with self._conn.cursor() as cursor:
+                with self._tx.conn.cursor() as cursor:
                     cursor.executemany(
                         f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({marks(12)})", rows
                     )
                 return
             with (
-                self._conn.cursor() as cursor,
+                self._tx.conn.cursor() as cursor,
                 cursor.copy(f"COPY movements ({MOVEMENT_COLUMNS}) FROM STDIN") as copy,
             ):
                 for row in rows:
@@ -185,7 +183,7 @@ class PostgresMovementRepository:
             raise Conflict("a movement with this id already exists") from exc
 
     def get(self, id: str) -> Movement | None:
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = %s", (id,)
         ).fetchone()
         return None if row is None else movement_from_row(row)
@@ -193,7 +191,9 @@ class PostgresMovementRepository:
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         ks = keyset(page, BY_CREATION, mark="%s")
         sql, params = select_movements(filter, ks, "%s", _as_is)
-        rows = self._conn.execute(f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]).fetchall()
+        rows = self._tx.conn.execute(
+            f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]
+        ).fetchall()
         return [movement_from_row(row) for row in rows]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:

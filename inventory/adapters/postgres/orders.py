@@ -26,7 +26,6 @@ from inventory.domain.orders import Order, OrderLine
 class PostgresOrderRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
         # An order read in a write unit is about to move on: lock it, so that
         # a concurrent ship and cancel of one order take turns.
         self._lock = " FOR NO KEY UPDATE" if tx.writing else ""
@@ -40,12 +39,12 @@ class PostgresOrderRepository:
     def add(self, order: Order) -> None:
         self._tx.wrote = True
         try:
-            self._conn.execute(
+            self._tx.conn.execute(
                 f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks(7)})", order_row(order)
             )
         except pg.UniqueViolation as exc:
             raise Conflict(f"order {order.reference!r} already exists") from exc
-        with self._conn.cursor() as cursor:
+        with self._tx.conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO order_lines (order_id, line_no, sku, quantity)"
                 " VALUES (%s, %s, %s, %s)",
@@ -55,7 +54,7 @@ class PostgresOrderRepository:
     def save(self, order: Order) -> None:
         self._tx.wrote = True
         # Lines never change once reserved; only the status moves on.
-        cursor = self._conn.execute(
+        cursor = self._tx.conn.execute(
             "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",
             (order.status.value, order.updated_at, order.id),
         )
@@ -69,7 +68,7 @@ class PostgresOrderRepository:
         where.equal("reference", filter.reference)
         ks = keyset(page, BY_CREATION, mark="%s")
         where.after(ks)
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -77,7 +76,7 @@ class PostgresOrderRepository:
         return [order_from_row(row, lines.get(row[0], ())) for row in rows]
 
     def expiring(self, now: datetime, limit: int) -> list[str]:
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             "SELECT id FROM orders WHERE status = 'reserved' AND expires_at <= %s"
             " ORDER BY expires_at, id LIMIT %s",
             (now, limit),
@@ -89,7 +88,7 @@ class PostgresOrderRepository:
             yield (sku, warehouse), int(reserved)
 
     def _one(self, column: str, value: str) -> Order | None:
-        row: Row | None = self._conn.execute(
+        row: Row | None = self._tx.conn.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
         ).fetchone()
         if row is None:
@@ -100,7 +99,7 @@ class PostgresOrderRepository:
         """The lines of every order in ``order_ids``, in one query."""
         lines: dict[str, list[OrderLine]] = {}
         if order_ids:
-            cursor = self._conn.execute(
+            cursor = self._tx.conn.execute(
                 "SELECT order_id, sku, quantity FROM order_lines"
                 " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
                 (order_ids,),

@@ -39,17 +39,16 @@ _FOR_UPDATE = " FOR NO KEY UPDATE"
 class PostgresApiKeyRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
         self._lock = _FOR_UPDATE if tx.writing else ""
 
     def get(self, id: str) -> ApiKey | None:
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE id = %s{self._lock}", (id,)
         ).fetchone()
         return None if row is None else api_key_from_row(row)
 
     def get_by_hash(self, secret_hash: str) -> ApiKey | None:
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE secret_hash = %s", (secret_hash,)
         ).fetchone()
         return None if row is None else api_key_from_row(row)
@@ -57,7 +56,7 @@ class PostgresApiKeyRepository:
     def add(self, key: ApiKey) -> None:
         self._tx.wrote = True
         try:
-            self._conn.execute(
+            self._tx.conn.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({marks(6)})",
                 api_key_row(key),
             )
@@ -66,7 +65,7 @@ class PostgresApiKeyRepository:
 
     def save(self, key: ApiKey) -> None:
         self._tx.wrote = True
-        cursor = self._conn.execute(
+        cursor = self._tx.conn.execute(
             "UPDATE api_keys SET name = %s, role = %s, revoked_at = %s WHERE id = %s",
             (key.name, key.role.value, key.revoked_at, key.id),
         )
@@ -74,7 +73,7 @@ class PostgresApiKeyRepository:
             raise NotFound(f"API key {key.id!r} does not exist")
 
     def list_all(self) -> list[ApiKey]:
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
         ).fetchall()
         return [api_key_from_row(row) for row in rows]
@@ -85,16 +84,15 @@ class PostgresIdempotencyRepository:
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
 
     def get(self, owner: str, key: str) -> IdempotencyRecord | None:
         if self._tx.writing:
             # A claim reads, then writes: make claims of one (owner, key) take
             # turns, even while no row exists yet for a row lock to hold.
-            self._conn.execute(
+            self._tx.conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",)
             )
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = %s AND key = %s",
             (owner, key),
         ).fetchone()
@@ -102,7 +100,7 @@ class PostgresIdempotencyRepository:
 
     def put(self, record: IdempotencyRecord) -> None:
         self._tx.wrote = True
-        self._conn.execute(
+        self._tx.conn.execute(
             f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
@@ -113,12 +111,14 @@ class PostgresIdempotencyRepository:
 
     def delete(self, owner: str, key: str) -> None:
         self._tx.wrote = True
-        self._conn.execute(
+        self._tx.conn.execute(
             "DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key)
         )
 
     def delete_expired(self, now: datetime) -> int:
-        cursor = self._conn.execute("DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,))
+        cursor = self._tx.conn.execute(
+            "DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,)
+        )
         if cursor.rowcount:
             self._tx.wrote = True
         return cursor.rowcount
@@ -127,12 +127,11 @@ class PostgresIdempotencyRepository:
 class PostgresJobRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
 
     def add(self, job: Job) -> None:
         self._tx.wrote = True
         try:
-            self._conn.execute(
+            self._tx.conn.execute(
                 f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", CODEC.job_row(job)
             )
         except pg.UniqueViolation as exc:
@@ -140,14 +139,14 @@ class PostgresJobRepository:
 
     def get(self, id: str) -> Job | None:
         lock = _FOR_UPDATE if self._tx.writing else ""
-        row = self._conn.execute(
+        row = self._tx.conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
         ).fetchone()
         return None if row is None else CODEC.job_from_row(row)
 
     def save(self, job: Job) -> None:
         self._tx.wrote = True
-        cursor = self._conn.execute(JOB_UPDATE, CODEC.job_update(job))
+        cursor = self._tx.conn.execute(JOB_UPDATE, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
 
@@ -160,7 +159,7 @@ class PostgresJobRepository:
             ("status = 'queued' AND run_at <= %s", "run_at, id"),
             ("status = 'running' AND lease_until <= %s", "lease_until, id"),
         ):
-            row = self._conn.execute(
+            row = self._tx.conn.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY {order} LIMIT 1{lock}",
                 (now,),
             ).fetchone()
@@ -174,7 +173,7 @@ class PostgresJobRepository:
         where.equal("status", filter.status and filter.status.value)
         ks = keyset(page, BY_CREATION, mark="%s")
         where.after(ks)
-        rows = self._conn.execute(
+        rows = self._tx.conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -184,13 +183,12 @@ class PostgresJobRepository:
 class PostgresOutboxRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._conn = tx.conn
 
     def add(self, message: OutboxMessage) -> None:
         self._tx.wrote = True
         m = message
         try:
-            self._conn.execute(
+            self._tx.conn.execute(
                 f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({marks(6)})",
                 (m.id, m.created_at, m.recipient, m.subject, m.body, m.reason),
             )

@@ -28,16 +28,52 @@ class Transaction:
     taking a row lock is not a change. ``streams``: the server-side cursors
     still open, closed before the transaction ends, as they end with it.
     ``ended``: the connection went back to the pool; nothing may use it now.
+
+    The transaction's BEGIN is sent with its first statement (:attr:`conn`),
+    in the same round trip when that statement has no parameters
+    (:meth:`execute_first`): a cached read that finds its entry then costs two
+    round trips, BEGIN with the generation and the ROLLBACK, not three.
     """
 
-    __slots__ = ("conn", "ended", "streams", "writing", "wrote")
+    __slots__ = ("_begin", "_begin_statement", "ended", "raw", "streams", "writing", "wrote")
 
-    def __init__(self, conn: Connection, writing: bool) -> None:
-        self.conn = conn
+    def __init__(self, conn: Connection, begin: str, writing: bool) -> None:
+        self.raw = conn
+        """The connection as it is: for its state, never for statements."""
+        self._begin_statement = begin
+        self._begin: str | None = begin
         self.writing = writing
         self.wrote = False
         self.ended = False
         self.streams: list[psycopg.ServerCursor[Row]] = []
+
+    @property
+    def begun(self) -> bool:
+        """Whether BEGIN has gone to the server (so there is a transaction to end)."""
+        return self._begin is None
+
+    @property
+    def conn(self) -> Connection:
+        """The connection, inside the transaction: BEGIN is sent first if it has not been."""
+        if self._begin is not None:
+            self.raw.execute(self._begin)
+            self._begin = None
+        return self.raw
+
+    def execute_first(self, sql: str) -> psycopg.Cursor[Row]:
+        """Run ``sql`` (no parameters), with the BEGIN in the same round trip if it is pending."""
+        if self._begin is None:
+            return self.raw.execute(sql)
+        cursor = self.raw.execute(f"{self._begin}; {sql}")
+        self._begin = None
+        cursor.nextset()  # past BEGIN's empty result, to the statement's
+        return cursor
+
+    def end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK; the next statement begins the next transaction."""
+        self.raw.execute(statement)
+        self._begin = self._begin_statement
+        self.wrote = False
 
     def close_streams(self) -> None:
         """Close every stream left unfinished, while its transaction is still there."""

@@ -28,10 +28,9 @@ from inventory.application.wrapping import UnitOfWorkRepositories
 ConnectionSource = Callable[[], AbstractContextManager[Connection]]
 
 _READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
-# After a commit a new transaction begins at once, in the same round trip: a
-# write made after commit() is then still rolled back at the end.
-_COMMIT = "COMMIT; BEGIN"
-_COMMIT_WRITES = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1; " + _COMMIT
+# In the write's own transaction: whoever sees the write sees the new
+# generation too, so no cache entry outlives the data it holds.
+_COMMIT_WRITES = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1; COMMIT"
 
 
 class PostgresUnitOfWork(UnitOfWorkRepositories):
@@ -77,25 +76,27 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
 
     def commit(self) -> None:
         tx = self._active()
+        if not tx.begun:  # nothing has run: there is nothing to commit
+            return
         with translated():
             self._stock.drop_placeholders()
             tx.close_streams()
-            # In the write's own transaction: whoever sees the write sees the
-            # new generation too, so no cache entry outlives the data it holds.
-            tx.conn.execute(_COMMIT_WRITES if tx.wrote else _COMMIT)
-        tx.wrote = False
+            # A write made after commit() begins a new transaction, which is
+            # rolled back at the end unless committed in its turn.
+            tx.end(_COMMIT_WRITES if tx.wrote else "COMMIT")
 
     def rollback(self) -> None:
         tx = self._active()
+        if not tx.begun:
+            return
         with translated():
             tx.close_streams()
-            tx.conn.execute("ROLLBACK; BEGIN")
+            tx.end("ROLLBACK")
         self._stock.forget_placeholders()
-        tx.wrote = False
 
     def generation(self) -> int:
         with translated():
-            row = self._active().conn.execute(_READ_GENERATION).fetchone()
+            row = self._active().execute_first(_READ_GENERATION).fetchone()
         assert row is not None, "migration 0001 inserts the generation row"
         return int(row[0])
 
@@ -106,11 +107,10 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         try:
             stack.enter_context(translated())
             conn = stack.enter_context(self._connections())
-            conn.execute(statement)
         except BaseException as exc:
             stack.__exit__(type(exc), exc, exc.__traceback__)  # raises it translated, or not
             raise
-        tx = Transaction(conn, writing)
+        tx = Transaction(conn, statement, writing)
         self._stack, self._tx = stack, tx
         self.products = PostgresProductRepository(tx)
         self.warehouses = PostgresWarehouseRepository(tx)
@@ -129,11 +129,11 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         if stack is None or tx is None:
             return
         try:
-            status = tx.conn.info.transaction_status
+            status = tx.raw.info.transaction_status
             if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
                 if status is TransactionStatus.INTRANS:
                     tx.close_streams()
-                tx.conn.execute("ROLLBACK")
+                tx.raw.execute("ROLLBACK")
         except BaseException as during:
             stack.__exit__(type(during), during, during.__traceback__)
             raise
