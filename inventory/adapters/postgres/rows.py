@@ -35,7 +35,9 @@ class Transaction:
     round trips, BEGIN with the generation and the ROLLBACK, not three.
     """
 
-    __slots__ = ("_begin", "_begin_statement", "ended", "raw", "streams", "writing", "wrote")
+    __slots__ = (
+        "_begin", "_begin_statement", "ended", "generation", "raw", "streams", "writing", "wrote",
+    )  # fmt: skip
 
     def __init__(self, conn: Connection, begin: str, writing: bool) -> None:
         self.raw = conn
@@ -45,6 +47,8 @@ class Transaction:
         self.writing = writing
         self.wrote = False
         self.ended = False
+        self.generation: int | None = None
+        """A read unit's data generation, once read (see PostgresUnitOfWork.generation)."""
         self.streams: list[psycopg.ServerCursor[Row]] = []
 
     @property

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from types import TracebackType
 from typing import Self
 
+import psycopg
 from psycopg.pq import TransactionStatus
 
 from inventory.adapters.postgres.catalog import (
@@ -95,10 +96,24 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self._stock.forget_placeholders()
 
     def generation(self) -> int:
-        with translated():
-            row = self._active().execute_first(_READ_GENERATION).fetchone()
-        assert row is not None, "migration 0001 inserts the generation row"
-        return int(row[0])
+        """The data generation: in a write unit, the one its transaction sees.
+
+        In a read unit it is read once. If nothing has been read yet, it is read
+        on its own, just before the snapshot begins (with the unit's first read
+        of data, if there is one): so it is never newer than the snapshot's
+        data, which is all a cache entry keyed by it needs, and a cached read
+        that finds its entry costs one round trip, with no transaction at all.
+        """
+        tx = self._active()
+        if tx.writing:
+            with translated():
+                return _generation(tx.execute_first(_READ_GENERATION))
+        if tx.generation is None:
+            with translated():
+                tx.generation = _generation(
+                    (tx.conn if tx.begun else tx.raw).execute(_READ_GENERATION)
+                )
+        return tx.generation
 
     def _begin(self, statement: str, *, writing: bool) -> None:
         if self._tx is not None:
@@ -152,3 +167,9 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         if self._tx is None:
             raise RuntimeError("this unit of work is not in a transaction")
         return self._tx
+
+
+def _generation(cursor: psycopg.Cursor[tuple[object, ...]]) -> int:
+    row = cursor.fetchone()
+    assert row is not None, "migration 0001 inserts the generation row"
+    return int(str(row[0]))
