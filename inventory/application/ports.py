@@ -247,11 +247,14 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def generation(self) -> int:
-        """The data generation this transaction sees (inside ``with`` or ``reading()``).
+        """The data generation this unit sees (inside ``with`` or ``reading()``).
 
         Every commit that wrote anything raises it, in the same transaction, in
         whichever process made the write; nothing else changes it. A cached
-        read keys its entry by the generation read in the snapshot it read from.
+        read keys its entry by the generation its unit read. In a read unit it
+        stays the same however often it is asked, and is never newer than the
+        data the unit reads (an adapter may read it just before the snapshot
+        begins), so an entry is never older than its key says.
         """
         ...
 
