@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.adapters.cache import FileCache, MemoryCache, RedisCache
+from inventory.adapters.cache import FileCache, MemoryCache, RedisCache, TieredCache
 from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.jobs.runner import JobRunner, Periodic
@@ -170,9 +170,9 @@ def open_cache(settings: Settings) -> Cache | None:
     if settings.cache == "off" or settings.cache_ttl == 0:
         return None
     if settings.cache.startswith(("redis://", "rediss://")):
-        return _redis_cache("INVENTORY_CACHE", settings.cache)
+        return _redis_cache("INVENTORY_CACHE", settings.cache, settings.cache_ttl)
     if settings.redis_url is not None and "cache" not in settings.model_fields_set:
-        return _redis_cache("INVENTORY_REDIS_URL", settings.redis_url)
+        return _redis_cache("INVENTORY_REDIS_URL", settings.redis_url, settings.cache_ttl)
     if settings.cache.startswith("file:"):
         directory = settings.cache.removeprefix("file:")
         if not directory:
@@ -186,9 +186,10 @@ def open_cache(settings: Settings) -> Cache | None:
     return MemoryCache()
 
 
-def _redis_cache(variable: str, url: str) -> Cache:
+def _redis_cache(variable: str, url: str, ttl: float) -> Cache:
+    """Redis, behind a copy in this process's memory of the entries it has used."""
     try:
-        return RedisCache(url)
+        return TieredCache(MemoryCache(), RedisCache(url), near_ttl=ttl)
     except ValueError as exc:
         raise ConfigError(f"{variable}: {exc}") from None
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from inventory.adapters.cache import FileCache, MemoryCache, RedisCache
+from inventory.adapters.cache import FileCache, MemoryCache, RedisCache, TieredCache
+from inventory.application.ports import Cache
 from inventory.bootstrap import bootstrap, open_cache
 from inventory.config import ConfigError, Settings
 from tests.integration.redis_server import UNREACHABLE
@@ -55,9 +56,8 @@ def test_a_file_where_the_directory_should_be_is_refused_before_any_schema_work(
 
 @pytest.mark.parametrize("url", ["redis://cache.internal:6380/2", "rediss://cache.internal/0"])
 def test_a_redis_url_is_a_cache_in_that_redis(url: str) -> None:
-    cache = open_cache(settings(url))
+    cache = redis_behind_memory(open_cache(settings(url)))
 
-    assert isinstance(cache, RedisCache)
     assert cache.url == url
 
 
@@ -65,7 +65,7 @@ def test_opening_a_redis_cache_neither_connects_nor_logs(caplog: pytest.LogCaptu
     with caplog.at_level(logging.DEBUG, logger="inventory.cache"):
         cache = open_cache(settings(UNREACHABLE))
 
-    assert isinstance(cache, RedisCache)
+    redis_behind_memory(cache)
     assert caplog.records == []
 
 
@@ -80,9 +80,8 @@ def test_with_a_redis_url_and_no_cache_setting_the_cache_is_in_that_redis(
     monkeypatch.delenv("INVENTORY_CACHE", raising=False)
     monkeypatch.setenv("INVENTORY_REDIS_URL", "redis://cache.internal:6380/2")
 
-    cache = open_cache(Settings(_env_file=None, database_url="memory://"))
+    cache = redis_behind_memory(open_cache(Settings(_env_file=None, database_url="memory://")))
 
-    assert isinstance(cache, RedisCache)
     assert cache.url == "redis://cache.internal:6380/2"
 
 
@@ -109,9 +108,8 @@ def test_an_explicit_redis_cache_wins_over_the_redis_url() -> None:
         redis_url="redis://cache.internal:6380/2",
     )
 
-    cache = open_cache(chosen)
+    cache = redis_behind_memory(open_cache(chosen))
 
-    assert isinstance(cache, RedisCache)
     assert cache.url == "redis://cache.internal:6380/3"
 
 
@@ -139,3 +137,11 @@ def test_the_services_carry_the_cache_and_its_ttl() -> None:
 
     assert isinstance(services.cache, MemoryCache)
     assert (reads.cache, reads.ttl) == (services.cache, 12)
+
+
+def redis_behind_memory(cache: Cache | None) -> RedisCache:
+    """The Redis tier of a cache that must be Redis behind a copy in this process's memory."""
+    assert isinstance(cache, TieredCache)
+    assert isinstance(cache.near, MemoryCache)
+    assert isinstance(cache.far, RedisCache)
+    return cache.far
