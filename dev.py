@@ -5,7 +5,8 @@
     python3 dev.py test     set up, then run every test under coverage (90% gate)
     python3 dev.py lint     ruff, ruff format --check, mypy --strict
     python3 dev.py demo     a warehouse day through the CLI, on demo.db
-    python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk)
+    python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk;
+                            scale: contended orders on two instances on PostgreSQL)
 
 "Set up" creates .venv/ and installs the project with its dev extra, once,
 and again whenever pyproject.toml changes.
@@ -85,8 +86,9 @@ def lint() -> None:
 
 
 def bench(*args: str) -> None:
-    if args[:1] == ("http",):
-        step(str(BIN / "python"), str(ROOT / "bench" / "http_api.py"), *args[1:])
+    scripts = {"http": "http_api.py", "scale": "scale_out.py"}
+    if args[:1] and args[0] in scripts:
+        step(str(BIN / "python"), str(ROOT / "bench" / scripts[args[0]]), *args[1:])
         return
     step(str(BIN / "python"), str(ROOT / "bench" / "import_and_paging.py"), *args)
 

@@ -1,20 +1,40 @@
-"""The HTTP API under gunicorn on SQLite, beside a bare WSGI baseline, with wrk.
+"""The HTTP API under gunicorn on each store, beside a bare WSGI baseline, with wrk.
 
-    python bench/http_api.py [--seconds 5] [--connections 16] [--configs sync:2,gthread:2x4]
+    python bench/http_api.py [--seconds 5] [--connections 16] [--configs sync:2x1,gthread:2x4]
+        [--stores sqlite,postgres,postgres+redis] [--cache memory|off|file:DIR|redis://...]
+        [--postgres-url URL] [--redis-url URL]
 
-For each server configuration (worker class, processes x threads) it starts a
-real server on a fresh SQLite file and drives it with wrk for each scenario:
+For each server configuration (worker class, processes x threads) and each
+store it starts a real server on a fresh database and drives it with wrk for
+each scenario. The stores (``--stores``, comma-separated, default ``sqlite``):
+
+- ``sqlite``: a fresh SQLite file.
+- ``postgres``: a fresh schema (``bench_<hex>``) in the PostgreSQL database of
+  ``--postgres-url`` (default ``$INVENTORY_TEST_POSTGRES_URL``, else the local
+  server), dropped at the end, also when the run fails.
+- ``postgres+redis``: the same, plus ``INVENTORY_REDIS_URL`` (``--redis-url``,
+  default ``$INVENTORY_TEST_REDIS_URL``, else the local server), which makes
+  the cache the one in Redis unless ``--cache`` names another.
+
+The cache is the server's default (memory; Redis when a Redis URL is set)
+unless ``--cache`` is given, which then applies to every store. Each line
+names its store and the cache in use. The scenarios:
 
 - ``bare``: a WSGI app that returns fixed JSON under the same gunicorn settings
   (bench/bare_wsgi.py): the ceiling, what gunicorn alone costs.
 - ``get``: GET /api/v1/products/{sku} with an API key (auth + one read).
 - ``list``: GET /api/v1/products?limit=50 (auth + a page of 50).
-- ``post``: POST /api/v1/movements, a receipt (auth + a write transaction,
-  synchronous=FULL, so each answer waits for its commit to reach the disk).
+- ``post``: POST /api/v1/movements, a receipt (auth + a write transaction;
+  each answer waits for its commit to reach the disk: SQLite's
+  synchronous=FULL, PostgreSQL's synchronous_commit).
 
 Prints requests/s, latency p50/p90/p99 and errors (non-2xx or socket errors),
-and the peak resident memory of the server's processes together. Needs wrk
-(`apt-get install wrk`).
+and the peak resident memory of the server's processes together. When SQLite
+and a PostgreSQL store ran in the same configuration, a last line per
+configuration gives the PostgreSQL ``get`` rate as a share of SQLite's (the
+target is 70% or more). The rate limit is off and no job runner runs. Needs
+wrk (`apt-get install wrk`); the PostgreSQL stores need a server whose user
+may create schemas.
 """
 
 from __future__ import annotations
@@ -23,6 +43,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -31,10 +52,18 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+STORES = ("sqlite", "postgres", "postgres+redis")
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+TARGET = 70
+"""PostgreSQL's single-product reads per second, as a percentage of SQLite's, to reach."""
 
 POST_LUA = """
 wrk.method = "POST"
@@ -131,27 +160,69 @@ def scripts(directory: Path, key: str) -> dict[str, Path]:
     return made
 
 
-def run_config(kind: str, workers: int, threads: int, args: argparse.Namespace) -> list[str]:
-    lines = []
-    with tempfile.TemporaryDirectory(prefix="inventory-bench-") as tmp:
-        directory = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
-        env["INVENTORY_DATABASE_URL"] = f"sqlite:///{directory}/bench.db"
-        env["INVENTORY_LOG_LEVEL"] = "WARNING"
-        env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A URL whose every connection works in a new schema ``bench_<hex>``, dropped on exit."""
+    import psycopg
+
+    schema = f"bench_{secrets.token_hex(6)}"
+    with psycopg.connect(base_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        separator = "&" if "?" in base_url else "?"
+        yield f"{base_url}{separator}options={quote(f'-c search_path={schema}')}"
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def store_env(store: str, directory: Path, args: argparse.Namespace) -> Iterator[dict[str, str]]:
+    """The server's ``INVENTORY_*`` settings for ``store`` on a fresh database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
+    env["INVENTORY_LOG_LEVEL"] = "WARNING"
+    env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
+    if args.cache is not None:  # else the server's own default: memory, or Redis when set
         env["INVENTORY_CACHE"] = args.cache
+    if store == "sqlite":
+        env["INVENTORY_DATABASE_URL"] = f"sqlite:///{directory}/bench.db"
+        yield env
+        return
+    if store == "postgres+redis":
+        env["INVENTORY_REDIS_URL"] = args.redis_url
+    with postgres_schema(args.postgres_url) as url:
+        env["INVENTORY_DATABASE_URL"] = url
+        yield env
+
+
+def cache_in_use(store: str, args: argparse.Namespace) -> str:
+    """The cache the server picks (see ``open_cache``), named for the printed lines."""
+    if args.cache is not None:
+        return "redis" if args.cache.startswith(("redis://", "rediss://")) else args.cache
+    return "redis" if store == "postgres+redis" else "memory"
+
+
+def run_config(
+    kind: str, workers: int, threads: int, store: str, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    """Every scenario on ``store`` under one server configuration: each one's figures."""
+    results: dict[str, dict[str, float]] = {}
+    cache = cache_in_use(store, args)
+    with (
+        tempfile.TemporaryDirectory(prefix="inventory-bench-") as tmp,
+        store_env(store, Path(tmp), args) as env,
+    ):
+        directory = Path(tmp)
         cli = [str(BIN / "inventory")]
 
         def run(*command: str) -> str:
-            return subprocess.run([*cli, *command], env=env, check=True, capture_output=True,
-                                  text=True).stdout.strip()  # fmt: skip
+            return subprocess.run([*cli, *command], env=env, cwd=directory, check=True,
+                                  capture_output=True, text=True).stdout.strip()  # fmt: skip
 
         key = run("keys", "create", "--name", "bench", "--role", "admin")
         run("warehouses", "add", "--code", "MAIN", "--name", "Main")
-        for n in range(1, 101):
-            run(
-                "products", "add", "--sku", f"BENCH-{n}", "--name", f"Bench product {n}"
-            ) if n <= 3 else None
+        for n in range(1, 4):
+            run("products", "add", "--sku", f"BENCH-{n}", "--name", f"Bench product {n}")
         # The rest of the catalog in one import, so the list has a full page to read.
         csv_path = directory / "products.csv"
         csv_path.write_text(
@@ -185,16 +256,35 @@ def run_config(kind: str, workers: int, threads: int, args: argparse.Namespace) 
                             "post": "/api/v1/movements", "bare": "/"}[name]  # fmt: skip
                     script = lua["get"] if name == "list" else lua[name]
                     got = wrk(base + path, args.seconds, args.connections, script, sampler)
-                    lines.append(
-                        f"{kind:7} {workers}x{threads:<2} {name:5} {got['rps']:9.0f} req/s   "
-                        f"p50 {got['p50']:6.2f} ms  p90 {got['p90']:6.2f} ms  "
-                        f"p99 {got['p99']:7.2f} ms  errors {int(got['errors'])}   "
-                        f"peak RSS {sampler.peak / 1024:.0f} MiB"
+                    results[name] = got
+                    print(
+                        f"{store:14} {kind:7} {workers}x{threads:<2} cache {cache:6} {name:5}"
+                        f" {got['rps']:9.0f} req/s   p50 {got['p50']:6.2f} ms"
+                        f"  p90 {got['p90']:6.2f} ms  p99 {got['p99']:7.2f} ms"
+                        f"  errors {int(got['errors'])}   peak RSS {sampler.peak / 1024:.0f} MiB",
+                        flush=True,
                     )
-                    print(lines[-1], flush=True)
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(30)
+    return results
+
+
+def comparisons(config: str, results: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """PostgreSQL's ``get`` rate as a share of SQLite's, for each PostgreSQL store that ran."""
+    if "sqlite" not in results:
+        return []
+    baseline = results["sqlite"]["get"]["rps"]
+    lines = []
+    for store in STORES[1:]:
+        if store in results:
+            rps = results[store]["get"]["rps"]
+            share = 100 * rps / baseline
+            verdict = "meets" if share >= TARGET else "BELOW"
+            lines.append(
+                f"{config}: {store} get {rps:.0f} req/s = {share:.0f}% of sqlite's {baseline:.0f}"
+                f" ({verdict} the {TARGET}% target)"
+            )
     return lines
 
 
@@ -204,18 +294,44 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--configs", default="sync:2x1,sync:4x1,gthread:2x4,gthread:4x4",
                         help="worker class:processes x threads, comma-separated")  # fmt: skip
-    parser.add_argument("--cache", default="memory", help="INVENTORY_CACHE for the server")
+    parser.add_argument("--stores", default="sqlite",
+                        help=f"comma-separated, among {', '.join(STORES)}")  # fmt: skip
+    parser.add_argument(
+        "--cache",
+        default=None,
+        help="INVENTORY_CACHE for every store (default: the server's own, memory; Redis on"
+        " postgres+redis)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
+        help="the PostgreSQL database to make schemas in (default $INVENTORY_TEST_POSTGRES_URL,"
+        f" else {LOCAL_POSTGRES})",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("INVENTORY_TEST_REDIS_URL") or LOCAL_REDIS,
+        help=f"Redis for postgres+redis (default $INVENTORY_TEST_REDIS_URL, else {LOCAL_REDIS})",
+    )
     args = parser.parse_args()
+    stores = [store.strip() for store in args.stores.split(",") if store.strip()]
+    unknown = sorted(set(stores) - set(STORES))
+    if unknown or not stores:
+        parser.error(f"--stores: {', '.join(unknown) or 'none given'}; choose among {STORES}")
     if shutil.which("wrk") is None:
         sys.exit("this benchmark needs wrk: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s per line;"
-        f" cache {args.cache}; rate limit off; no job runner"
+        f" stores {', '.join(stores)}; rate limit off; no job runner"
     )
+    summary = []
     for config in args.configs.split(","):
         kind, shape = config.split(":")
         workers, threads = (int(n) for n in shape.split("x"))
-        run_config(kind, workers, threads, args)
+        results = {store: run_config(kind, workers, threads, store, args) for store in stores}
+        summary += comparisons(config, results)
+    for line in summary:
+        print(line)
     print(json.dumps({"done": True}))
 
 

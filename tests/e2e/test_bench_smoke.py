@@ -1,14 +1,18 @@
-"""The benchmark script still runs end to end (tiny sizes; nothing here is timed)."""
+"""The benchmark scripts still run end to end (tiny sizes; nothing here is timed)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import server_url
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_and_paging.py"
+SCALE_OUT = BENCH.with_name("scale_out.py")
 
 
 @pytest.mark.e2e
@@ -27,3 +31,21 @@ def test_the_import_and_paging_benchmark_runs_and_reports_every_figure() -> None
     assert done.stdout.count("of the raw executemany ceiling") == 2
     assert "page 1 " in done.stdout
     assert "page 5 " in done.stdout
+
+
+@pytest.mark.e2e
+def test_the_scale_out_benchmark_runs_keeps_every_invariant_and_compares() -> None:
+    redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
+    done = subprocess.run(
+        [sys.executable, str(SCALE_OUT), "--units", "12", "--attempts", "20", "--clients", "4",
+         "--workers", "1", "--postgres-url", server_url(),
+         *(["--redis-url", redis_url] if redis_url else ["--no-redis"])],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    for run in ("baseline  1 x sqlite", "scale-out 2 x postgres"):
+        assert f"{run} " in done.stdout
+    assert done.stdout.count("attempted 20  201 12  409 8  other 0") == 2
+    assert done.stdout.count("verified: ") == 2
+    assert "of 1 instance on SQLite" in done.stdout
