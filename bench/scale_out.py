@@ -48,7 +48,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,19 +59,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+
+# Run as a script, this folder is on sys.path: share the HTTP benchmark's helpers.
+from http_api import free_port, postgres_schema
 
 BIN = Path(sys.executable).parent
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -113,22 +108,6 @@ class Outcome:
     last_201: float = 0.0
     seconds: float = 0.0
     examples: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL whose every connection works in a new schema ``bench_<hex>``, dropped on exit."""
-    import psycopg
-
-    schema = f"bench_{secrets.token_hex(6)}"
-    with psycopg.connect(base_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        separator = "&" if "?" in base_url else "?"
-        yield f"{base_url}{separator}options={quote(f'-c search_path={schema}')}"
-    finally:
-        with psycopg.connect(base_url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def server_env(database_url: str, redis_url: str | None) -> dict[str, str]:
