@@ -3,7 +3,8 @@
 
     python3 dev.py run      set up, then serve the HTTP API on the embedded SQLite default
     python3 dev.py test     set up, then run every test under coverage (90% gate)
-    python3 dev.py lint     ruff, ruff format --check, mypy --strict
+    python3 dev.py lint     ruff, ruff format --check, mypy --strict; hadolint (Dockerfile),
+                            actionlint and yamllint (.github/workflows)
     python3 dev.py demo     a warehouse day through the CLI, on demo.db
     python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk;
                             scale: contended orders on two instances on PostgreSQL)
@@ -83,6 +84,10 @@ def lint() -> None:
     step(str(BIN / "ruff"), "check", "inventory", "tests", "bench", "dev.py")
     step(str(BIN / "ruff"), "format", "--check", "inventory", "tests", "bench", "dev.py")
     step(str(BIN / "mypy"), "--strict", "inventory")
+    step(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile")
+    workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
+    step(str(BIN / "actionlint"), "-no-color", "-shellcheck", str(BIN / "shellcheck"), *workflows)
+    step(str(BIN / "yamllint"), "--strict", "-c", ".yamllint.yml", ".github/workflows")
 
 
 def bench(*args: str) -> None:
