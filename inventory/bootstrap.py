@@ -6,9 +6,15 @@ time; each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
+import os
+import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inventory.adapters.cache import FileCache, MemoryCache, RedisCache, TieredCache
@@ -16,19 +22,22 @@ from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.jobs.runner import JobRunner, Periodic
 from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.metrics import DIRECTORY_VARIABLE, NoMetrics, clear_own_files, open_metrics
 from inventory.adapters.notify import OutboxNotifier, SmtpNotifier
 from inventory.adapters.postgres import PostgresDatabase
 from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
+from inventory.adapters.redis_client import Probe
 from inventory.adapters.report_files import ReportDirectory
 from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
 from inventory.application.caching import ReadThrough
-from inventory.application.jobs import JobHandlers
+from inventory.application.jobs import JobHandlers, runner_heartbeat
 from inventory.application.orders import expire_orders
 from inventory.application.ports import (
     Cache,
     Clock,
     IdGenerator,
+    Metrics,
     Notifier,
     RateLimiter,
     ReportFiles,
@@ -39,6 +48,7 @@ from inventory.application.ports import (
 from inventory.application.rate_limits import Rate
 from inventory.application.reports import produce_report
 from inventory.config import ConfigError, Settings
+from inventory.domain.errors import DomainError
 from inventory.domain.jobs import JobKind
 
 EXPIRY_SWEEP_SECONDS = 20.0
@@ -58,6 +68,10 @@ class Services:
     """Counts API requests per key (``INVENTORY_RATE_LIMIT``); None when ``off``."""
     cache: Cache | None = None
     """Keeps the answers of hot reads (``INVENTORY_CACHE``); None when ``off``."""
+    metrics: Metrics = field(default_factory=NoMetrics)
+    """What ``/metrics`` shows; the long-running processes set it (``open_metrics``)."""
+    probes: Mapping[str, Callable[[], str]] = field(default_factory=dict)
+    """Checks ``/ready`` runs besides the storage's, by name: "ok" or what is wrong."""
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use-case call."""
@@ -65,7 +79,16 @@ class Services:
 
     def reads(self) -> ReadThrough:
         """Cached reads for one request: make one per request, never share it."""
-        return ReadThrough(self.cache, self.settings.cache_ttl)
+        return ReadThrough(self.cache, self.settings.cache_ttl, self.metrics.cache_lookup)
+
+    def readiness(self) -> dict[str, str]:
+        """Each check ``/ready`` makes, by name: ``"ok"`` or what is wrong."""
+        try:
+            pending = self.storage.pending_migrations()
+            storage = f"{len(pending)} migrations pending" if pending else "ok"
+        except DomainError as exc:
+            storage = f"unreachable: {exc.detail}"
+        return {"storage": storage, **{name: probe() for name, probe in self.probes.items()}}
 
     @property
     def reports(self) -> ReportFiles:
@@ -107,6 +130,7 @@ class Services:
             threads=threads,
             poll_seconds=poll_seconds,
             periodic=[expiry],
+            record=self.metrics.job_finished,
         )
 
     def _expire_orders(self) -> int:
@@ -201,4 +225,64 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     if migrate:
         storage.migrate()
     limiter = open_rate_limiter(settings, storage)
-    return Services(settings, storage, utc_now, new_id, new_secret, limiter, cache=cache)
+    return Services(
+        settings,
+        storage,
+        utc_now,
+        new_id,
+        new_secret,
+        limiter,
+        cache=cache,
+        probes=probes(settings),
+    )
+
+
+def probes(settings: Settings) -> dict[str, Callable[[], str]]:
+    """A PING of each Redis the settings name, for ``/ready``."""
+    found: dict[str, Callable[[], str]] = {}
+    if settings.redis_url is not None:
+        found["redis"] = Probe(settings.redis_url)
+    cache = settings.cache
+    if cache.startswith(("redis://", "rediss://")) and cache != settings.redis_url:
+        found["cache"] = Probe(cache)
+    return found
+
+
+def _heartbeat(storage: Storage) -> str:
+    try:
+        return runner_heartbeat(storage.unit_of_work(), utc_now)
+    except DomainError as exc:
+        return f"unknown: {exc.detail}"
+
+
+def counting(services: Services) -> Services:
+    """``services`` with metrics a scrape sees: for the server's workers and the job runners."""
+    return dataclasses.replace(services, metrics=open_metrics())
+
+
+@contextmanager
+def shared_metrics() -> Iterator[str]:
+    """The directory where a server's processes (and its job runner) keep their metrics.
+
+    ``PROMETHEUS_MULTIPROC_DIR`` when set (a volume shared with a separate
+    worker container, say): this host's files of an earlier run are deleted
+    first, so figures start again from zero as for any restarted process.
+    Otherwise a new temporary directory, deleted when the server stops. The
+    variable is set for the processes started from here on, which inherit it.
+    """
+    given = os.environ.get(DIRECTORY_VARIABLE)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        removed = clear_own_files(given)
+        logging.getLogger("inventory.server").info(
+            "metrics in %s (%d old files of this host removed)", given, removed
+        )
+        yield given
+        return
+    made = tempfile.mkdtemp(prefix="inventory-metrics-")
+    os.environ[DIRECTORY_VARIABLE] = made
+    try:
+        yield made
+    finally:
+        os.environ.pop(DIRECTORY_VARIABLE, None)
+        shutil.rmtree(made, ignore_errors=True)

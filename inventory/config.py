@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from inventory.redaction import redact
 
 _RATE = re.compile(r"^(off|[1-9]\d*/(second|minute|hour))$")
-_SMTP = re.compile(r"^smtps?://[^/\s:]+(:\d{1,5})?/?$")
+_SMTP = re.compile(r"^smtps?://([^/\s@]+@)?[^/\s:@]+(:\d{1,5})?/?$")
+_DSN = re.compile(r"^https?://[^/\s@]+@[^/\s@]+/[^\s]*\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -36,6 +46,20 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     reports_dir: str = "reports"
+    sentry_dsn: str | None = None
+    """Report unhandled errors to this Sentry (or Sentry-compatible) project; off when unset."""
+    sentry_environment: str = "production"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings
 
     @field_validator("database_url")
     @classmethod
@@ -71,7 +95,14 @@ class Settings(BaseSettings):
     @classmethod
     def _smtp(cls, value: str | None) -> str | None:
         if value is not None and not _SMTP.match(value):
-            raise ValueError("must be smtp://host:port")
+            raise ValueError("must be smtp://[user:password@]host:port")
+        return value
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _dsn(cls, value: str | None) -> str | None:
+        if value is not None and not _DSN.match(value):
+            raise ValueError("must be a Sentry DSN, https://KEY@HOST/PROJECT")
         return value
 
     @field_validator("alert_email", "smtp_from")
@@ -87,6 +118,34 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+class SecretFiles(PydanticBaseSettingsSource):
+    """``INVENTORY_X_FILE=PATH``: ``INVENTORY_X`` read from that file, as container secrets are.
+
+    The file's content is the value, without its trailing newline. Setting both
+    ``INVENTORY_X`` and ``INVENTORY_X_FILE`` is refused: which one wins would
+    otherwise be a guess.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # every value comes from __call__
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = f"INVENTORY_{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if path is None:
+                continue
+            if variable in os.environ:
+                raise ConfigError(f"{variable}_FILE: set {variable} or {variable}_FILE, not both")
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise ConfigError(f"{variable}_FILE: cannot read {path!r}: {reason}") from None
+        return values
+
+
 def load_settings(**overrides: Any) -> Settings:
     """The settings, or ``ConfigError`` naming the first bad variable."""
     try:
@@ -95,4 +154,5 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors(include_url=False)[0]
         name = "INVENTORY_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
         message = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message} (got {error['input']!r})") from None
+        got = redact(repr(error["input"]))
+        raise ConfigError(f"{name}: {message} (got {got})") from None

@@ -117,3 +117,21 @@ class Outages:
             ended, self._down = self._down, False
         if ended:
             self._log.info("%s", self._recovery)
+
+
+class Probe:
+    """Whether the Redis at ``url`` answers a PING now: ``"ok"``, or why not (for ``/ready``)."""
+
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._where = where(url)
+        self._client = connect(url, timeout, timeout)
+
+    def __call__(self) -> str:
+        try:
+            self._client.ping()
+        except FAILURES as exc:
+            return f"unreachable: {self._where}: {exc}"
+        return "ok"
+
+    def close(self) -> None:
+        self._client.close()

@@ -32,12 +32,16 @@ class ReadThrough:
     any of them. A miss reads the generation again, in its own snapshot.
 
     With no cache (``INVENTORY_CACHE=off``) every read is computed.
+    ``counted`` hears of each lookup: True for a hit, False for a miss.
     """
 
-    def __init__(self, cache: Cache | None, ttl: float) -> None:
+    def __init__(
+        self, cache: Cache | None, ttl: float, counted: Callable[[bool], None] | None = None
+    ) -> None:
         self.cache = cache if ttl > 0 else None
         self.ttl = ttl
         self.generation: int | None = None
+        self._counted = counted or _uncounted
 
     def read(
         self,
@@ -61,6 +65,7 @@ class ReadThrough:
         if self.generation is not None:
             found = cache.get(entry_key(key, self.generation))
             if found is not None:
+                self._counted(True)
                 return decode(found)
         with uow.reading():
             generation = uow.generation()
@@ -68,12 +73,18 @@ class ReadThrough:
                 self.generation = generation
                 found = cache.get(entry_key(key, generation))
                 if found is not None:
+                    self._counted(True)
                     return decode(found)
+            self._counted(False)
             value = compute(InSnapshot(uow))
         kept = encode(value)
         if kept is not None:
             cache.set(entry_key(key, generation), kept, self.ttl)
         return value
+
+
+def _uncounted(hit: bool) -> None:
+    pass
 
 
 def entry_key(key: str, generation: int) -> str:

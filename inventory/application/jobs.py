@@ -1,9 +1,15 @@
-"""Use cases of the job queue: queue, claim, renew, finish, and read jobs.
+"""Use cases of the job queue: queue, claim, renew, finish, release and read jobs.
 
 A runner (adapters/jobs) loops over :func:`claim_next`, runs the job's
 handler outside any transaction, renews the lease while it runs, and records
-the outcome with :func:`record_success` or :func:`record_failure`. Every step is
-its own short unit of work, so a long job never holds the write lock.
+the outcome with :func:`record_success` or :func:`record_failure`; a runner
+stopping with a job still in hand gives it back with :func:`release_job`.
+Every step is its own short unit of work, so a long job never holds the write
+lock.
+
+Each runner also records a heartbeat every few seconds
+(:func:`record_heartbeat`), so that :func:`runner_heartbeat` can tell, from
+any process of the deployment, whether some runner is alive.
 """
 
 from __future__ import annotations
@@ -117,6 +123,60 @@ def record_failure(job: Job, error: str, jitter: float, uow: UnitOfWork, clock: 
         uow.jobs.save(stored)
         uow.commit()
     return True
+
+
+def release_job(job: Job, uow: UnitOfWork, clock: Clock) -> bool:
+    """Give a job its runner still holds back to the queue, due at once; False if not held.
+
+    For a runner that is stopping: the attempt is not counted (it neither
+    failed nor ran out), so another runner takes the job straight away rather
+    than after its lease ends, and with every attempt still before it.
+    """
+    with uow:
+        stored = _held(uow, job)
+        if stored is None:
+            return False
+        stored.status = JobStatus.QUEUED
+        stored.attempts -= 1
+        stored.run_at = clock()
+        stored.lease_until = None
+        uow.jobs.save(stored)
+        uow.commit()
+    return True
+
+
+HEARTBEAT_KEPT = timedelta(days=1)
+"""How long the heartbeat of a runner that died (and so never removed it) is kept."""
+
+
+def record_heartbeat(runner: str, uow: UnitOfWork, clock: Clock) -> None:
+    """Record that ``runner`` is alive now; forget the runners silent for over a day."""
+    with uow:
+        now = clock()
+        uow.jobs.beat(runner, now)
+        uow.jobs.forget_silent_runners(now - HEARTBEAT_KEPT)
+        uow.commit()
+
+
+def forget_heartbeat(runner: str, uow: UnitOfWork) -> None:
+    """Remove ``runner``'s heartbeat: it has stopped, and no longer runs jobs."""
+    with uow:
+        uow.jobs.forget_runner(runner)
+        uow.commit()
+
+
+def runner_heartbeat(
+    uow: UnitOfWork, clock: Clock, max_age: timedelta = timedelta(seconds=30)
+) -> str:
+    """``"ok"`` when some job runner has reported within ``max_age``; otherwise why not."""
+    with uow.reading():
+        latest = uow.jobs.latest_beat()
+    if latest is None:
+        return "no job runner has reported"
+    age = clock() - latest
+    if age > max_age:
+        return f"last heartbeat {int(age.total_seconds())} s ago"
+    return "ok"
 
 
 def get_job(id: str, uow: UnitOfWork) -> Job:

@@ -190,6 +190,25 @@ class JobRepository(Protocol):
 
     def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]: ...
 
+    # Runner heartbeats are bookkeeping, not data: no cached read holds them, so
+    # a unit of work that writes only heartbeats does not raise the generation.
+
+    def beat(self, runner: str, at: datetime) -> None:
+        """Record that ``runner`` was alive at ``at`` (one row per runner: its latest beat)."""
+        ...
+
+    def forget_runner(self, runner: str) -> None:
+        """Remove ``runner``'s heartbeat (it stopped cleanly); no error if it has none."""
+        ...
+
+    def forget_silent_runners(self, before: datetime) -> int:
+        """Remove every heartbeat older than ``before`` (runners that died); returns how many."""
+        ...
+
+    def latest_beat(self) -> datetime | None:
+        """The most recent heartbeat of any runner, or None when no runner has one."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """Messages kept instead of sent (no mail server or no address configured)."""
@@ -312,3 +331,22 @@ class Cache(Protocol):
         ...
 
     def stats(self) -> CacheStats: ...
+
+
+class Metrics(Protocol):
+    """What a process counts for the operators: requests, cache lookups, refusals, jobs.
+
+    Calls never raise and cost next to nothing; an adapter may sum the figures
+    of every process of a deployment. ``exposition`` gives the figures as the
+    body and content type of a ``GET /metrics`` answer.
+    """
+
+    def http_request(self, method: str, route: str, status: str, seconds: float) -> None: ...
+
+    def cache_lookup(self, hit: bool) -> None: ...
+
+    def rate_limited(self) -> None: ...
+
+    def job_finished(self, kind: str, status: str) -> None: ...
+
+    def exposition(self) -> tuple[bytes, str]: ...

@@ -12,6 +12,7 @@ import queue
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,6 +21,7 @@ from typing import IO
 
 import pytest
 
+from inventory import __version__
 from inventory.entrypoints.cli.main import main
 from tests.e2e.shell import REPO, Cli, cli_env
 
@@ -386,3 +388,15 @@ def test_a_bad_database_option_is_blamed_on_the_option_not_the_variable(tmp_path
     assert done.returncode == 2
     assert done.stderr.startswith("inventory: --database: must be sqlite:///PATH")
     assert "INVENTORY_DATABASE_URL" not in done.stderr
+
+
+def test_version_prints_the_version_and_touches_no_database(tmp_path: Path) -> None:
+    env = cli_env(f"sqlite:///{tmp_path / 'never.db'}")
+    done = subprocess.run(
+        [sys.executable, "-m", "inventory", "--version"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0
+    assert done.stdout == f"inventory {__version__}\n"
+    assert not (tmp_path / "never.db").exists()

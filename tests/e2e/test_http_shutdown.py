@@ -1,7 +1,8 @@
-"""SIGTERM lets the requests in flight finish, then the server exits 0."""
+"""SIGTERM lets the requests in flight and the job runner's jobs in hand finish, then exit 0."""
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.http_server import hold_write_lock, receipt, running_server, stocked, unique
+from tests.e2e.http_server import (
+    Client,
+    hold_write_lock,
+    issue,
+    receipt,
+    running_server,
+    stocked,
+    unique,
+)
+from tests.e2e.test_worker_shutdown import BUYER, alert_states, held_inbox, jobs_in, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -55,3 +65,60 @@ def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(
         levels = server.cli.json("products", "show", sku)["stock"]["totals"]
         assert levels == {"on_hand": 4, "reserved": 0, "available": 4}
         assert server.cli.run("check").returncode == 0
+
+
+def _alerting(client: Client, count: int) -> None:
+    """``count`` products that have just fallen below their reorder point: one alert job each."""
+    warehouse = unique("WH")
+    client.ok("POST", "/api/v1/warehouses", {"code": warehouse, "name": "Main"})
+    for _ in range(count):
+        sku = unique("SKU")
+        client.ok("POST", "/api/v1/products", {"sku": sku, "name": sku, "reorder_point": 5})
+        client.ok("POST", "/api/v1/movements", receipt(sku, warehouse, 10))
+        client.ok("POST", "/api/v1/movements", issue(sku, warehouse, 6))
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (reaped, or a zombie waiting to be)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"
+
+
+def test_sigterm_lets_the_job_runner_finish_its_jobs_start_no_other_and_exits_zero(
+    tmp_path: Path,
+) -> None:
+    with (
+        held_inbox() as inbox,
+        running_server(
+            tmp_path, workers=1, threads=1,
+            INVENTORY_SMTP_URL=inbox.url, INVENTORY_ALERT_EMAIL=BUYER,
+            INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
+        ) as server,
+    ):  # fmt: skip
+        client = server.client()
+        runner = re.search(r"job runner started \(pid (\d+)\)", server.logs())
+        assert runner is not None, server.logs()
+        _alerting(client, 2)
+        # Both of the runner's threads are sending an alert; the mail server holds them.
+        wait_for(lambda: inbox.arrived == 2, "both alerts at the mail server")
+        report = client.post("/api/v1/reports", {"kind": "valuation", "format": "csv"}).json
+        assert client.ok("GET", f"/api/v1/jobs/{report['id']}")["status"] == "queued"
+
+        stopping = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: "no new claims" in server.logs(), "the job runner stopping")
+        inbox.release.set()
+        status = server.process.wait(timeout=GRACEFUL_TIMEOUT + 10)
+        stopped_after = time.monotonic() - stopping
+
+        assert status == 0, server.logs()
+        assert stopped_after < GRACEFUL_TIMEOUT
+        assert _gone(int(runner.group(1)))
+        assert len(inbox.accepted) == 2
+        assert server.database is not None
+        assert alert_states(server.database) == [("succeeded", 1), ("succeeded", 1)]
+        assert jobs_in(server.database)[report["id"]] == ("report", "queued", 0)  # never started
+        assert "stopped (2 done, 0 failed attempts)" in server.logs()

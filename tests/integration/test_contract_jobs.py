@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from inventory.application.jobs import release_job
 from inventory.application.listing import JOB_SORTS
 from inventory.application.ports import Storage
 from inventory.application.queries import JobFilter, PageSpec
@@ -255,6 +256,21 @@ def test_a_queued_job_comes_before_an_abandoned_one_whose_lease_ended_later(
     )
 
     assert _next_due(storage, timedelta(minutes=1)) == "job-z"
+
+
+def test_a_job_released_by_its_runner_is_stored_queued_and_due_at_once(storage: Storage) -> None:
+    held = _running("job-1", lease_until=LEASE)
+    _given_jobs(storage, held, _job("job-2", run_at=timedelta(seconds=5)))
+    after = timedelta(seconds=3, microseconds=7)
+
+    assert release_job(held, storage.unit_of_work(), lambda: T0 + after)
+
+    released = _get(storage, "job-1")
+    assert released == replace(held, status=JobStatus.QUEUED, attempts=0, run_at=T0 + after,
+                               lease_until=None)  # fmt: skip
+    assert _next_due(storage, after - TICK) is None  # long before its lease would have ended
+    assert _next_due(storage, after) == "job-1"
+    assert _next_due(storage, timedelta(seconds=10)) == "job-1"  # and before job-2
 
 
 def test_finished_jobs_are_never_due(storage: Storage) -> None:

@@ -1,4 +1,7 @@
-"""The thread-based job runner on a real SQLite file: claims, retries, leases, stop, periodic.
+"""The thread-based job runner on a real SQLite file.
+
+Claims, retries, leases, stop (and the release of a job that outlasts it),
+periodic tasks, the outcome counter and the heartbeat.
 
 Every wait here polls a condition against a deadline; the clock the runners
 read is one the test moves (``SteppedClock``) wherever backoff or leases
@@ -36,6 +39,7 @@ from inventory.application.jobs import (
     get_job,
     queue_job,
     record_success,
+    runner_heartbeat,
 )
 from inventory.application.orders import get_order, reserve_order
 from inventory.application.ports import Storage
@@ -318,6 +322,130 @@ def test_stop_waits_for_the_job_in_hand_and_claims_no_more(
     assert stored(database, in_hand).status is JobStatus.SUCCEEDED  # recorded before stop returned
     assert stored(database, later).status is JobStatus.QUEUED
     assert runner.done == 1
+
+
+def test_a_job_still_running_when_stop_times_out_is_released_and_taken_over_at_once(
+    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+) -> None:
+    first, second = databases(), databases()
+    in_hand, later = queue(first, 2, lambda: datetime.now(UTC))
+    started, finish = threading.Event(), threading.Event()
+    outcomes: list[tuple[str, str]] = []
+
+    def stuck(job: Job) -> str:
+        started.set()
+        finish.wait(WAIT)
+        return "late"
+
+    stopping = runners(first, stuck, threads=1, record=lambda *outcome: outcomes.append(outcome))
+    assert started.wait(WAIT)
+    began = time.monotonic()
+    stopping.stop(timeout=0.2)
+    took = time.monotonic() - began
+
+    assert took < 2
+    released = stored(first, in_hand)
+    assert (released.status, released.attempts, released.lease_until) == (JobStatus.QUEUED, 0, None)
+    assert stored(first, later).attempts == 0  # stop() stopped the claims
+    assert (stopping.released, stopping.done, outcomes) == (1, 0, [("report", "released")])
+    # The lease (2 minutes) has not ended: only the release lets another runner in now.
+    calls = Calls()
+    runners(second, calls.handler)
+    wait_for(lambda: all_succeeded(first, [in_hand, later]), "both jobs run by the other runner")
+    finish.set()  # the released attempt ends at last: what it returns is not recorded
+    assert stays(lambda: stored(first, in_hand).result == f"{in_hand.id}.out")
+    assert stored(first, in_hand).attempts == 1
+    assert (stopping.done, outcomes) == (0, [("report", "released")])
+
+
+def test_record_is_told_the_outcome_of_each_attempt(
+    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+) -> None:
+    database = databases()
+    clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    (job,) = queue(database, 1, clock)
+    outcomes: list[tuple[str, str]] = []
+
+    def flaky(job: Job) -> str:
+        if job.attempts == 1:
+            raise ConnectionError("supplier API down")
+        return "ok"
+
+    runners(database, flaky, clock, record=lambda *outcome: outcomes.append(outcome))
+    wait_for(lambda: outcomes == [("report", "failed")], "the failure counted")
+    clock.advance_to(stored(database, job).run_at)
+    wait_for(lambda: len(outcomes) == 2, "the retry counted")
+
+    assert outcomes == [("report", "failed"), ("report", "succeeded")]
+
+
+def test_a_counter_that_raises_does_not_stop_the_jobs(
+    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+) -> None:
+    database = databases()
+    jobs = queue(database, 3, lambda: datetime.now(UTC))
+
+    def broken(kind: str, outcome: str) -> None:
+        raise RuntimeError("the metrics registry is gone")
+
+    runner = runners(database, Calls().handler, record=broken)
+    wait_for(lambda: all_succeeded(database, jobs), "every job succeeded")
+
+    assert runner.done == 3
+
+
+def _latest_beat(database: SqliteDatabase) -> datetime | None:
+    with database.unit_of_work().reading() as uow:
+        return uow.jobs.latest_beat()
+
+
+def _generation(database: SqliteDatabase) -> int:
+    with database.unit_of_work().reading() as uow:
+        return uow.generation()
+
+
+def test_a_runner_beats_all_through_a_long_job_and_removes_its_heartbeat_when_it_stops(
+    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+) -> None:
+    database = databases()
+    clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    queue(database, 1, clock)
+    started, finish = threading.Event(), threading.Event()
+
+    def long(job: Job) -> str:
+        started.set()
+        finish.wait(WAIT)
+        return "done"
+
+    runner = runners(database, long, clock, threads=1, heartbeat_seconds=0.02)
+    assert started.wait(WAIT)
+    wait_for(lambda: _latest_beat(database) == clock(), "the first heartbeat")
+    for _ in range(3):  # the job is still running all this time
+        clock.advance_to(clock() + timedelta(seconds=10))
+        wait_for(lambda: _latest_beat(database) == clock(), "a heartbeat during the job")
+    assert runner_heartbeat(database.unit_of_work(), clock) == "ok"
+
+    finish.set()
+    runner.stop()
+
+    assert _latest_beat(database) is None
+    assert runner_heartbeat(database.unit_of_work(), clock) == "no job runner has reported"
+
+
+def test_an_idle_runner_beating_leaves_the_data_generation_alone(
+    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+) -> None:
+    database = databases()
+    clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    before = _generation(database)
+
+    runner = runners(database, Calls().handler, clock, heartbeat_seconds=0.02)
+    for _ in range(3):
+        clock.advance_to(clock() + timedelta(seconds=5))
+        wait_for(lambda: _latest_beat(database) == clock(), "a heartbeat")
+    runner.stop()
+
+    assert _generation(database) == before
 
 
 def test_a_periodic_task_repeats_until_the_runner_stops_even_when_it_fails(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from inventory.config import ConfigError, load_settings
+from inventory.config import ConfigError, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +48,8 @@ def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) 
         ("INVENTORY_CACHE_TTL", "-1", "greater than or equal to 0"),
         ("INVENTORY_RATE_LIMIT", "5/day", "N/second, N/minute, N/hour or off"),
         ("INVENTORY_REDIS_URL", "localhost:6379", "must be redis://"),
-        ("INVENTORY_SMTP_URL", "mail.example.com", "must be smtp://host:port"),
+        ("INVENTORY_SMTP_URL", "mail.example.com", "must be smtp://[user:password@]host:port"),
+        ("INVENTORY_SENTRY_DSN", "sentry.example.com", "must be a Sentry DSN"),
         ("INVENTORY_ALERT_EMAIL", "nobody", "must be an e-mail address"),
         ("INVENTORY_SMTP_FROM", "x@", "must be an e-mail address"),
         ("INVENTORY_JOB_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
@@ -80,3 +82,108 @@ def test_good_values_of_the_optional_services_are_accepted(monkeypatch: pytest.M
 
     assert settings.smtp_url == "smtp://127.0.0.1:2525"
     assert settings.cache == "file:/var/cache/inventory"
+
+
+def test_a_bad_url_is_named_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVENTORY_SMTP_URL", "smtp://mailer:hunter2@mail:25/extra")
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+
+    assert str(refused.value).startswith("INVENTORY_SMTP_URL: ")
+    assert "hunter2" not in str(refused.value)
+    assert "smtp://mailer:***@mail:25/extra" in str(refused.value)
+
+
+def test_an_smtp_url_may_carry_a_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVENTORY_SMTP_URL", "smtps://mailer:p%40ss@mail.example.com:465")
+
+    assert load_settings().smtp_url == "smtps://mailer:p%40ss@mail.example.com:465"
+
+
+# --- secrets from files (INVENTORY_X_FILE) ---------------------------------------
+
+
+def test_a_secret_is_read_from_the_file_a_file_variable_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "database_url"
+    secret.write_text("postgresql://app:s3cret@db:5432/inventory\n")
+    monkeypatch.setenv("INVENTORY_DATABASE_URL_FILE", str(secret))
+    dsn = tmp_path / "dsn"
+    dsn.write_text("https://key@sentry.example.com/7")
+    monkeypatch.setenv("INVENTORY_SENTRY_DSN_FILE", str(dsn))
+
+    settings = load_settings()
+
+    assert settings.database_url == "postgresql://app:s3cret@db:5432/inventory"
+    assert settings.sentry_dsn == "https://key@sentry.example.com/7"
+
+
+def test_a_file_value_is_validated_like_any_other(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "rate"
+    secret.write_text("5/day\n")
+    monkeypatch.setenv("INVENTORY_RATE_LIMIT_FILE", str(secret))
+
+    with pytest.raises(ConfigError, match=r"^INVENTORY_RATE_LIMIT: must be N/second"):
+        load_settings()
+
+
+def test_a_file_variable_wins_over_the_dot_env_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    Path(".env").write_text("INVENTORY_CACHE_TTL=5\n")
+    secret = tmp_path / "ttl"
+    secret.write_text("7")
+    monkeypatch.setenv("INVENTORY_CACHE_TTL_FILE", str(secret))
+
+    assert load_settings().cache_ttl == 7
+
+
+def test_a_value_and_a_file_for_one_variable_are_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "url"
+    secret.write_text("sqlite:///other.db")
+    monkeypatch.setenv("INVENTORY_DATABASE_URL", "sqlite:///one.db")
+    monkeypatch.setenv("INVENTORY_DATABASE_URL_FILE", str(secret))
+
+    with pytest.raises(
+        ConfigError, match="set INVENTORY_DATABASE_URL or INVENTORY_DATABASE_URL_FILE, not both"
+    ):
+        load_settings()
+
+
+def test_an_unreadable_file_is_one_line_naming_the_file_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INVENTORY_SMTP_URL_FILE", str(tmp_path / "missing"))
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+
+    assert str(refused.value) == (
+        f"INVENTORY_SMTP_URL_FILE: cannot read {str(tmp_path / 'missing')!r}: "
+        "No such file or directory"
+    )
+
+
+# --- .env.example ------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+
+
+def test_the_example_environment_documents_every_setting() -> None:
+    text = EXAMPLE.read_text()
+
+    documented = set(re.findall(r"^#? ?(INVENTORY_[A-Z_]+)=", text, re.MULTILINE))
+    settings = {f"INVENTORY_{name.upper()}" for name in Settings.model_fields}
+    assert documented == settings
+
+
+def test_the_example_environment_holds_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text(EXAMPLE.read_text())
+
+    assert load_settings() == load_settings(_env_file=None)

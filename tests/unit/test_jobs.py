@@ -22,12 +22,16 @@ from inventory.application.jobs import (
     BACKOFF_CAP,
     backoff,
     claim_next,
+    forget_heartbeat,
     get_job,
     list_jobs,
     queue_job,
     record_failure,
+    record_heartbeat,
     record_success,
+    release_job,
     renew_lease,
+    runner_heartbeat,
 )
 from inventory.application.listing import JobList
 from inventory.application.orders import (
@@ -381,6 +385,125 @@ def test_an_outcome_recorded_twice_counts_once(shop: Shop) -> None:
     assert record_success(job, "report.csv", shop.uow(), shop.clock)
     assert not record_failure(job, "late", 0.0, shop.uow(), shop.clock)
     assert _stored(shop, job).status is JobStatus.SUCCEEDED
+
+
+# --- releasing a job in hand (its runner is stopping) ---------------------------------
+
+
+def test_a_released_job_is_due_at_once_with_its_attempt_not_counted(shop: Shop) -> None:
+    _queue(shop, max_attempts=3)
+    job = _claimed(shop, "runner-stopping")
+    shop.clock.advance(timedelta(seconds=25))
+
+    assert release_job(job, shop.uow(), shop.clock)
+
+    stored = _stored(shop, job)
+    assert (stored.status, stored.attempts) == (JobStatus.QUEUED, 0)
+    assert (stored.run_at, stored.lease_until, stored.error) == (shop.clock.now, None, None)
+    taken = _claimed(shop, "runner-b")  # long before the old lease would have ended
+    assert (taken.id, taken.attempts, taken.runner) == (job.id, 1, "runner-b")
+
+
+def test_a_job_released_on_its_last_attempt_still_gets_that_attempt(shop: Shop) -> None:
+    _queue(shop, max_attempts=1)
+    release_job(_claimed(shop, "runner-stopping"), shop.uow(), shop.clock)
+
+    job = _claimed(shop, "runner-b")
+
+    assert job.status is JobStatus.RUNNING
+    assert record_success(job, "report.csv", shop.uow(), shop.clock)
+    assert _stored(shop, job).status is JobStatus.SUCCEEDED
+
+
+def test_the_runner_that_released_a_job_cannot_record_an_outcome_for_it(shop: Shop) -> None:
+    _queue(shop)
+    released = _claimed(shop, "runner-a")
+    release_job(released, shop.uow(), shop.clock)
+
+    assert not record_success(released, "late.csv", shop.uow(), shop.clock)
+    assert not record_failure(released, "late error", 0.0, shop.uow(), shop.clock)
+    assert not release_job(released, shop.uow(), shop.clock)
+    assert _stored(shop, released).status is JobStatus.QUEUED
+
+
+def test_a_job_whose_lease_was_taken_over_cannot_be_released_by_its_old_runner(
+    shop: Shop,
+) -> None:
+    _queue(shop)
+    slow = _claimed(shop, "runner-slow")
+    shop.clock.advance(LEASE)
+    _claimed(shop, "runner-b")
+
+    assert not release_job(slow, shop.uow(), shop.clock)
+
+    stored = _stored(shop, slow)
+    assert (stored.status, stored.runner, stored.attempts) == (JobStatus.RUNNING, "runner-b", 2)
+
+
+# --- runner heartbeats ----------------------------------------------------------------
+
+
+def test_with_no_heartbeat_at_all_no_job_runner_has_reported(shop: Shop) -> None:
+    assert runner_heartbeat(shop.uow(), shop.clock) == "no job runner has reported"
+
+
+def test_a_heartbeat_within_the_maximum_age_is_ok(shop: Shop) -> None:
+    record_heartbeat("host-a:41", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(seconds=30))
+
+    assert runner_heartbeat(shop.uow(), shop.clock) == "ok"
+
+
+def test_a_heartbeat_older_than_the_maximum_age_says_how_old_it_is(shop: Shop) -> None:
+    record_heartbeat("host-a:41", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(seconds=73, milliseconds=600))
+
+    assert runner_heartbeat(shop.uow(), shop.clock) == "last heartbeat 73 s ago"
+    assert runner_heartbeat(shop.uow(), shop.clock, max_age=timedelta(minutes=2)) == "ok"
+
+
+def test_the_freshest_heartbeat_of_any_runner_counts(shop: Shop) -> None:
+    record_heartbeat("host-a:41", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(seconds=50))
+    record_heartbeat("host-b:7", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(seconds=10))
+
+    assert runner_heartbeat(shop.uow(), shop.clock) == "ok"
+
+
+def test_a_runner_that_stopped_cleanly_no_longer_counts(shop: Shop) -> None:
+    record_heartbeat("host-a:41", shop.uow(), shop.clock)
+    record_heartbeat("host-b:7", shop.uow(), shop.clock)
+
+    forget_heartbeat("host-a:41", shop.uow())
+    assert runner_heartbeat(shop.uow(), shop.clock) == "ok"
+    forget_heartbeat("host-b:7", shop.uow())
+    assert runner_heartbeat(shop.uow(), shop.clock) == "no job runner has reported"
+
+
+def test_a_beat_forgets_the_runners_silent_for_over_a_day(shop: Shop) -> None:
+    record_heartbeat("died-yesterday:1", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(hours=12))
+    record_heartbeat("died-this-morning:2", shop.uow(), shop.clock)
+    shop.clock.advance(timedelta(hours=12, microseconds=1))
+
+    record_heartbeat("alive:3", shop.uow(), shop.clock)
+
+    forget_heartbeat("alive:3", shop.uow())
+    assert runner_heartbeat(shop.uow(), shop.clock) == "last heartbeat 43200 s ago"
+    forget_heartbeat("died-this-morning:2", shop.uow())
+    assert runner_heartbeat(shop.uow(), shop.clock) == "no job runner has reported"
+
+
+def test_heartbeats_leave_the_data_generation_alone(shop: Shop) -> None:
+    with shop.uow().reading() as uow:
+        before = uow.generation()
+
+    record_heartbeat("host-a:41", shop.uow(), shop.clock)
+    forget_heartbeat("host-a:41", shop.uow())
+
+    with shop.uow().reading() as uow:
+        assert uow.generation() == before
 
 
 # --- reading jobs ---------------------------------------------------------------------

@@ -328,10 +328,14 @@ class MemoryIdempotencyRepository:
 
 
 class MemoryJobRepository:
-    """The job queue; the store's lock makes a claim atomic, as SQLite's write lock does."""
+    """The job queue; the store's lock makes a claim atomic, as SQLite's write lock does.
 
-    def __init__(self, table: Table[str, Job]) -> None:
+    ``beats`` holds each runner's latest heartbeat as (runner, at), by runner.
+    """
+
+    def __init__(self, table: Table[str, Job], beats: Table[str, tuple[str, datetime]]) -> None:
         self._table = table
+        self._beats = beats
 
     def add(self, job: Job) -> None:
         if job.id in self._table:
@@ -357,6 +361,21 @@ class MemoryJobRepository:
             and (filter.status is None or job.status is filter.status)
         )
         return _page(rows, JOB_SORTS, page)
+
+    def beat(self, runner: str, at: datetime) -> None:
+        self._beats.put(runner, (runner, at))
+
+    def forget_runner(self, runner: str) -> None:
+        self._beats.delete(runner)
+
+    def forget_silent_runners(self, before: datetime) -> int:
+        silent = [runner for runner, at in self._beats.values() if at < before]
+        for runner in silent:
+            self._beats.delete(runner)
+        return len(silent)
+
+    def latest_beat(self) -> datetime | None:
+        return max((at for _, at in self._beats.values()), default=None)
 
 
 class MemoryOutboxRepository:

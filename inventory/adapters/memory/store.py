@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -56,6 +57,8 @@ class MemoryStore:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    heartbeats: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    """Each job runner's latest heartbeat, as (runner, at), by runner."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Raised by every commit that wrote. A random start, as in SQLite's
     # migration 0004: a new store is all but certain not to reuse the generations a file cache
@@ -137,6 +140,7 @@ class MemoryUnitOfWork:
         self._idempotency = Table(store.idempotency)
         self._jobs = Table(store.jobs)
         self._outbox = Table(store.outbox)
+        self._heartbeats = Table(store.heartbeats)
         self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
@@ -147,7 +151,7 @@ class MemoryUnitOfWork:
         self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
         self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
         self.idempotency: IdempotencyRepository = r.MemoryIdempotencyRepository(self._idempotency)
-        self.jobs: JobRepository = r.MemoryJobRepository(self._jobs)
+        self.jobs: JobRepository = r.MemoryJobRepository(self._jobs, self._heartbeats)
         self.outbox: OutboxRepository = r.MemoryOutboxRepository(self._outbox)
         self.committed = False
 
@@ -174,7 +178,10 @@ class MemoryUnitOfWork:
                 self._discard()
 
     def commit(self) -> None:
-        wrote = bool(self._new_movements) or any(table.changed for table in self._tables())
+        # Heartbeats are bookkeeping that no cached read holds: they raise no generation.
+        wrote = bool(self._new_movements) or any(
+            table.changed for table in self._tables() if table is not self._heartbeats
+        )
         for table in self._tables():
             table.apply()
         self._store.movements.extend(self._new_movements.values())
@@ -206,6 +213,7 @@ class MemoryUnitOfWork:
             self._idempotency,
             self._jobs,
             self._outbox,
+            self._heartbeats,
         )
 
 

@@ -1,4 +1,4 @@
-"""API keys, Idempotency-Key records, the job queue and the outbox in PostgreSQL."""
+"""API keys, Idempotency-Key records, jobs and runner heartbeats, and the outbox in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -178,6 +178,29 @@ class PostgresJobRepository:
             [*where.params, ks.limit],
         ).fetchall()
         return [CODEC.job_from_row(row) for row in rows]
+
+    # Heartbeats leave ``tx.wrote`` alone: they are bookkeeping that no cached
+    # read holds, so a unit that writes only heartbeats raises no generation.
+
+    def beat(self, runner: str, at: datetime) -> None:
+        self._tx.conn.execute(
+            "INSERT INTO runner_heartbeats (runner, beat_at) VALUES (%s, %s)"
+            " ON CONFLICT (runner) DO UPDATE SET beat_at = excluded.beat_at",
+            (runner, at),
+        )
+
+    def forget_runner(self, runner: str) -> None:
+        self._tx.conn.execute("DELETE FROM runner_heartbeats WHERE runner = %s", (runner,))
+
+    def forget_silent_runners(self, before: datetime) -> int:
+        cursor = self._tx.conn.execute(
+            "DELETE FROM runner_heartbeats WHERE beat_at < %s", (before,)
+        )
+        return cursor.rowcount
+
+    def latest_beat(self) -> datetime | None:
+        row = self._tx.conn.execute("SELECT max(beat_at) FROM runner_heartbeats").fetchone()
+        return None if row is None else CODEC.time_or_none_in(row[0])
 
 
 class PostgresOutboxRepository:

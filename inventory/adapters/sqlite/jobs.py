@@ -1,21 +1,35 @@
-"""The job queue in SQLite."""
+"""The job queue and the runners' heartbeats in SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 
 from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.schema import BY_CREATION, JOB_COLUMNS, JOB_UPDATE
-from inventory.adapters.sqlite.rows import CODEC, is_unique_violation, placeholders, time_text
+from inventory.adapters.sqlite.rows import (
+    CODEC,
+    is_unique_violation,
+    parse_time_or_none,
+    placeholders,
+    time_text,
+)
 from inventory.application.queries import JobFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.jobs import Job
 
 
 class SqliteJobRepository:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    """Jobs, and runner heartbeats (migration 0006_runner_heartbeats.sql).
+
+    ``not_data(n)`` tells the unit of work that the last ``n`` changes on the
+    connection were heartbeats, which must not raise the data generation.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, not_data: Callable[[int], None]) -> None:
         self._conn = conn
+        self._not_data = not_data
 
     def add(self, job: Job) -> None:
         try:
@@ -63,3 +77,29 @@ class SqliteJobRepository:
             [*where.params, ks.limit],
         ).fetchall()
         return [CODEC.job_from_row(row) for row in rows]
+
+    def beat(self, runner: str, at: datetime) -> None:
+        self._bookkeeping(
+            "INSERT INTO runner_heartbeats (runner, beat_at) VALUES (?, ?)"
+            " ON CONFLICT (runner) DO UPDATE SET beat_at = excluded.beat_at",
+            (runner, time_text(at)),
+        )
+
+    def forget_runner(self, runner: str) -> None:
+        self._bookkeeping("DELETE FROM runner_heartbeats WHERE runner = ?", (runner,))
+
+    def forget_silent_runners(self, before: datetime) -> int:
+        return self._bookkeeping(
+            "DELETE FROM runner_heartbeats WHERE beat_at < ?", (time_text(before),)
+        )
+
+    def latest_beat(self) -> datetime | None:
+        (latest,) = self._conn.execute("SELECT max(beat_at) FROM runner_heartbeats").fetchone()
+        return parse_time_or_none(latest)
+
+    def _bookkeeping(self, sql: str, params: tuple[str, ...]) -> int:
+        """Run a heartbeat write, and count its changes out of the unit's data writes."""
+        before = self._conn.total_changes
+        cursor = self._conn.execute(sql, params)
+        self._not_data(self._conn.total_changes - before)
+        return cursor.rowcount

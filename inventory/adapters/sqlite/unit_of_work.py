@@ -35,8 +35,9 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
-        # The connection's change count when the current transaction began:
-        # commit() compares it to learn whether the transaction wrote anything.
+        # The connection's change count when the current transaction began,
+        # plus the changes made since that were not data (heartbeats): commit()
+        # compares it to learn whether the transaction wrote any data.
         self._changes_at_begin = 0
 
     def __enter__(self) -> Self:
@@ -108,8 +109,13 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)
         self.idempotency = SqliteIdempotencyRepository(conn)
-        self.jobs = SqliteJobRepository(conn)
+        self.jobs = SqliteJobRepository(conn, self._not_data)
         self.outbox = SqliteOutboxRepository(conn)
+
+    def _not_data(self, changes: int) -> None:
+        # Heartbeats: the repository's changes that no cached read depends on,
+        # so that commit() does not raise the generation for them.
+        self._changes_at_begin += changes
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from inventory import __version__
 from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, load_settings
 from inventory.domain.errors import DomainError
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[shared],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"inventory {__version__}")
     parser.set_defaults(auto_migrate=True)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in _SUBCOMMANDS:

@@ -217,5 +217,5 @@ def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
     """
     app: WsgiApp = with_errors(Application(services, routes))
     if services.rate_limiter is not None:
-        app = with_rate_limit(app, services.rate_limiter)
-    return with_request_id(with_access_log(app))
+        app = with_rate_limit(app, services.rate_limiter, services.metrics)
+    return with_request_id(with_access_log(app, services.metrics))

@@ -1,4 +1,4 @@
-"""Middleware as plain WSGI wrappers: request id, access log, error mapping."""
+"""Middleware as plain WSGI wrappers: request id, access log and metrics, error mapping."""
 
 from __future__ import annotations
 
@@ -10,15 +10,21 @@ from collections.abc import Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from inventory.application.ports import Metrics
 from inventory.domain.errors import DomainError
 from inventory.entrypoints.http.problems import HttpError, from_domain
 from inventory.entrypoints.http.response import problem_response
+from inventory.entrypoints.logs import request_context
+from inventory.entrypoints.tracking import report_error
 
 WsgiApp = WSGIApplication
 
 REQUEST_ID = "inventory.request_id"
 ROUTE = "inventory.route"
 KEY_NAME = "inventory.key_name"
+
+UNMATCHED = "unmatched"
+"""The route label of a request that matched no route (or was refused before routing)."""
 
 _SANE_ID = re.compile(r"[!-~]{1,128}")
 
@@ -27,7 +33,10 @@ error_log = logging.getLogger("inventory.http")
 
 
 def with_request_id(app: WsgiApp) -> WsgiApp:
-    """Give every request an id (the client's, when sane) and echo it in ``X-Request-ID``."""
+    """Give every request an id (the client's, when sane) and echo it in ``X-Request-ID``.
+
+    Every log line written while the request is served carries the id.
+    """
 
     def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         sent = environ.get("HTTP_X_REQUEST_ID", "")
@@ -37,13 +46,19 @@ def with_request_id(app: WsgiApp) -> WsgiApp:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             return start_response(status, [*headers, ("X-Request-ID", request_id)], exc_info)
 
-        return app(environ, start)
+        with request_context(request_id):
+            return app(environ, start)
 
     return middleware
 
 
-def with_access_log(app: WsgiApp) -> WsgiApp:
-    """One line per request: method, route template, status, duration, key name, request id."""
+def with_access_log(app: WsgiApp, metrics: Metrics) -> WsgiApp:
+    """One line and one observation per request: method, route template, status, duration.
+
+    The line also names the API key (never its secret); the route is the
+    template (``/api/v1/products/{sku}``), never the raw path, so that neither
+    log lines nor metric labels multiply with the data.
+    """
 
     def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -56,16 +71,24 @@ def with_access_log(app: WsgiApp) -> WsgiApp:
         try:
             return app(environ, start)
         finally:
+            seconds = time.perf_counter() - started
+            method = str(environ.get("REQUEST_METHOD"))
+            route = str(environ.get(ROUTE, UNMATCHED))
+            status = seen[-1] if seen else "-"
+            metrics.http_request(method, route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
+                key_name = environ.get(KEY_NAME, "-")
+                fields = {
+                    "method": method,
+                    "route": route,
+                    "status": int(status) if status.isdigit() else status,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "key_name": key_name,
+                }
                 access_log.info(
-                    "%s %s %s %.1fms key=%s id=%s",
-                    environ.get("REQUEST_METHOD"),
-                    environ.get(ROUTE, environ.get("PATH_INFO")),
-                    seen[-1] if seen else "-",
-                    (time.perf_counter() - started) * 1000,
-                    environ.get(KEY_NAME, "-"),
-                    environ.get(REQUEST_ID),
-                )
+                    "%s %s %s %.1fms key=%s", method, route, status, seconds * 1000, key_name,
+                    extra=fields,
+                )  # fmt: skip
 
     return middleware
 
@@ -81,13 +104,10 @@ def with_errors(app: WsgiApp) -> WsgiApp:
             error = exc
         except DomainError as exc:
             error = from_domain(exc)
-        except Exception:
-            error_log.exception(
-                "unhandled error in %s %s (request id %s)",
-                environ.get("REQUEST_METHOD"),
-                environ.get("PATH_INFO"),
-                request_id,
-            )
+        except Exception as exc:
+            method, route = str(environ.get("REQUEST_METHOD")), str(environ.get(ROUTE, UNMATCHED))
+            error_log.exception("unhandled error in %s %s", method, route)
+            report_error(exc, request_id, method, route)
             error = HttpError(
                 500,
                 "internal_error",

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIEnvironment
 
-from inventory.application.ports import RateLimiter
+from inventory.application.ports import Metrics, RateLimiter
 from inventory.application.rate_limits import RateDecision
 from inventory.entrypoints.http.middleware import REQUEST_ID, WsgiApp
 from inventory.entrypoints.http.problems import HttpError
@@ -44,14 +43,13 @@ def rate_limit_headers(decision: RateDecision) -> list[tuple[str, str]]:
 class RateLimited:
     """The WSGI wrapper: counts each ``/api/v1`` request, answers 429 over the limit.
 
-    ``limited_total`` counts the 429s this process answered.
+    Each 429 is counted in ``metrics`` (``inventory_rate_limited_total``).
     """
 
-    def __init__(self, app: WsgiApp, limiter: RateLimiter) -> None:
+    def __init__(self, app: WsgiApp, limiter: RateLimiter, metrics: Metrics) -> None:
         self.app = app
         self.limiter = limiter
-        self.limited_total = 0
-        self._lock = threading.Lock()
+        self.metrics = metrics
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -77,8 +75,7 @@ class RateLimited:
         headers: list[tuple[str, str]],
         whose: str,
     ) -> Iterable[bytes]:
-        with self._lock:
-            self.limited_total += 1
+        self.metrics.rate_limited()
         error = HttpError(
             429,
             "rate_limited",
@@ -91,6 +88,6 @@ class RateLimited:
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
 
 
-def with_rate_limit(app: WsgiApp, limiter: RateLimiter) -> RateLimited:
-    """``app`` behind the rate limit of ``limiter``."""
-    return RateLimited(app, limiter)
+def with_rate_limit(app: WsgiApp, limiter: RateLimiter, metrics: Metrics) -> RateLimited:
+    """``app`` behind the rate limit of ``limiter``, its refusals counted in ``metrics``."""
+    return RateLimited(app, limiter, metrics)

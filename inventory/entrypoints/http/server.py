@@ -12,13 +12,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.config import Config
 from gunicorn.workers.base import Worker
 
-from inventory.bootstrap import bootstrap
+from inventory.bootstrap import bootstrap, counting, shared_metrics
 from inventory.config import Settings
+from inventory.entrypoints import tracking
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 from inventory.entrypoints.http.routes import create_app
 from inventory.entrypoints.logs import configure_logging
@@ -70,6 +72,7 @@ class Server(BaseApplication):
             "preload_app": False,  # no storage connection may cross a fork
             "accesslog": None,  # the application logs its own access lines
             "loglevel": self.settings.log_level.lower(),
+            "logger_class": GunicornLogs,
             "proc_name": "inventory",
             # The longest list query (every filter at its longest, percent-encoded
             # UTF-8, plus a cursor) fits in gunicorn's largest request line.
@@ -78,6 +81,7 @@ class Server(BaseApplication):
             # which two servers on one host would fight over; nothing here uses it.
             "control_socket_disable": True,
             "post_worker_init": _worker_ready,
+            "worker_exit": _worker_exit,
             "when_ready": self._start_job_runner,
             "on_exit": self._stop_job_runner,
         }
@@ -108,10 +112,30 @@ class Server(BaseApplication):
 
     def load(self) -> _WSGIAppType:
         configure_logging(self.settings)
-        app = create_app(bootstrap(self.settings, migrate=False))
+        tracking.configure_error_tracking(self.settings)
+        app = create_app(counting(bootstrap(self.settings, migrate=False)))
         # gunicorn's stubs type the environ as a MutableMapping; gunicorn passes
         # the dict PEP 3333 specifies, which is what the application expects.
         return cast("_WSGIAppType", app)
+
+
+class GunicornLogs(glogging.Logger):
+    """gunicorn's own lines through the handler :func:`configure_logging` installed.
+
+    So they take the same format (one JSON object per line, when asked) as the
+    application's, instead of gunicorn's own.
+    """
+
+    def setup(self, cfg: Config) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers[:]:
+                log.removeHandler(handler)
+            log.propagate = True
+
+
+def _worker_exit(arbiter: Arbiter, worker: Worker) -> None:
+    tracking.flush()
 
 
 def _worker_ready(worker: Worker) -> None:
@@ -148,4 +172,6 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
 
 def serve(settings: Settings, options: ServerOptions) -> None:
     """Run until SIGTERM (requests in flight finish) or SIGINT; migrations ran before."""
-    Server(settings, options).run()
+    configure_logging(settings)
+    with shared_metrics():
+        Server(settings, options).run()

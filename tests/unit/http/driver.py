@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -22,6 +22,7 @@ from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
 from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.metrics import PrometheusMetrics
 from inventory.application.access import create_api_key
 from inventory.application.commands import CreateApiKey
 from inventory.application.ports import Cache
@@ -192,6 +193,8 @@ class Api:
     secrets: SequentialSecrets = field(default_factory=SequentialSecrets)
     extra_routes: Sequence[Route] = ()
     cache: Cache | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    probes: dict[str, Callable[[], str]] = field(default_factory=dict)
     services: Services = field(init=False)
     app: WsgiApp = field(init=False)
     admin: str = field(init=False)
@@ -203,7 +206,14 @@ class Api:
     def __post_init__(self) -> None:
         settings = Settings(_env_file=None, database_url="memory://")
         self.services = Services(
-            settings, self.storage, self.clock, self.ids, self.secrets, cache=self.cache
+            settings,
+            self.storage,
+            self.clock,
+            self.ids,
+            self.secrets,
+            cache=self.cache,
+            metrics=self.metrics,
+            probes=self.probes,
         )
         self.app = wsgi_app(self.services, [*served_routes(), *self.extra_routes])
         self.admin = self.new_key(Role.ADMIN, "admin-ada")[1]

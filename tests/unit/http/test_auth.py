@@ -121,7 +121,7 @@ def test_a_clerk_records_movements_and_an_admin_may_too(stocked: Api) -> None:
     assert stocked.stock_of("BOLT")["totals"]["on_hand"] == 12
 
 
-@pytest.mark.parametrize("path", ["/health", "/ready", "/openapi.json", "/docs"])
+@pytest.mark.parametrize("path", ["/health", "/ready", "/metrics", "/openapi.json", "/docs"])
 def test_operations_endpoints_need_no_key(api: Api, path: str) -> None:
     assert api.get(path, key=None).status == 200
 

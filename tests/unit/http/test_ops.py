@@ -14,7 +14,7 @@ from inventory.entrypoints.http.routes import API_ROUTES, create_app
 from tests.unit.http.driver import Api, call, environ_for
 
 ROUTES = sorted({(route.template, route.method.lower()) for route in API_ROUTES})
-OPS_PATHS = ["/health", "/ready", "/openapi.json", "/docs"]
+OPS_PATHS = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
 
 
 def test_health_says_ok(api: Api) -> None:

@@ -8,6 +8,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
 
+from inventory.adapters.metrics import PrometheusMetrics
 from inventory.adapters.rate_limits import MemoryRateLimiter
 from inventory.application.rate_limits import Rate
 from inventory.domain.keys import Role
@@ -16,7 +17,7 @@ from inventory.entrypoints.http.rate_limit import with_rate_limit
 from tests.unit.http.driver import Api, Reply, call, environ_for, served_routes
 
 LIMIT = 3
-OPS_PATHS = ["/health", "/ready", "/openapi.json", "/docs"]
+OPS_PATHS = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
 
 
 class Seconds:
@@ -217,11 +218,12 @@ def test_the_middleware_counts_the_requests_it_refused(clock: Seconds) -> None:
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
         return [b"ok"]
 
-    limited = with_rate_limit(ok, MemoryRateLimiter(Rate(2, 1), clock))
+    metrics = PrometheusMetrics()
+    limited = with_rate_limit(ok, MemoryRateLimiter(Rate(2, 1), clock), metrics)
     statuses = [
         call(limited, environ_for("GET", path, {}, b"")).status
         for path in ["/api/v1/a", "/api/v1/b", "/api/v1/c", "/health", "/api/v1", "/api/v1x"]
     ]
 
     assert statuses == [200, 200, 429, 200, 429, 200]
-    assert limited.limited_total == 2
+    assert metrics.registry.get_sample_value("inventory_rate_limited_total") == 2

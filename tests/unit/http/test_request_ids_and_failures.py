@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import json
 import re
 
 import pytest
@@ -12,6 +12,7 @@ from inventory.domain.keys import Role
 from inventory.entrypoints.http.response import Response
 from inventory.entrypoints.http.routing import Call, Route
 from tests.unit.http.driver import Api
+from tests.unit.logs import json_lines
 
 LEAK = "password=hunter2 at /srv/inventory/secret.py"
 
@@ -141,18 +142,16 @@ def test_a_crash_is_an_internal_error_that_reveals_nothing(failing: Api) -> None
     assert reply.header("X-Request-ID") == "crash-1"
 
 
-def test_a_crash_is_logged_with_its_traceback_and_request_id(
-    failing: Api, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.ERROR, logger="inventory.http"):
+def test_a_crash_is_logged_with_its_traceback_and_request_id(failing: Api) -> None:
+    with json_lines("inventory.http") as lines:
         failing.get("/api/v1/crash", headers={"X-Request-ID": "crash-2"})
 
-    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert "crash-2" in record.getMessage()
-    assert record.exc_info is not None
-    assert isinstance(record.exc_info[1], RuntimeError)
-    assert LEAK in caplog.text
-    assert "Traceback" in caplog.text
+    (line,) = [json.loads(text) for text in lines.getvalue().splitlines()]
+    assert line["level"] == "ERROR"
+    assert line["request_id"] == "crash-2"
+    assert line["message"] == "unhandled error in GET /api/v1/crash"
+    assert "Traceback" in line["exception"]
+    assert LEAK in line["exception"]
 
 
 def test_a_crash_still_needs_a_key_first(failing: Api) -> None:

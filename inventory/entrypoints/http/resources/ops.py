@@ -1,4 +1,4 @@
-"""Operations endpoints: ``/health``, ``/ready``, ``/openapi.json``, ``/docs`` (no key needed)."""
+"""Operations endpoints (no key needed): health, readiness, metrics, the API's own documents."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from inventory import __version__
-from inventory.domain.errors import DomainError
 from inventory.entrypoints.http.docs import render
 from inventory.entrypoints.http.openapi import openapi_document
 from inventory.entrypoints.http.response import Response, encode, json_response, strong_etag
@@ -40,10 +39,16 @@ def _plain(summary: str, statuses: dict[str, str], content: str, schema: Any) ->
 OPS_PATHS = {
     "/health": _plain("Health: the process answers", {"200": "alive"}, "application/json", _STATUS),
     "/ready": _plain(
-        "Readiness: storage reachable and migrated",
+        "Readiness: storage reachable and migrated, a job runner alive, Redis reachable",
         {"200": "ready", "503": "not ready; `checks` says why"},
         "application/json",
         _STATUS,
+    ),
+    "/metrics": _plain(
+        "Metrics in Prometheus text format, summed over every process of this server",
+        {"200": "the figures"},
+        "text/plain",
+        {"type": "string"},
     ),
     "/openapi.json": _plain(
         "This document", {"200": "OpenAPI 3.1"}, "application/json", {"type": "object"}
@@ -57,18 +62,15 @@ def health(call: Call) -> Response:
 
 
 def ready(call: Call) -> Response:
-    try:
-        pending = call.services.storage.pending_migrations()
-        storage = f"{len(pending)} migrations pending" if pending else "ok"
-    except DomainError as exc:
-        storage = f"unreachable: {exc.detail}"
-    ok = storage == "ok"
-    body = {
-        "status": "ready" if ok else "not ready",
-        "version": __version__,
-        "checks": {"storage": storage},
-    }
+    checks = call.services.readiness()
+    ok = all(outcome == "ok" for outcome in checks.values())
+    body = {"status": "ready" if ok else "not ready", "version": __version__, "checks": checks}
     return json_response(200 if ok else 503, body, ("Cache-Control", "no-store"))
+
+
+def metrics(call: Call) -> Response:
+    body, content_type = call.services.metrics.exposition()
+    return Response(200, body, [("Content-Type", content_type), ("Cache-Control", "no-store")])
 
 
 class Documents:
@@ -103,6 +105,7 @@ def ops_routes(api_routes: Sequence[Route]) -> list[Route]:
     return [
         Route("GET", "/health", health, None, "Health", "operations"),
         Route("GET", "/ready", ready, None, "Readiness", "operations"),
+        Route("GET", "/metrics", metrics, None, "Metrics", "operations"),
         Route("GET", "/openapi.json", documents.openapi_json, None, "OpenAPI", "operations"),
         Route("GET", "/docs", documents.docs, None, "Docs", "operations"),
     ]

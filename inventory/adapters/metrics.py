@@ -1,0 +1,134 @@
+"""Prometheus metrics, summed over every process that writes to one directory.
+
+gunicorn serves with several worker processes, and jobs run in another: a
+``GET /metrics`` answered by any one of them must show the figures of all.
+``prometheus_client``'s multi-process mode does that: each process keeps its
+values in memory-mapped files in a shared directory (``PROMETHEUS_MULTIPROC_DIR``),
+and an exposition reads and sums every file there. Without a directory the
+figures are this process's own (tests, a single process).
+
+The files are named by ``host-pid`` rather than the library's bare pid, so that
+processes of two containers sharing one directory (with pids that may repeat
+across containers) never write to the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    values,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+_HOST = socket.gethostname().replace("_", "-")
+
+
+def process_identifier() -> str:
+    """This process's name in the shared directory (file names split at ``_``, so none here)."""
+    return f"{_HOST}-{os.getpid()}"
+
+
+def clear_own_files(directory: str) -> int:
+    """Delete the files left in ``directory`` by earlier processes of this host; how many."""
+    removed = 0
+    for path in Path(directory).glob(f"*_{_HOST}-*.db"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+class PrometheusMetrics:
+    """The service's metrics (API.md §8), in a registry of this object's own."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory
+        if directory is not None:
+            # The value class is the library's switch between in-process and
+            # file-backed values; it is read as each value is made. A process
+            # makes one instance with a directory (a server worker, a job
+            # runner), before any other.
+            values.ValueClass = values.MultiProcessValue(process_identifier)  # type: ignore[no-untyped-call]
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            "inventory_http_requests",
+            "HTTP requests answered, by method, route template and status code.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self._durations = Histogram(
+            "inventory_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template.",
+            ["route"],
+            registry=self.registry,
+        )
+        self._cache = Counter(
+            "inventory_cache_requests",
+            "Cached reads looked up, by result (hit or miss).",
+            ["result"],
+            registry=self.registry,
+        )
+        self._limited = Counter(
+            "inventory_rate_limited",
+            "Requests refused with 429 over the rate limit.",
+            registry=self.registry,
+        )
+        self._jobs = Counter(
+            "inventory_jobs",
+            "Job attempts finished, by kind and status (succeeded, failed, released).",
+            ["kind", "status"],
+            registry=self.registry,
+        )
+
+    def http_request(self, method: str, route: str, status: str, seconds: float) -> None:
+        self._requests.labels(method, route, status).inc()
+        self._durations.labels(route).observe(seconds)
+
+    def cache_lookup(self, hit: bool) -> None:
+        self._cache.labels("hit" if hit else "miss").inc()
+
+    def rate_limited(self) -> None:
+        self._limited.inc()
+
+    def job_finished(self, kind: str, status: str) -> None:
+        self._jobs.labels(kind, status).inc()
+
+    def exposition(self) -> tuple[bytes, str]:
+        if self.directory is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        summed = CollectorRegistry()
+        MultiProcessCollector(summed, path=self.directory)  # type: ignore[no-untyped-call]
+        return generate_latest(summed), CONTENT_TYPE_LATEST
+
+
+class NoMetrics:
+    """Counts nothing: the one-shot CLI commands, which nobody scrapes."""
+
+    def http_request(self, method: str, route: str, status: str, seconds: float) -> None:
+        pass
+
+    def cache_lookup(self, hit: bool) -> None:
+        pass
+
+    def rate_limited(self) -> None:
+        pass
+
+    def job_finished(self, kind: str, status: str) -> None:
+        pass
+
+    def exposition(self) -> tuple[bytes, str]:
+        return b"", CONTENT_TYPE_LATEST
+
+
+def open_metrics() -> PrometheusMetrics:
+    """Metrics in the shared directory ``PROMETHEUS_MULTIPROC_DIR`` names, else in-process."""
+    return PrometheusMetrics(os.environ.get(DIRECTORY_VARIABLE) or None)

@@ -1,0 +1,79 @@
+"""Error tracking: unhandled errors to Sentry when ``INVENTORY_SENTRY_DSN`` is set.
+
+What is sent is the exception with its stack trace, the release
+(``inventory@VERSION``), the environment (``INVENTORY_SENTRY_ENVIRONMENT``) and,
+for a request, its id, method and route template; never a request body, a
+header, a local variable, the command line or a log line. Every string of an
+event goes through :func:`~inventory.redaction.redact` before it leaves, so an
+API key or a URL password in an exception message is sent as ``***``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sentry_sdk
+from sentry_sdk.integrations.argv import ArgvIntegration
+from sentry_sdk.integrations.logging import LoggingIntegration
+
+from inventory import __version__
+from inventory.config import Settings
+from inventory.redaction import redact
+
+log = logging.getLogger("inventory.tracking")
+
+
+def configure_error_tracking(settings: Settings) -> bool:
+    """Start sending unhandled errors, when a DSN is set; whether it is."""
+    if settings.sentry_dsn is None:
+        return False
+    sentry_sdk.init(
+        dsn=settings.sentry_dsn,
+        release=f"inventory@{__version__}",
+        environment=settings.sentry_environment,
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        auto_enabling_integrations=False,
+        # Log lines are neither events nor breadcrumbs: the errors worth an
+        # event are reported by :func:`report_error`, where they happen.
+        integrations=[LoggingIntegration(level=None, event_level=None)],
+        disabled_integrations=[ArgvIntegration()],
+        before_send=_scrubbed,
+    )
+    log.info("unhandled errors go to Sentry (environment %s)", settings.sentry_environment)
+    return True
+
+
+def report_error(exc: BaseException, request_id: str | None, method: str, route: str) -> None:
+    """Send one unhandled error of a request, tagged with its id (a no-op without a DSN)."""
+    if not sentry_sdk.is_initialized():
+        return
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("request_id", request_id or "-")
+        scope.set_tag("route", route)
+        scope.set_tag("method", method)
+        sentry_sdk.capture_exception(exc)
+
+
+def flush(timeout: float = 2.0) -> None:
+    """Wait (briefly) until the errors reported are sent: before a process exits."""
+    if sentry_sdk.is_initialized():
+        sentry_sdk.flush(timeout)
+
+
+def _scrubbed(event: Any, hint: Any) -> Any:
+    event.pop("request", None)
+    event.pop("breadcrumbs", None)
+    return _redacted(event)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
