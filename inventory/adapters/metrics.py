@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import (
@@ -50,14 +51,18 @@ def clear_own_files(directory: str) -> int:
 class PrometheusMetrics:
     """The service's metrics (API.md §8), in a registry of this object's own."""
 
-    def __init__(self, directory: str | None = None) -> None:
+    def __init__(
+        self, directory: str | None = None, identify: Callable[[], str] = process_identifier
+    ) -> None:
         self.directory = directory
         if directory is not None:
             # The value class is the library's switch between in-process and
             # file-backed values; it is read as each value is made. A process
             # makes one instance with a directory (a server worker, a job
-            # runner), before any other.
-            values.ValueClass = values.MultiProcessValue(process_identifier)  # type: ignore[no-untyped-call]
+            # runner), before any other. The library writes its files where the
+            # variable says, so the variable must name this directory.
+            os.environ[DIRECTORY_VARIABLE] = directory
+            values.ValueClass = values.MultiProcessValue(identify)  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         self._requests = Counter(
             "inventory_http_requests",

@@ -1,0 +1,166 @@
+"""What metrics and access logging cost a request, and what a scrape costs, in one process.
+
+    python bench/metrics.py [--requests 20000] [--workers 9]
+
+Runs ``GET /health`` and ``GET /api/v1/products/{sku}`` (a cached read with a
+key check) through the whole WSGI application in process (no sockets, memory
+storage), ``--requests`` times each, best of 5 runs, with:
+
+- ``bare``: the application with metrics that count nothing (the baseline);
+- ``in-process``: ``prometheus_client`` values in this process's memory;
+- ``multi-process``: the values in memory-mapped files, as a server's workers
+  keep them (``PROMETHEUS_MULTIPROC_DIR``); measured last, since the switch to
+  file-backed values is for the whole process;
+- ``+ access log``: multi-process metrics plus the access line (text, then
+  JSON), written to a stream in memory.
+
+Then the cost of one ``GET /metrics`` exposition summing the files of
+``--workers`` processes, each with a value for every route.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from wsgiref.util import setup_testing_defaults
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from inventory.adapters.cache import MemoryCache
+from inventory.adapters.clock import utc_now
+from inventory.adapters.ids import new_id, new_secret
+from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.metrics import NoMetrics, PrometheusMetrics
+from inventory.application.access import create_api_key
+from inventory.application.commands import CreateApiKey
+from inventory.application.ports import Metrics
+from inventory.bootstrap import Services
+from inventory.config import Settings
+from inventory.domain.keys import Role
+from inventory.entrypoints.http.routes import create_app
+from inventory.entrypoints.logs import formatter
+
+RUNS = 5
+
+
+def application(metrics: Metrics) -> tuple[Callable[[str], None], str]:
+    storage = MemoryStorage()
+    settings = Settings(_env_file=None, database_url="memory://", rate_limit="off")
+    services = Services(
+        settings, storage, utc_now, new_id, new_secret, cache=MemoryCache(), metrics=metrics
+    )
+    _, secret = create_api_key(
+        CreateApiKey(name="bench", role=Role.ADMIN), storage.unit_of_work(), utc_now, new_id,
+        new_secret,
+    )  # fmt: skip
+    app = create_app(services)
+
+    def get(path: str) -> None:
+        environ: dict[str, object] = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_AUTHORIZATION": f"Bearer {secret}",
+        }  # fmt: skip
+        setup_testing_defaults(environ)
+        for _ in app(environ, lambda status, headers, exc_info=None: lambda data: None):
+            pass
+
+    body = b'{"sku": "BOLT", "name": "Bolt"}'
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/products",
+        "HTTP_AUTHORIZATION": f"Bearer {secret}", "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+    }  # fmt: skip
+    setup_testing_defaults(environ)
+    list(app(environ, lambda status, headers, exc_info=None: lambda data: None))
+    return get, secret
+
+
+def per_request(get: Callable[[str], None], path: str, requests: int) -> float:
+    """Microseconds per request, the best of RUNS runs."""
+    best = float("inf")
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        for _ in range(requests):
+            get(path)
+        best = min(best, time.perf_counter() - started)
+    return best / requests * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=9)
+    args = parser.parse_args()
+    paths = {"/health": "/health", "product": "/api/v1/products/BOLT"}
+    access = logging.getLogger("inventory.access")
+    access.setLevel(logging.WARNING)
+
+    variants: list[tuple[str, Callable[[], Metrics]]] = [
+        ("bare", NoMetrics),
+        ("in-process", PrometheusMetrics),
+    ]
+    directory = tempfile.mkdtemp(prefix="bench-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    variants.append(("multi-process", lambda: PrometheusMetrics(directory)))
+    results: dict[str, dict[str, float]] = {}
+    for name, make in variants:
+        get, _ = application(make())
+        results[name] = {
+            label: per_request(get, path, args.requests) for label, path in paths.items()
+        }
+
+    for log_format in ("text", "json"):
+        handler = logging.StreamHandler(io.StringIO())
+        handler.setFormatter(formatter(log_format))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        get, _ = application(PrometheusMetrics(directory))
+        results[f"+ access log ({log_format})"] = {
+            label: per_request(get, path, args.requests) for label, path in paths.items()
+        }
+        access.removeHandler(handler)
+
+    print(f"per request, best of {RUNS} runs of {args.requests:,} (microseconds; in process)")
+    print(f"{'variant':<22}{'GET /health':>14}{'GET product':>14}{'vs bare':>16}")
+    bare = results["bare"]
+    for name, figures in results.items():
+        extra = figures["product"] - bare["product"]
+        print(
+            f"{name:<22}{figures['/health']:>14.1f}{figures['product']:>14.1f}"
+            f"{'' if name == 'bare' else f'+{extra:.1f} us':>16}"
+        )
+
+    # A scrape: the files of --workers processes, each with a value for every route.
+    scrape_dir = tempfile.mkdtemp(prefix="bench-scrape-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = scrape_dir
+    routes = [f"/api/v1/route{n}/{{id}}" for n in range(40)]
+    for worker in range(args.workers):
+        metrics = PrometheusMetrics(scrape_dir, identify=lambda worker=worker: f"bench-{worker}")
+        for route in routes:
+            for status in ("200", "404"):
+                metrics.http_request("GET", route, status, 0.002)
+        metrics.cache_lookup(True)
+    reader = PrometheusMetrics(scrape_dir)
+    best = float("inf")
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        body, _ = reader.exposition()
+        best = min(best, time.perf_counter() - started)
+    files = len(os.listdir(scrape_dir))
+    shutil.rmtree(directory)
+    shutil.rmtree(scrape_dir)
+    print(
+        f"\nGET /metrics over {args.workers} processes ({files} files, {len(routes)} routes x 2 "
+        f"statuses): {best * 1000:.1f} ms per scrape, {len(body):,} bytes"
+    )
+
+
+if __name__ == "__main__":
+    main()
