@@ -80,10 +80,24 @@ def test(*pytest_args: str) -> None:
     step(str(BIN / "python"), str(ROOT / ".ci" / "coverage_gate.py"), "90")
 
 
+OPS_SCRIPTS = ("ops/smoke", "ops/deploy", "ops/check-deploy", "ops/changelog-section")
+"""The operators' Python scripts (no .py suffix: they are commands)."""
+
+
 def lint() -> None:
-    step(str(BIN / "ruff"), "check", "inventory", "tests", "bench", "dev.py")
-    step(str(BIN / "ruff"), "format", "--check", "inventory", "tests", "bench", "dev.py")
+    step(str(BIN / "ruff"), "check", "inventory", "tests", "bench", "dev.py", *OPS_SCRIPTS)
+    step(
+        str(BIN / "ruff"),
+        "format",
+        "--check",
+        "inventory",
+        "tests",
+        "bench",
+        "dev.py",
+        *OPS_SCRIPTS,
+    )
     step(str(BIN / "mypy"), "--strict", "inventory")
+    step(str(BIN / "mypy"), "--strict", "--scripts-are-modules", *OPS_SCRIPTS)
     step(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile")
     workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
     step(str(BIN / "actionlint"), "-no-color", "-shellcheck", str(BIN / "shellcheck"), *workflows)

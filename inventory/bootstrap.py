@@ -7,6 +7,7 @@ time; each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -233,13 +234,21 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
         new_secret,
         limiter,
         cache=cache,
-        probes=probes(settings),
+        probes=probes(settings, storage),
     )
 
 
-def probes(settings: Settings) -> dict[str, Callable[[], str]]:
-    """A PING of each Redis the settings name, for ``/ready``."""
+def probes(settings: Settings, storage: Storage) -> dict[str, Callable[[], str]]:
+    """What ``/ready`` checks besides the storage: a job runner's heartbeat, each Redis.
+
+    The heartbeat is in the storage every process of the deployment shares, so
+    any instance knows whether a runner is alive anywhere (``inventory serve``
+    runs one unless ``--no-jobs``; ``inventory worker`` is one). ``memory://``
+    is shared by no other process: there is nothing to check.
+    """
     found: dict[str, Callable[[], str]] = {}
+    if not settings.database_url.startswith("memory://"):
+        found["jobs"] = functools.partial(_heartbeat, storage)
     if settings.redis_url is not None:
         found["redis"] = Probe(settings.redis_url)
     cache = settings.cache

@@ -178,16 +178,16 @@ class Server:
 
 
 def wait_until_ready(
-    port: int, process: subprocess.Popen[bytes], log: Path, workers: int = 1
+    port: int, process: subprocess.Popen[bytes], log: Path, workers: int = 1, path: str = "/ready"
 ) -> None:
-    """``/ready`` answers 200 and every worker has booted (so that each handles SIGTERM)."""
+    """``path`` answers 200 and every worker has booted (so that each handles SIGTERM)."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
         try:
             booted = log.read_text(errors="replace").count("worker ready (pid")
-            if booted >= workers and Client(port).get("/ready", timeout=2).status == 200:
+            if booted >= workers and Client(port).get(path, timeout=2).status == 200:
                 return
         except OSError:
             pass

@@ -313,7 +313,7 @@ def test_operations_endpoints_need_no_key(server: Server) -> None:
     assert (health.status, health.json["status"]) == (200, "ok")
     ready = anonymous.get("/ready")
     assert (ready.status, ready.json["status"], ready.json["checks"]) == (
-        200, "ready", {"storage": "ok"})  # fmt: skip
+        200, "ready", {"storage": "ok", "jobs": "ok"})  # fmt: skip
 
     spec = anonymous.get("/openapi.json")
     assert (spec.status, spec.header("Content-Type")) == (200, "application/json")

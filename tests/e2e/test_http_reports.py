@@ -223,7 +223,8 @@ def serving_without_jobs(directory: Path) -> Iterator[Server]:
         )  # fmt: skip
     server = Server(process, port, cli, admin_key, log, f"sqlite:///{database}", database)
     try:
-        wait_until_ready(port, process, log, workers=1)
+        # Not /ready: with no job runner anywhere, the server is up but not ready.
+        wait_until_ready(port, process, log, workers=1, path="/health")
         yield server
     finally:
         server.stop()
@@ -244,11 +245,16 @@ def test_jobs_queued_on_a_server_without_a_runner_are_run_by_a_separate_worker(
         time.sleep(1.5)  # longer than a runner's idle poll: one would have claimed it by now
         assert admin.ok("GET", location)["status"] == "queued"
         assert "running jobs" not in server.logs()
+        unready = admin.get("/ready")
+        assert (unready.status, unready.json["checks"]["jobs"]) == (
+            503, "no job runner has reported")  # fmt: skip
 
         worker = server.cli.popen(
             "worker", "--poll", "0.1", stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         try:
+            # The worker's heartbeat, in the shared database, makes this server ready.
+            wait_until_ready(port=server.port, process=server.process, log=server.log)
             job = finished(admin, location)
             assert job["status"] == "succeeded", job["error"]
             text = downloaded(admin, job).body.decode()
