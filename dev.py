@@ -80,7 +80,9 @@ def test(*pytest_args: str) -> None:
     step(str(BIN / "python"), str(ROOT / ".ci" / "coverage_gate.py"), "90")
 
 
-OPS_SCRIPTS = ("ops/smoke", "ops/deploy", "ops/check-deploy", "ops/changelog-section")
+OPS_SCRIPTS = (
+    "ops/smoke", "ops/deploy", "ops/check-deploy", "ops/changelog-section", "ops/container/observe",
+)  # fmt: skip
 """The operators' Python scripts (no .py suffix: they are commands)."""
 
 
@@ -101,7 +103,19 @@ def lint() -> None:
     step(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile")
     workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
     step(str(BIN / "actionlint"), "-no-color", "-shellcheck", str(BIN / "shellcheck"), *workflows)
-    step(str(BIN / "yamllint"), "--strict", "-c", ".yamllint.yml", ".github/workflows")
+    step(str(BIN / "yamllint"), "--strict", "-c", ".yamllint.yml", ".github/workflows", "ops")
+    shell = [
+        str(path.relative_to(ROOT)) for path in ROOT.glob("ops/container/**/*") if _is_bash(path)
+    ]
+    step(str(BIN / "shellcheck"), "-x", "--source-path=SCRIPTDIR", *sorted(shell))
+
+
+def _is_bash(path: Path) -> bool:
+    """A bash script (by its first line), or a file of them, such as ops/container/lib.sh."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as file:
+        return file.readline().startswith(b"#!/usr/bin/env bash") or path.suffix == ".sh"
 
 
 def bench(*args: str) -> None:

@@ -136,4 +136,7 @@ class NoMetrics:
 
 def open_metrics() -> PrometheusMetrics:
     """Metrics in the shared directory ``PROMETHEUS_MULTIPROC_DIR`` names, else in-process."""
-    return PrometheusMetrics(os.environ.get(DIRECTORY_VARIABLE) or None)
+    directory = os.environ.get(DIRECTORY_VARIABLE) or None
+    if directory is not None:
+        os.makedirs(directory, exist_ok=True)  # an `inventory worker` may be the first there
+    return PrometheusMetrics(directory)

@@ -7,6 +7,7 @@ accepts, the settings the service validates).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,20 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     return {name: interpolate(str(value)) for name, value in given.items()}
 
 
+def image_entrypoint() -> list[str]:
+    """The Dockerfile's ``ENTRYPOINT`` (exec form)."""
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    (found,) = re.findall(r"^ENTRYPOINT (\[.*\])$", dockerfile, re.MULTILINE)
+    entrypoint: list[str] = json.loads(found)
+    return entrypoint
+
+
 def parsed_command(service: dict[str, Any]) -> Any:
-    """The service's command as the ``inventory`` entrypoint would parse it (SystemExit if not)."""
-    return build_parser().parse_args(service["command"])
+    """What the service's container runs (its entrypoint, else the image's, then its
+    command) as ``inventory`` parses it (SystemExit if it would refuse it)."""
+    argv = [*service.get("entrypoint", image_entrypoint()), *service.get("command", [])]
+    assert argv[0] == "inventory"
+    return build_parser().parse_args(argv[1:])
 
 
 def test_every_inventory_service_is_built_from_the_project_dockerfile(
@@ -68,7 +80,7 @@ def test_every_inventory_service_is_built_from_the_project_dockerfile(
 
 def test_the_dockerfile_serves_on_the_port_compose_publishes(services: dict[str, Any]) -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^ENTRYPOINT \[\"inventory\"\]$", dockerfile, re.MULTILINE)
+    assert image_entrypoint() == ["inventory", "serve"]
     assert re.search(r"^EXPOSE 8000$", dockerfile, re.MULTILINE)
     users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert users, "the service must not run as root"
@@ -96,7 +108,7 @@ def test_migrate_runs_once_and_the_others_wait_for_it_to_succeed(
     services: dict[str, Any],
 ) -> None:
     migrate = services["migrate"]
-    assert migrate["command"] == ["migrate"]
+    assert parsed_command(migrate).handler.__name__ == "run_migrations"
     assert parsed_command(migrate).auto_migrate is False  # the command that only migrates
     assert migrate["restart"] == "no"
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -158,7 +170,7 @@ def test_the_inventory_environment_at_its_defaults_is_accepted_by_the_service(
 ) -> None:
     known = {f"INVENTORY_{field.upper()}" for field in Settings.model_fields}
     for name in INVENTORY_SERVICES:
-        env = environment(services[name])
+        env = {k: v for k, v in environment(services[name]).items() if k.startswith("INVENTORY_")}
         assert set(env) <= known, f"{name}: unknown settings {sorted(set(env) - known)}"
         values = {key.removeprefix("INVENTORY_").lower(): value for key, value in env.items()}
         Settings.model_validate(values)  # raises on a value start-up would refuse
@@ -186,6 +198,17 @@ def test_app_and_worker_share_the_reports_directory(
     assert volume_holding(services["worker"], directory) == volume
 
 
+def test_app_and_worker_count_their_metrics_in_one_directory_they_share(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    # The app's /metrics sums every file there: the worker's jobs included.
+    directory = environment(services["app"])["PROMETHEUS_MULTIPROC_DIR"]
+    assert environment(services["worker"])["PROMETHEUS_MULTIPROC_DIR"] == directory
+    volume = volume_holding(services["app"], directory)
+    assert volume in compose["volumes"]
+    assert volume_holding(services["worker"], directory) == volume
+
+
 def test_every_variable_the_file_reads_is_documented_in_its_header() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
@@ -198,7 +221,7 @@ def test_every_variable_the_file_reads_is_documented_in_its_header() -> None:
 def test_the_documented_first_key_command_is_one_the_cli_accepts() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if "keys create" in line)
-    args = line.split(" run --rm app ", 1)[1].split()
+    args = line.split(" exec app inventory ", 1)[1].split()
     parsed = build_parser().parse_args(args)
     assert (parsed.name, parsed.role) == ("admin", "admin")
 
