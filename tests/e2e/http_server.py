@@ -237,6 +237,7 @@ def running_server(
     database_query: str = "",
     backend: str = "sqlite",
     shared: Server | None = None,
+    password: str | None = None,
     **env: str,
 ) -> Iterator[Server]:
     """``inventory serve`` on a fresh database in ``directory``; stopped (SIGTERM) at the end.
@@ -246,10 +247,15 @@ def running_server(
     instance of one deployment would (same URL, same admin key).
     ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``;
     ``env`` adds ``INVENTORY_*`` variables (the rate limit is off unless given).
+    ``password``: put it in a PostgreSQL URL (the test server trusts any password).
     """
     with contextlib.ExitStack() as stack:
         if shared is None:
             url = stack.enter_context(fresh_database(directory, backend, database_query))
+            if password is not None and backend == "postgres":
+                scheme, _, rest = url.partition("://")
+                user, _, place = rest.partition("@")
+                url = f"{scheme}://{user.partition(':')[0]}:{password}@{place}"
         else:
             url = shared.url
         # Tests send bursts no client would; only a test of the limit itself sets one.

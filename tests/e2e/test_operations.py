@@ -92,10 +92,13 @@ def test_jobs_run_by_the_job_runner_are_counted_in_the_servers_metrics(tmp_path:
         assert metric(text, "inventory_jobs_total", kind="report", status="succeeded") == 1
 
 
-def test_json_logs_carry_request_ids_and_never_a_secret(tmp_path: Path) -> None:
+def test_json_logs_carry_request_ids_and_never_a_secret(tmp_path: Path, backend: str) -> None:
     smtp_password = "smtp-pw-" + unique("S")
+    database_password = "db-pw-" + unique("D")  # in the URL on PostgreSQL
     with running_server(
         tmp_path,
+        backend=backend,
+        password=database_password,
         workers=2,
         threads=1,
         INVENTORY_LOG_FORMAT="json",
@@ -123,8 +126,10 @@ def test_json_logs_carry_request_ids_and_never_a_secret(tmp_path: Path) -> None:
     assert mine["key_name"] == "log-viewer"
     assert {"time", "level", "message", "method", "duration_ms"} <= set(mine)
     text = server.logs()
-    for secret in (server.admin_key, viewer, wrong, smtp_password):
+    for secret in (server.admin_key, viewer, wrong, smtp_password, database_password):
         assert secret not in text
+    if backend == "postgres":
+        assert database_password in server.url  # the server did run with it
 
 
 class _Collector(ThreadingHTTPServer):
