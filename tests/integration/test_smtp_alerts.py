@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from inventory.application.catalog import add_product, add_warehouse, product_stock
 from inventory.application.commands import (
@@ -279,3 +279,48 @@ def test_an_smtp_port_out_of_range_is_refused_naming_the_variable(
 
     with pytest.raises(ConfigError, match=r"^INVENTORY_SMTP_URL: "):
         services.job_runner()
+
+
+class Logins:
+    """An aiosmtpd authenticator that accepts one user and notes every login tried."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+        self.tried: list[tuple[bytes, bytes]] = []
+
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.tried.append((auth_data.login, auth_data.password))
+        return AuthResult(
+            success=(auth_data.login, auth_data.password) == (self.user, self.password)
+        )
+
+
+# A test server on loopback: plain-text AUTH is what is under test.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_an_smtp_url_with_a_login_logs_in_before_sending(
+    open_services: OpenServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    logins = Logins("alerts", "p@ss word")
+    handler = Inbox(free_port())
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=handler.port,
+        authenticator=logins, auth_require_tls=False, auth_required=True,
+    )  # fmt: skip
+    controller.start()
+    try:
+        url = f"smtp://alerts:p%40ss%20word@127.0.0.1:{handler.port}"
+        services = open_services(smtp_url=url, alert_email=BUYER)
+        cross_the_reorder_point(services)
+        with caplog.at_level(logging.DEBUG):
+            job = services.job_runner(threads=1).run_once()
+    finally:
+        controller.stop()
+
+    assert job is not None
+    assert logins.tried == [(b"alerts", b"p@ss word")]  # the URL's, percent-decoded
+    [message] = handler.messages()
+    assert message["Subject"] == SUBJECT
+    assert "p@ss" not in caplog.text
