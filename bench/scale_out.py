@@ -161,7 +161,9 @@ def wait_ready(instance: Instance) -> None:
             )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=2)
-            conn.request("GET", "/ready")
+            # /health, not /ready: with --no-jobs and no worker, no runner's heartbeat
+            # makes it ready (and serve has migrated before it answers at all).
+            conn.request("GET", "/health")
             if conn.getresponse().status == 200:
                 conn.close()
                 return
