@@ -2,7 +2,7 @@
 
     python bench/http_api.py [--seconds 5] [--connections 16] [--configs sync:2x1,gthread:2x4]
         [--stores sqlite,postgres,postgres+redis] [--cache memory|off|file:DIR|redis://...]
-        [--postgres-url URL] [--redis-url URL]
+        [--postgres-url URL] [--redis-url URL] [--access-log text|json]
 
 For each server configuration (worker class, processes x threads) and each
 store it starts a real server on a fresh database and drives it with wrk for
@@ -180,7 +180,9 @@ def postgres_schema(base_url: str) -> Iterator[str]:
 def store_env(store: str, directory: Path, args: argparse.Namespace) -> Iterator[dict[str, str]]:
     """The server's ``INVENTORY_*`` settings for ``store`` on a fresh database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
-    env["INVENTORY_LOG_LEVEL"] = "WARNING"
+    env["INVENTORY_LOG_LEVEL"] = "WARNING" if args.access_log is None else "INFO"
+    if args.access_log is not None:
+        env["INVENTORY_LOG_FORMAT"] = args.access_log
     env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
     if args.cache is not None:  # else the server's own default: memory, or Redis when set
         env["INVENTORY_CACHE"] = args.cache
@@ -246,7 +248,12 @@ def run_config(
             argv = [part.replace("{port}", str(port)) for part in command]
             if server == "api" and kind == "sync":
                 argv[argv.index("--threads") + 1] = "1"
-            process = subprocess.Popen(argv, env=env, cwd=directory, stdout=subprocess.DEVNULL)
+            # The server's log lines (an access line a request with --access-log) go to a file.
+            log = (directory / f"{server}-{port}.log").open("wb")
+            process = subprocess.Popen(
+                argv, env=env, cwd=directory, stdout=subprocess.DEVNULL, stderr=log
+            )
+            log.close()
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_ready(f"{base}/health" if server == "api" else base)
@@ -301,6 +308,12 @@ def main() -> None:
         default=None,
         help="INVENTORY_CACHE for every store (default: the server's own, memory; Redis on"
         " postgres+redis)",
+    )
+    parser.add_argument(
+        "--access-log",
+        choices=["text", "json"],
+        default=None,
+        help="log an access line per request in this format (default: none, WARNING level)",
     )
     parser.add_argument(
         "--postgres-url",
