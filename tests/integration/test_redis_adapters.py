@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from inventory.adapters.cache import RedisCache
 from inventory.adapters.rate_limits import RedisRateLimiter
-from inventory.adapters.redis_client import Outages, where
+from inventory.adapters.redis_client import Outages, Probe, where
 from inventory.application.rate_limits import Rate, RateDecision, WindowCounts, hit
 from tests.integration.redis_server import (
     PATIENT,
@@ -559,3 +559,20 @@ def test_during_an_outage_one_caller_per_back_off_tries_redis(outages_log: loggi
 def test_where_leaves_the_credentials_out_of_the_log() -> None:
     assert where("redis://user:secret@cache.internal:6380/2") == "redis://cache.internal:6380/2"
     assert where("rediss://cache.internal/0") == "rediss://cache.internal/0"
+
+
+# --- the /ready probe ----------------------------------------------------------------
+
+
+def test_the_probe_says_ok_while_redis_answers() -> None:
+    assert Probe(redis_url())() == "ok"
+
+
+def test_the_probe_names_an_unreachable_redis_without_its_password() -> None:
+    host = urlsplit(UNREACHABLE).netloc.rpartition("@")[2]
+    probe = Probe(f"redis://:hunter2@{host}/0")
+
+    outcome = probe()
+
+    assert outcome.startswith(f"unreachable: redis://{host}/0: ")
+    assert "hunter2" not in outcome
