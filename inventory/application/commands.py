@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from inventory.domain.catalog import ProductDetails
 from inventory.domain.keys import Role
@@ -95,10 +96,15 @@ class CreateProduct(ProductFields):
     sku: Code
 
 
+def _undocumented_default(schema: dict[str, Any]) -> None:
+    del schema["default"]
+
+
 class PatchProduct(Command):
     """A JSON merge patch of product fields: a field set to null returns to its default."""
 
-    name: Name | None = None
+    # A name may be changed, never removed: null is refused, so it is not documented.
+    name: Name | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_undocumented_default)
     description: Annotated[str, StringConstraints(strict=True, max_length=2000)] | None = None
     category: Annotated[str, StringConstraints(strict=True, max_length=100)] | None = None
     unit: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)] | None = None

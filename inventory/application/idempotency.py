@@ -36,6 +36,9 @@ from inventory.domain.errors import Conflict, IdempotencyKeyReused
 KEEP_FOR = timedelta(hours=24)
 """How long a key's answer is replayed."""
 
+KEY_PATTERN = r"^[!-~]{1,255}$"
+"""What a client's key may be: 1 to 255 visible ASCII characters, no spaces."""
+
 LEASE = timedelta(minutes=5)
 """After this, a claim that applied nothing is presumed dead (longer than any request may run)."""
 

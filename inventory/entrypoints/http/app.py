@@ -15,7 +15,14 @@ from pydantic import BaseModel, TypeAdapter
 
 from inventory.application.access import authenticate
 from inventory.application.caching import ReadThrough
-from inventory.application.idempotency import Claim, Remembering, claim, forget, remember
+from inventory.application.idempotency import (
+    KEY_PATTERN,
+    Claim,
+    Remembering,
+    claim,
+    forget,
+    remember,
+)
 from inventory.application.idempotency_records import StoredResponse
 from inventory.application.retrying import retrying
 from inventory.application.validation import parse, parse_as, parse_query
@@ -41,7 +48,7 @@ from inventory.entrypoints.http.routing import Body, Call, Route, Router
 log = logging.getLogger("inventory.http")
 
 _BEARER = re.compile(r"Bearer +([!-~]{1,512}) *", re.IGNORECASE)
-_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
+_IDEMPOTENCY_KEY = re.compile(KEY_PATTERN)
 # Headers a replayed answer repeats; the rest (request id, dates) belong to the retry.
 _REPLAYED_HEADERS = {"content-type", "location", "etag"}
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from inventory import __version__
+from inventory.application.idempotency import KEY_PATTERN
 from inventory.application.pagination import Sorting
 from inventory.entrypoints.http.problems import CODES, PROBLEM_JSON
 from inventory.entrypoints.http.routing import Route
@@ -109,10 +110,28 @@ class _Schemas:
                 ref_template=REF, mode="validation" if mode == "in" else "serialization"
             )
         self.found.update(schema.pop("$defs", {}))
+        _require_discriminators(schema, self.found)
         if name in EXAMPLES:
             schema["examples"] = [EXAMPLES[name]]
         self.found[name] = schema
         return {"$ref": REF.format(model=name)}
+
+
+def _require_discriminators(schema: Schema, found: dict[str, Schema]) -> None:
+    """Mark the schema's discriminator property required in each schema it selects.
+
+    OpenAPI requires it, and the body is refused without it; pydantic leaves it
+    optional where the variant's model gives the tag a default.
+    """
+    discriminator = schema.get("discriminator")
+    if discriminator is None:
+        return
+    prop = discriminator["propertyName"]
+    for ref in discriminator.get("mapping", {}).values():
+        variant = found[ref.rsplit("/", 1)[-1]]
+        required = variant.setdefault("required", [])
+        if prop not in required:
+            required.insert(0, prop)
 
 
 def _query_parameters(model: type[BaseModel], sorting: Sorting[Any] | None) -> list[Schema]:
@@ -173,7 +192,7 @@ def _operation(route: Route, schemas: _Schemas) -> Schema:
                 "in": "header",
                 "required": False,
                 "description": "Retries with the same key and body within 24 h replay the answer",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "schema": {"type": "string", "pattern": KEY_PATTERN},
             }
         )
     if route.body is not None:

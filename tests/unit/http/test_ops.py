@@ -193,3 +193,56 @@ def test_a_created_order_links_to_the_operations_on_it_by_its_id(api: Api) -> No
         name: {"operationId": name, "parameters": {"id": "$response.body#/id"}}
         for name in ("show_order", "ship_order", "cancel_order")
     }
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [("k" * 255, True), ("a-b_c.1:2", True), ("k" * 256, False), ("two words", False), ("", False)],
+)
+def test_the_documented_idempotency_key_is_the_one_accepted(
+    stocked: Api, key: str, valid: bool
+) -> None:
+    operation = stocked.ok("GET", "/openapi.json")["paths"]["/api/v1/warehouses"]["post"]
+    (header,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+
+    documented = re.search(header["schema"]["pattern"], key) is not None
+    reply = stocked.post(
+        "/api/v1/warehouses",
+        {"code": f"W{len(key)}", "name": "Spare"},
+        key=stocked.admin,
+        headers={"Idempotency-Key": key},
+    )
+
+    assert documented is valid
+    assert reply.status == (201 if valid else 400)
+
+
+def test_a_movement_documents_its_type_as_required_as_it_is(api: Api) -> None:
+    schemas = api.ok("GET", "/openapi.json")["components"]["schemas"]
+    variants = schemas["MovementIn"]["discriminator"]["mapping"]
+    api.given_warehouse("MAIN")
+    api.given_product("BOLT")
+
+    untyped = api.post(
+        "/api/v1/movements",
+        {"sku": "BOLT", "warehouse": "MAIN", "quantity": 1, "unit_cost": "1"},
+        key=api.clerk,
+    )
+
+    assert set(variants) == {"receipt", "issue", "transfer", "adjustment"}
+    for ref in variants.values():
+        assert "type" in schemas[ref.rsplit("/", 1)[-1]]["required"]
+    assert untyped.status == 422
+    assert untyped.json["errors"][0]["field"] == "type"
+
+
+def test_a_patch_may_set_to_null_exactly_the_fields_documented_as_nullable(stocked: Api) -> None:
+    schemas = stocked.ok("GET", "/openapi.json")["components"]["schemas"]
+    fields = schemas["PatchProduct"]["properties"]
+
+    for field, schema in fields.items():
+        nullable = {"type": "null"} in schema.get("anyOf", [])
+        reply = stocked.request("PATCH", "/api/v1/products/BOLT", {field: None})
+
+        assert reply.status == (200 if nullable else 422), field
+    assert {"type": "null"} not in fields["name"].get("anyOf", [])
