@@ -77,11 +77,14 @@ class Application:
         return [response.body]
 
     def respond(self, request: Request) -> Response:
+        # The template labels the answer even when the method is refused (405) or
+        # is OPTIONS; only a path no route has stays "unmatched".
+        resource = self.router.resource(request.path)
+        request.environ[ROUTE] = resource.template
         if request.method == "OPTIONS":
-            return Response(204, headers=[("Allow", self.router.allowed(request.path))])
-        match = self.router.match(request.method, request.path)
+            return Response(204, headers=[("Allow", resource.allow)])
+        match = resource.match(request.method)
         route = match.route
-        request.environ[ROUTE] = route.template
         call = Call(request, self.services, match.params, uow=self.services.uow)
         reads = self.services.reads() if route.cached else None
         if route.role is not None:

@@ -28,6 +28,19 @@ UNMATCHED = "unmatched"
 
 _SANE_ID = re.compile(r"[!-~]{1,128}")
 
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+)
+"""The methods counted under their own name (RFC 9110 §9, and PATCH); any other is ``other``."""
+
+OTHER_METHOD = "other"
+
+
+def method_label(method: str) -> str:
+    """The ``method`` label for a request: a client's invented method must not add a series."""
+    return method if method in METHODS else OTHER_METHOD
+
+
 access_log = logging.getLogger("inventory.access")
 error_log = logging.getLogger("inventory.http")
 
@@ -75,7 +88,7 @@ def with_access_log(app: WsgiApp, metrics: Metrics) -> WsgiApp:
             method = str(environ.get("REQUEST_METHOD"))
             route = str(environ.get(ROUTE, UNMATCHED))
             status = seen[-1] if seen else "-"
-            metrics.http_request(method, route, status, seconds)
+            metrics.http_request(method_label(method), route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 key_name = environ.get(KEY_NAME, "-")
                 fields = {
