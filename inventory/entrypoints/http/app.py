@@ -38,6 +38,7 @@ from inventory.entrypoints.http.middleware import (
     with_access_log,
     with_errors,
     with_request_id,
+    with_standard_headers,
 )
 from inventory.entrypoints.http.problems import HttpError, from_domain
 from inventory.entrypoints.http.rate_limit import with_rate_limit
@@ -218,7 +219,7 @@ def matches(header: str, etag: str, *, weak: bool) -> bool:
 
 
 def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
-    """The application with its middleware: request id, access log, rate limit, error mapping.
+    """The application with its middleware: headers, request id, access log, rate limit, errors.
 
     The rate limit sits inside the request id and the access log, so a 429 has
     an ``X-Request-ID`` and a log line like any answer, and outside the error
@@ -228,4 +229,4 @@ def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
     app: WsgiApp = with_errors(Application(services, routes))
     if services.rate_limiter is not None:
         app = with_rate_limit(app, services.rate_limiter, services.metrics)
-    return with_request_id(with_access_log(app, services.metrics))
+    return with_standard_headers(with_request_id(with_access_log(app, services.metrics)))

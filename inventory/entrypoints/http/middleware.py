@@ -1,4 +1,4 @@
-"""Middleware as plain WSGI wrappers: request id, access log and metrics, error mapping."""
+"""Middleware as plain WSGI wrappers: headers, request id, access log and metrics, errors."""
 
 from __future__ import annotations
 
@@ -43,6 +43,46 @@ def method_label(method: str) -> str:
 
 access_log = logging.getLogger("inventory.access")
 error_log = logging.getLogger("inventory.http")
+
+
+API_PREFIX = "/api/v1"
+"""Where every route needs a key: the answers that Cache-Control keeps out of shared caches."""
+
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+
+
+def cache_control(environ: WSGIEnvironment, headers: list[tuple[str, str]]) -> str | None:
+    """The ``Cache-Control`` an answer gets, or None to leave it as the handler made it.
+
+    An answer under the API (API.md §1) is ``private, no-cache`` when it is a
+    read with an ``ETag`` (a client may keep it and revalidate), else
+    ``no-store``; a handler that set its own (an answer showing a secret says
+    ``no-store``) keeps it. The ops endpoints choose for themselves.
+    """
+    path = str(environ.get("PATH_INFO", ""))
+    if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+        return None
+    names = {name.lower() for name, _ in headers}
+    if "cache-control" in names:
+        return None
+    read = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+    return "private, no-cache" if read and "etag" in names else "no-store"
+
+
+def with_standard_headers(app: WsgiApp) -> WsgiApp:
+    """Add the headers every answer carries: ``nosniff`` and, on the API, ``Cache-Control``."""
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            added = [NOSNIFF]
+            caching = cache_control(environ, headers)
+            if caching is not None:
+                added.append(("Cache-Control", caching))
+            return start_response(status, [*headers, *added], exc_info)
+
+        return app(environ, start)
+
+    return middleware
 
 
 def with_request_id(app: WsgiApp) -> WsgiApp:
