@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import logging
 import re
@@ -17,11 +17,14 @@ from inventory.application.access import authenticate
 from inventory.application.caching import ReadThrough
 from inventory.application.idempotency import (
     KEY_PATTERN,
+    NO_DOCUMENT,
     Claim,
     Remembering,
+    byte_fingerprint,
     claim,
     forget,
     remember,
+    request_fingerprint,
 )
 from inventory.application.idempotency_records import StoredResponse
 from inventory.application.retrying import retrying
@@ -100,9 +103,12 @@ class Application:
             return _conditional(request, cached_response(reads, call, handle))
         return _conditional(request, self._handle(call, route))
 
-    def _handle(self, call: Call, route: Route) -> Response:
+    def _handle(self, call: Call, route: Route, document: Any = NO_DOCUMENT) -> Response:
+        """Validate the body (``document``, when already parsed) and run the handler."""
         if route.body is not None:
-            call.body = _validated(route.body, call.request.json(route.body_types))
+            if document is NO_DOCUMENT:
+                document = call.request.json(route.body_types)
+            call.body = _validated(route.body, document)
         return retrying(lambda: route.handler(call))
 
     def _authenticate(self, request: Request, role: Role, reads: ReadThrough | None) -> ApiKey:
@@ -128,16 +134,28 @@ class Application:
                 "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)",
             )
         request = call.request
-        digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-        digest.update(request.body)
-        taken = claim(owner.id, key, digest.hexdigest(), self.services.uow(), self.services.clock)
+        raw = request.body  # unreadable: a 400 before any claim, so the client may retry
+        document: Any = NO_DOCUMENT
+        if route.body is not None:
+            # A body that is not JSON is compared byte for byte, and refused below as usual.
+            with contextlib.suppress(HttpError):
+                document = request.json(route.body_types)
+        fingerprint = request_fingerprint(request.method, request.path, raw, document)
+        taken = claim(
+            owner.id,
+            key,
+            fingerprint,
+            self.services.uow(),
+            self.services.clock,
+            also_matching=(byte_fingerprint(request.method, request.path, raw),),
+        )
         if taken.replay is not None:
             stored = taken.replay
             replayed = Response(stored.status, stored.body, list(stored.headers))
             return replayed.with_header("Idempotent-Replayed", "true")
         call.uow = lambda: Remembering(self.services.uow(), taken)
         try:
-            response = self._handle(call, route)
+            response = self._handle(call, route, document)
         except (HttpError, DomainError) as exc:
             error = exc if isinstance(exc, HttpError) else from_domain(exc)
             response = problem_response(error, request.environ.get(REQUEST_ID))
