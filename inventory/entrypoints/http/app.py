@@ -81,9 +81,7 @@ class Application:
         return [response.body]
 
     def respond(self, request: Request) -> Response:
-        # The template labels the answer even when the method is refused (405) or
-        # is OPTIONS; only a path no route has stays "unmatched".
-        resource = self.router.resource(request.path)
+        resource = request.environ.get(RESOURCE) or self.router.resource(request.path)
         request.environ[ROUTE] = resource.template
         if request.method == "OPTIONS":
             return Response(204, headers=[("Allow", resource.allow)])
@@ -236,15 +234,41 @@ def matches(header: str, etag: str, *, weak: bool) -> bool:
     return False
 
 
+RESOURCE = "inventory.resource"
+
+
+def with_route_label(app: WsgiApp, router: Router) -> WsgiApp:
+    """Find the path's routes first, so that every answer is counted under its template.
+
+    A refusal made before the application runs (429) or by it before a route
+    is chosen (405, OPTIONS) is labelled with the template of the path; only a
+    path no route has stays ``unmatched``. The application reuses what is found.
+    """
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            resource = router.resource(Request(environ).path)
+        except HttpError:
+            pass  # an unknown path: the application answers 404
+        else:
+            environ[RESOURCE] = resource
+            environ[ROUTE] = resource.template
+        return app(environ, start_response)
+
+    return middleware
+
+
 def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
     """The application with its middleware: headers, request id, access log, rate limit, errors.
 
     The rate limit sits inside the request id and the access log, so a 429 has
     an ``X-Request-ID`` and a log line like any answer, and outside the error
     mapping, so an error answer under ``/api/v1`` carries the ``RateLimit-*``
-    headers too.
+    headers too. The route is found before either, for the metrics' labels.
     """
-    app: WsgiApp = with_errors(Application(services, routes))
+    application = Application(services, routes)
+    app: WsgiApp = with_errors(application)
     if services.rate_limiter is not None:
         app = with_rate_limit(app, services.rate_limiter, services.metrics)
+    app = with_route_label(app, application.router)
     return with_standard_headers(with_request_id(with_access_log(app, services.metrics)))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
 import pytest
 
 from inventory.adapters.cache import MemoryCache
+from inventory.adapters.rate_limits import MemoryRateLimiter
+from inventory.application.rate_limits import Rate
+from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.logs import formatter
-from tests.unit.http.driver import Api
+from tests.unit.http.driver import Api, served_routes
 from tests.unit.logs import json_lines
 
 
@@ -90,6 +94,19 @@ def test_405_and_options_on_a_known_path_are_counted_under_its_template(
 
     counted = "inventory_http_requests_total"
     assert sample(api, counted, method=method, route=route, status=status) == 1
+
+
+def test_a_rate_limited_request_is_counted_under_its_route_template(api: Api) -> None:
+    limiter = MemoryRateLimiter(Rate(1, 60), lambda: 1_000_000.0)
+    api.app = wsgi_app(dataclasses.replace(api.services, rate_limiter=limiter), served_routes())
+    api.get("/api/v1/products/BOLT")
+
+    assert api.get("/api/v1/products/NUT").status == 429
+
+    counted = "inventory_http_requests_total"
+    route = "/api/v1/products/{sku}"
+    assert sample(api, counted, method="GET", route=route, status="429") == 1
+    assert sample(api, counted, method="GET", route="unmatched", status="429") == 0
 
 
 def test_metrics_are_prometheus_text_with_every_documented_name(api: Api) -> None:
