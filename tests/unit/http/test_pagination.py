@@ -158,7 +158,7 @@ NOT_A = {
     "id": ["", "id 1", "x" * 65, "' OR 1=1 --", "-1"],
     "text": [],
 }  # fmt: skip
-NOT_TEXT = [12, 1.5, None, True, [], {}]
+NOT_TEXT: list[Any] = [12, 1.5, None, True, [], {}]
 
 
 @pytest.fixture
