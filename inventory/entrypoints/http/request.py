@@ -125,17 +125,19 @@ def _read(stream: Any, size: int) -> bytes:
         return bytes(stream.read(size))
     except Exception as exc:  # any read failure: see the docstring
         if isinstance(exc, OSError):
-            raise _unreadable(
-                "the connection ended or broke before the body was complete"
-            ) from None
-        raise _unreadable(f"its transfer encoding is broken ({type(exc).__name__})") from None
+            why = "the connection ended or broke before the body was complete"
+        else:
+            why = "its transfer encoding is broken (a bad chunk size or chunk end)"
+        raise _unreadable(why, exc) from None
 
 
-def _unreadable(why: str) -> HttpError:
+def _unreadable(why: str, cause: Exception | None = None) -> HttpError:
     # An answer may still reach a client that only half-closed; one that went
     # away will not see it. Either way it is the request's fault: a 400, one
     # INFO line (with the request id, as every line while serving), never a 500.
-    log.info("request body unreadable: %s", why)
+    # The server's own error class goes to the log only, never to the client.
+    found = "" if cause is None else f" ({type(cause).__name__}: {str(cause)[:200]})"
+    log.info("request body unreadable: %s%s", why, found)
     return HttpError(400, "bad_request", f"the request body could not be read: {why}")
 
 
