@@ -17,7 +17,9 @@ A claim whose request died before applying anything is taken over once
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -42,6 +44,12 @@ KEY_PATTERN = r"^[!-~]{1,255}$"
 LEASE = timedelta(minutes=5)
 """After this, a claim that applied nothing is presumed dead (longer than any request may run)."""
 
+VALUE_FINGERPRINT = "json:"
+"""The prefix of a fingerprint of a JSON value (a byte fingerprint is bare hex)."""
+
+NO_DOCUMENT: object = object()
+"""The ``document`` of a request whose body is not JSON (or that has none)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Claim:
@@ -53,14 +61,59 @@ class Claim:
     replay: StoredResponse | None = None
 
 
-def claim(owner: str, key: str, fingerprint: str, uow: UnitOfWork, clock: Clock) -> Claim:
-    """Take ``key`` for this request, or find what an earlier request with it led to."""
+def request_fingerprint(method: str, path: str, body: bytes, document: object = NO_DOCUMENT) -> str:
+    """What tells two requests with one key apart: method, path and the body's JSON value.
+
+    ``document`` is the body parsed as JSON; its canonical form (keys sorted,
+    no whitespace, text unescaped) is hashed, so the same value re-indented,
+    with its members reordered or its strings escaped otherwise is the same
+    request. Numbers keep the type they parsed to: ``1`` and ``1.0`` are two
+    values (the API accepts one as a quantity and refuses the other, so they
+    cannot share an answer). A body that is not JSON (or is absent) is
+    compared byte for byte, by :func:`byte_fingerprint`.
+    """
+    if document is NO_DOCUMENT:
+        return byte_fingerprint(method, path, body)
+    try:
+        canonical = json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError):  # not plain JSON data: fall back on the bytes
+        return byte_fingerprint(method, path, body)
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    digest.update(canonical.encode("utf-8", "surrogatepass"))
+    return VALUE_FINGERPRINT + digest.hexdigest()
+
+
+def byte_fingerprint(method: str, path: str, body: bytes) -> str:
+    """The hash of the body's bytes: what every record stored before JSON values were compared
+    holds (kept 24 h), and the fingerprint of a body that is not JSON."""
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def claim(
+    owner: str,
+    key: str,
+    fingerprint: str,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    also_matching: Collection[str] = (),
+) -> Claim:
+    """Take ``key`` for this request, or find what an earlier request with it led to.
+
+    A record whose fingerprint is ``fingerprint`` or one of ``also_matching``
+    (the request's :func:`byte_fingerprint`, which records stored by an
+    earlier release hold) is the same request.
+    """
     now = clock()
     with uow:
         uow.idempotency.delete_expired(now)
         found = uow.idempotency.get(owner, key)
         if found is not None:
-            if found.fingerprint != fingerprint:
+            if found.fingerprint != fingerprint and found.fingerprint not in also_matching:
                 raise IdempotencyKeyReused(
                     f"Idempotency-Key {key!r} was already used for a different request"
                 )

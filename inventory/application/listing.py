@@ -7,8 +7,8 @@ from typing import Annotated, Protocol, TypeVar
 
 from pydantic import AwareDatetime, Field
 
-from inventory.application.commands import Code, Reference
-from inventory.application.pagination import ListParams, Sorting
+from inventory.application.commands import CODE_PATTERN, Code, Reference
+from inventory.application.pagination import ListParams, Sorting, a_time, any_text, matching
 from inventory.application.queries import JobFilter, MovementFilter, OrderFilter, ProductFilter
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
@@ -74,6 +74,11 @@ class OrderList(ListParams):
         return OrderFilter(self.status, self.warehouse, self.reference)
 
 
+A_CODE = matching(CODE_PATTERN, 64)
+"""A sku or a warehouse code in a cursor."""
+AN_ID = matching(CODE_PATTERN, 64)
+"""An id in a cursor: ids are opaque, but always one token of letters, digits and ``._-``."""
+
 PRODUCT_SORTS: Sorting[Product] = Sorting(
     fields={
         "sku": lambda p: p.sku,
@@ -84,12 +89,21 @@ PRODUCT_SORTS: Sorting[Product] = Sorting(
     unique="sku",
     unique_key=lambda p: p.sku,
     default="sku",
+    values={"sku": A_CODE, "name": any_text, "created_at": a_time, "updated_at": a_time},
 )
 WAREHOUSE_SORTS: Sorting[Warehouse] = Sorting(
-    fields={"code": lambda w: w.code}, unique="code", unique_key=lambda w: w.code, default="code"
+    fields={"code": lambda w: w.code},
+    unique="code",
+    unique_key=lambda w: w.code,
+    default="code",
+    values={"code": A_CODE},
 )
 LEVEL_SORTS: Sorting[StockLevel] = Sorting(
-    fields={"sku": lambda s: s.sku}, unique="sku", unique_key=lambda s: s.sku, default="sku"
+    fields={"sku": lambda s: s.sku},
+    unique="sku",
+    unique_key=lambda s: s.sku,
+    default="sku",
+    values={"sku": A_CODE},
 )
 
 
@@ -110,6 +124,7 @@ def by_creation(kind: type[C]) -> Sorting[C]:
         unique="id",
         unique_key=lambda row: row.id,
         default="created_at",
+        values={"created_at": a_time, "id": AN_ID},
     )
 
 

@@ -36,6 +36,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def raw_exchange(port: int, data: bytes, *, then: str = "wait", timeout: float = 10.0) -> bytes:
+    """Send ``data`` as is on a new connection and read what comes back until the server closes.
+
+    ``then`` is what the client does once it has sent: ``wait`` (keep sending
+    nothing), ``half-close`` (shut its writing side, as a client that has said
+    all it will) or ``leave`` (close the socket and read nothing: the answer is b"").
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        if then == "leave":
+            return b""
+        if then == "half-close":
+            sock.shutdown(socket.SHUT_WR)
+        received = bytearray()
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                received += chunk
+        return bytes(received)
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus text exposition (0 when absent)."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        sample, _, value = line.rpartition(" ")
+        head, _, label_text = sample.partition("{")
+        found = ",".join(sorted(label_text.rstrip("}").split(","))) if label_text else ""
+        if head == name and found == wanted:
+            return float(value)
+    return 0.0
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int

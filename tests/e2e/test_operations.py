@@ -23,23 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.http_server import Client, Server, running_server, unique
+from tests.e2e.http_server import Client, Server, metric, running_server, unique
 
 pytestmark = pytest.mark.e2e
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    """The value of one sample in a Prometheus text exposition (0 when absent)."""
-    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        sample, _, value = line.rpartition(" ")
-        head, _, label_text = sample.partition("{")
-        found = ",".join(sorted(label_text.rstrip("}").split(","))) if label_text else ""
-        if head == name and found == wanted:
-            return float(value)
-    return 0.0
 
 
 def json_lines(server: Server) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import logging
 import re
@@ -17,11 +17,14 @@ from inventory.application.access import authenticate
 from inventory.application.caching import ReadThrough
 from inventory.application.idempotency import (
     KEY_PATTERN,
+    NO_DOCUMENT,
     Claim,
     Remembering,
+    byte_fingerprint,
     claim,
     forget,
     remember,
+    request_fingerprint,
 )
 from inventory.application.idempotency_records import StoredResponse
 from inventory.application.retrying import retrying
@@ -38,6 +41,7 @@ from inventory.entrypoints.http.middleware import (
     with_access_log,
     with_errors,
     with_request_id,
+    with_standard_headers,
 )
 from inventory.entrypoints.http.problems import HttpError, from_domain
 from inventory.entrypoints.http.rate_limit import with_rate_limit
@@ -77,11 +81,12 @@ class Application:
         return [response.body]
 
     def respond(self, request: Request) -> Response:
+        resource = request.environ.get(RESOURCE) or self.router.resource(request.path)
+        request.environ[ROUTE] = resource.template
         if request.method == "OPTIONS":
-            return Response(204, headers=[("Allow", self.router.allowed(request.path))])
-        match = self.router.match(request.method, request.path)
+            return Response(204, headers=[("Allow", resource.allow)])
+        match = resource.match(request.method)
         route = match.route
-        request.environ[ROUTE] = route.template
         call = Call(request, self.services, match.params, uow=self.services.uow)
         reads = self.services.reads() if route.cached else None
         if route.role is not None:
@@ -96,9 +101,12 @@ class Application:
             return _conditional(request, cached_response(reads, call, handle))
         return _conditional(request, self._handle(call, route))
 
-    def _handle(self, call: Call, route: Route) -> Response:
+    def _handle(self, call: Call, route: Route, document: Any = NO_DOCUMENT) -> Response:
+        """Validate the body (``document``, when already parsed) and run the handler."""
         if route.body is not None:
-            call.body = _validated(route.body, call.request.json(route.body_types))
+            if document is NO_DOCUMENT:
+                document = call.request.json(route.body_types)
+            call.body = _validated(route.body, document)
         return retrying(lambda: route.handler(call))
 
     def _authenticate(self, request: Request, role: Role, reads: ReadThrough | None) -> ApiKey:
@@ -124,16 +132,28 @@ class Application:
                 "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)",
             )
         request = call.request
-        digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-        digest.update(request.body)
-        taken = claim(owner.id, key, digest.hexdigest(), self.services.uow(), self.services.clock)
+        raw = request.body  # unreadable: a 400 before any claim, so the client may retry
+        document: Any = NO_DOCUMENT
+        if route.body is not None:
+            # A body that is not JSON is compared byte for byte, and refused below as usual.
+            with contextlib.suppress(HttpError):
+                document = request.json(route.body_types)
+        fingerprint = request_fingerprint(request.method, request.path, raw, document)
+        taken = claim(
+            owner.id,
+            key,
+            fingerprint,
+            self.services.uow(),
+            self.services.clock,
+            also_matching=(byte_fingerprint(request.method, request.path, raw),),
+        )
         if taken.replay is not None:
             stored = taken.replay
             replayed = Response(stored.status, stored.body, list(stored.headers))
             return replayed.with_header("Idempotent-Replayed", "true")
         call.uow = lambda: Remembering(self.services.uow(), taken)
         try:
-            response = self._handle(call, route)
+            response = self._handle(call, route, document)
         except (HttpError, DomainError) as exc:
             error = exc if isinstance(exc, HttpError) else from_domain(exc)
             response = problem_response(error, request.environ.get(REQUEST_ID))
@@ -214,15 +234,41 @@ def matches(header: str, etag: str, *, weak: bool) -> bool:
     return False
 
 
+RESOURCE = "inventory.resource"
+
+
+def with_route_label(app: WsgiApp, router: Router) -> WsgiApp:
+    """Find the path's routes first, so that every answer is counted under its template.
+
+    A refusal made before the application runs (429) or by it before a route
+    is chosen (405, OPTIONS) is labelled with the template of the path; only a
+    path no route has stays ``unmatched``. The application reuses what is found.
+    """
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            resource = router.resource(Request(environ).path)
+        except HttpError:
+            pass  # an unknown path: the application answers 404
+        else:
+            environ[RESOURCE] = resource
+            environ[ROUTE] = resource.template
+        return app(environ, start_response)
+
+    return middleware
+
+
 def wsgi_app(services: Services, routes: Sequence[Route]) -> WsgiApp:
-    """The application with its middleware: request id, access log, rate limit, error mapping.
+    """The application with its middleware: headers, request id, access log, rate limit, errors.
 
     The rate limit sits inside the request id and the access log, so a 429 has
     an ``X-Request-ID`` and a log line like any answer, and outside the error
     mapping, so an error answer under ``/api/v1`` carries the ``RateLimit-*``
-    headers too.
+    headers too. The route is found before either, for the metrics' labels.
     """
-    app: WsgiApp = with_errors(Application(services, routes))
+    application = Application(services, routes)
+    app: WsgiApp = with_errors(application)
     if services.rate_limiter is not None:
         app = with_rate_limit(app, services.rate_limiter, services.metrics)
-    return with_request_id(with_access_log(app, services.metrics))
+    app = with_route_label(app, application.router)
+    return with_standard_headers(with_request_id(with_access_log(app, services.metrics)))

@@ -1,4 +1,4 @@
-"""Middleware as plain WSGI wrappers: request id, access log and metrics, error mapping."""
+"""Middleware as plain WSGI wrappers: headers, request id, access log and metrics, errors."""
 
 from __future__ import annotations
 
@@ -28,8 +28,61 @@ UNMATCHED = "unmatched"
 
 _SANE_ID = re.compile(r"[!-~]{1,128}")
 
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+)
+"""The methods counted under their own name (RFC 9110 §9, and PATCH); any other is ``other``."""
+
+OTHER_METHOD = "other"
+
+
+def method_label(method: str) -> str:
+    """The ``method`` label for a request: a client's invented method must not add a series."""
+    return method if method in METHODS else OTHER_METHOD
+
+
 access_log = logging.getLogger("inventory.access")
 error_log = logging.getLogger("inventory.http")
+
+
+API_PREFIX = "/api/v1"
+"""Where every route needs a key: the answers that Cache-Control keeps out of shared caches."""
+
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+
+
+def cache_control(environ: WSGIEnvironment, headers: list[tuple[str, str]]) -> str | None:
+    """The ``Cache-Control`` an answer gets, or None to leave it as the handler made it.
+
+    An answer under the API (API.md §1) is ``private, no-cache`` when it is a
+    read with an ``ETag`` (a client may keep it and revalidate), else
+    ``no-store``; a handler that set its own (an answer showing a secret says
+    ``no-store``) keeps it. The ops endpoints choose for themselves.
+    """
+    path = str(environ.get("PATH_INFO", ""))
+    if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+        return None
+    names = {name.lower() for name, _ in headers}
+    if "cache-control" in names:
+        return None
+    read = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+    return "private, no-cache" if read and "etag" in names else "no-store"
+
+
+def with_standard_headers(app: WsgiApp) -> WsgiApp:
+    """Add the headers every answer carries: ``nosniff`` and, on the API, ``Cache-Control``."""
+
+    def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            added = [NOSNIFF]
+            caching = cache_control(environ, headers)
+            if caching is not None:
+                added.append(("Cache-Control", caching))
+            return start_response(status, [*headers, *added], exc_info)
+
+        return app(environ, start)
+
+    return middleware
 
 
 def with_request_id(app: WsgiApp) -> WsgiApp:
@@ -75,7 +128,7 @@ def with_access_log(app: WsgiApp, metrics: Metrics) -> WsgiApp:
             method = str(environ.get("REQUEST_METHOD"))
             route = str(environ.get(ROUTE, UNMATCHED))
             status = seen[-1] if seen else "-"
-            metrics.http_request(method, route, status, seconds)
+            metrics.http_request(method_label(method), route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 key_name = environ.get(KEY_NAME, "-")
                 fields = {

@@ -9,11 +9,11 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from inventory.application.ports import Metrics, RateLimiter
 from inventory.application.rate_limits import RateDecision
-from inventory.entrypoints.http.middleware import REQUEST_ID, WsgiApp
+from inventory.entrypoints.http.middleware import API_PREFIX, REQUEST_ID, WsgiApp
 from inventory.entrypoints.http.problems import HttpError
 from inventory.entrypoints.http.response import problem_response
 
-LIMITED_PREFIX = "/api/v1"
+LIMITED_PREFIX = API_PREFIX
 """Only the API is limited; the ops endpoints stay reachable for probes and scrapers."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection
 from functools import cached_property
 from typing import Any
@@ -18,6 +19,8 @@ DRAIN_LIMIT = 8 * MAX_BODY
 """A too-large body up to this size is read and dropped before the 413 is sent."""
 
 JSON = "application/json"
+
+log = logging.getLogger("inventory.http")
 
 
 class Request:
@@ -74,9 +77,13 @@ class Request:
                     # rather than a reset connection.
                     _discard(stream, length)
                 raise _too_large()
-            data = bytes(stream.read(length)) if length > 0 else b""
+            data = _read(stream, length) if length > 0 else b""
+            if len(data) < length:
+                raise _unreadable(
+                    f"it ended after {len(data)} of the {length} bytes its Content-Length announced"
+                )
         elif self.environ.get("wsgi.input_terminated"):
-            data = bytes(stream.read(MAX_BODY + 1))  # chunked: read one byte past the limit
+            data = _read(stream, MAX_BODY + 1)  # chunked: read one byte past the limit
         else:
             return b""
         if len(data) > MAX_BODY:
@@ -105,10 +112,39 @@ class Request:
         return value
 
 
+def _read(stream: Any, size: int) -> bytes:
+    """Up to ``size`` bytes of the body; 400 when the server cannot read it.
+
+    The server's reader raises when the chunked encoding is broken or the
+    connection ends or breaks mid-body (under gunicorn: ``InvalidChunkSize``,
+    ``ChunkMissingTerminator``, ``NoMoreData``, a reset). Whatever it raises
+    from ``read``, the body is not there to be had: the client's fault, not a
+    server error, and no server's exception classes need importing here.
+    """
+    try:
+        return bytes(stream.read(size))
+    except Exception as exc:  # any read failure: see the docstring
+        if isinstance(exc, OSError):
+            why = "the connection ended or broke before the body was complete"
+        else:
+            why = "its transfer encoding is broken (a bad chunk size or chunk end)"
+        raise _unreadable(why, exc) from None
+
+
+def _unreadable(why: str, cause: Exception | None = None) -> HttpError:
+    # An answer may still reach a client that only half-closed; one that went
+    # away will not see it. Either way it is the request's fault: a 400, one
+    # INFO line (with the request id, as every line while serving), never a 500.
+    # The server's own error class goes to the log only, never to the client.
+    found = "" if cause is None else f" ({type(cause).__name__}: {str(cause)[:200]})"
+    log.info("request body unreadable: %s%s", why, found)
+    return HttpError(400, "bad_request", f"the request body could not be read: {why}")
+
+
 def _discard(stream: Any, length: int) -> None:
     left = length
     while left > 0:
-        chunk = stream.read(min(left, 64 * 1024))
+        chunk = _read(stream, min(left, 64 * 1024))
         if not chunk:
             return
         left -= len(chunk)

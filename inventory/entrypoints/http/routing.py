@@ -113,6 +113,7 @@ class _Template:
     def __init__(self, path: str, routes: list[Route]) -> None:
         self.routes = routes
         self.params = routes[0].params
+        self.template = routes[0].template
         parts = _PARAM.split(path)  # literal, name, kind, literal, name, kind, ..., literal
         pattern = "".join(
             re.escape(part) if n % 3 == 0 else f"(?P<{part}>[^/]+)" if n % 3 == 1 else ""
@@ -127,6 +128,36 @@ class _Template:
             methods.add("HEAD")
         methods.add("OPTIONS")
         return ", ".join(sorted(methods))
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A path found in the table: its template, its ``Allow`` value, its routes by method."""
+
+    path: str
+    _found: _Template
+    params: dict[str, str]
+
+    @property
+    def template(self) -> str:
+        return self._found.template
+
+    @property
+    def allow(self) -> str:
+        return self._found.allow
+
+    def match(self, method: str) -> Match:
+        """The route for ``method`` (HEAD takes GET's), or 405 with ``Allow``."""
+        wanted = "GET" if method == "HEAD" else method
+        for route in self._found.routes:
+            if route.method == wanted:
+                return Match(route, self.params)
+        raise HttpError(
+            405,
+            "method_not_allowed",
+            f"{method} is not allowed on {self.path}; allowed: {self.allow}",
+            (("Allow", self.allow),),
+        )
 
 
 class Router:
@@ -145,18 +176,13 @@ class Router:
         """The ``Allow`` value for ``path``; 404 when no route has it."""
         return self._find(path)[0].allow
 
-    def match(self, method: str, path: str) -> Match:
+    def resource(self, path: str) -> Resource:
+        """The routes ``path`` falls under, whatever the method; 404 when no route has it."""
         template, params = self._find(path)
-        wanted = "GET" if method == "HEAD" else method
-        for route in template.routes:
-            if route.method == wanted:
-                return Match(route, params)
-        raise HttpError(
-            405,
-            "method_not_allowed",
-            f"{method} is not allowed on {path}; allowed: {template.allow}",
-            (("Allow", template.allow),),
-        )
+        return Resource(path, template, params)
+
+    def match(self, method: str, path: str) -> Match:
+        return self.resource(path).match(method)
 
     def _find(self, path: str) -> tuple[_Template, dict[str, str]]:
         for template in self._templates:

@@ -16,6 +16,7 @@ from gunicorn import glogging, util
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.config import Config
+from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.workers.base import Worker
 
 from inventory.bootstrap import bootstrap, counting, shared_metrics
@@ -60,6 +61,7 @@ class Server(BaseApplication):
 
     def load_config(self) -> None:
         util.write_error = write_problem
+        _drop_server_header()
         options = self.options
         chosen: dict[str, Any] = {
             "bind": f"[{options.host}]:{options.port}"
@@ -145,6 +147,26 @@ def _worker_ready(worker: Worker) -> None:
     logging.getLogger("inventory.server").info("worker ready (pid %d)", worker.pid)
 
 
+def _drop_server_header() -> None:
+    """Send no ``Server`` header (API.md §1: none names the software or its version).
+
+    gunicorn has no setting for it: ``Response.default_headers`` always writes
+    ``Server: gunicorn``. This wraps that method to leave the line out; the
+    status line, ``Date`` and ``Connection`` it writes are kept as they are.
+    If a later gunicorn stops writing the line, the wrapper simply finds none.
+    """
+    original = gunicorn_wsgi.Response.default_headers
+    if getattr(original, "drops_server_header", False):
+        return
+
+    def default_headers(self: gunicorn_wsgi.Response) -> list[str]:
+        lines: list[str] = original(self)
+        return [line for line in lines if not line.lower().startswith("server:")]
+
+    default_headers.drops_server_header = True  # type: ignore[attr-defined]
+    setattr(gunicorn_wsgi.Response, "default_headers", default_headers)  # noqa: B010
+
+
 _PARSER_CODES = {403: "forbidden", 413: "payload_too_large", 500: "internal_error"}
 
 
@@ -165,7 +187,8 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
         f"Content-Type: {PROBLEM_JSON}\r\nContent-Length: {len(body)}\r\n"
-        f"X-Request-ID: {request_id}\r\n\r\n"
+        f"X-Request-ID: {request_id}\r\nX-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\n\r\n"
     )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
 
 from inventory.entrypoints.http.request import MAX_BODY
-from tests.unit.http.driver import Api
+from tests.unit.http.driver import Api, call, environ_for
+from tests.unit.logs import json_lines
 
 PRODUCT = b'{"sku": "BOLT", "name": "Bolt"}'
 
@@ -101,6 +104,82 @@ def test_a_content_length_that_is_not_a_number_is_a_bad_request(api: Api) -> Non
     )
 
     assert reply.code == "bad_request"
+
+
+# --- a body that cannot be read -----------------------------------------------------
+
+
+class BrokenEncoding(Exception):
+    """What a server raises on a chunk size that is not hex (gunicorn: InvalidChunkSize)."""
+
+
+class BrokenStream(io.BytesIO):
+    """A request body that fails after its first bytes, as a server's reader does."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(PRODUCT[:5])
+        self.error = error
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        raise self.error
+
+
+def _post_unreadable(api: Api, stream: io.BytesIO, *, length: int | None) -> Any:
+    headers = {"Content-Type": "application/json", "X-Request-ID": "cut-1",
+               "Authorization": f"Bearer {api.admin}"}  # fmt: skip
+    environ = environ_for("POST", "/api/v1/products", headers, b"", chunked=length is None)
+    environ["wsgi.input"] = stream
+    if length is not None:
+        environ["CONTENT_LENGTH"] = str(length)
+    return call(api.app, environ, validate=False)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [BrokenEncoding("invalid chunk size"), ConnectionResetError(104, "reset"), OSError("eof")],
+    ids=["broken-encoding", "reset", "no-more-data"],
+)
+@pytest.mark.parametrize("length", [None, len(PRODUCT)], ids=["chunked", "with-length"])
+def test_a_body_whose_reading_fails_is_a_bad_request(
+    api: Api, error: Exception, length: int | None
+) -> None:
+    with json_lines("inventory.http") as lines:
+        reply = _post_unreadable(api, BrokenStream(error), length=length)
+
+    assert reply.status == 400
+    assert reply.code == "bad_request"
+    assert reply.json["request_id"] == "cut-1"
+    assert "could not be read" in reply.json["detail"]
+    (line,) = [json.loads(text) for text in lines.getvalue().splitlines()]
+    assert line["level"] == "INFO"
+    assert line["request_id"] == "cut-1"
+    assert _no_products(api)
+
+
+def test_a_body_shorter_than_its_content_length_is_a_bad_request(api: Api) -> None:
+    with json_lines("inventory.http") as lines:
+        reply = _post_unreadable(api, io.BytesIO(PRODUCT[:10]), length=len(PRODUCT))
+
+    assert reply.status == 400
+    assert reply.code == "bad_request"
+    assert reply.json["detail"] == (
+        f"the request body could not be read: it ended after 10 of the {len(PRODUCT)} bytes"
+        " its Content-Length announced"
+    )
+    (line,) = [json.loads(text) for text in lines.getvalue().splitlines()]
+    assert line["level"] == "INFO"
+    assert line["request_id"] == "cut-1"
+    assert _no_products(api)
+
+
+def test_an_unreadable_body_is_not_counted_as_a_server_error(api: Api) -> None:
+    _post_unreadable(api, io.BytesIO(PRODUCT[:10]), length=len(PRODUCT))
+    _post_unreadable(api, BrokenStream(BrokenEncoding("bad")), length=None)
+
+    labels = {"method": "POST", "route": "/api/v1/products"}
+    count = api.metrics.registry.get_sample_value
+    assert count("inventory_http_requests_total", {**labels, "status": "400"}) == 2
+    assert count("inventory_http_requests_total", {**labels, "status": "500"}) is None
 
 
 # --- JSON -----------------------------------------------------------------------

@@ -13,7 +13,8 @@ from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.memory.store import MemoryUnitOfWork
 from inventory.application import stock
 from inventory.application.commands import IssueStock
-from inventory.application.idempotency import LEASE, claim
+from inventory.application.idempotency import LEASE, claim, remember
+from inventory.application.idempotency_records import StoredResponse
 from inventory.domain.errors import Unavailable
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.response import Response, json_response
@@ -59,6 +60,86 @@ def test_a_key_reused_for_a_different_body_is_refused(stocked: Api) -> None:
     assert reply.status == 422
     assert reply.code == "idempotency_key_reused"
     assert _on_hand(stocked) == 8
+
+
+def _issue_raw(api: Api, key: str, raw: bytes) -> Reply:
+    return api.post(MOVEMENTS, raw=raw, key=api.clerk, headers={"Idempotency-Key": key})
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        json.dumps(ISSUE, indent=4).encode(),
+        json.dumps(dict(reversed(ISSUE.items()))).encode(),
+        b'{"type":"issue","sku":"BOL\\u0054","warehouse":"MAIN","quantity":2}',
+        b'\n {"quantity" :2 ,\t"warehouse":"MAIN","sku":"BOLT","type":"issue"}\r\n',
+    ],
+    ids=["re-indented", "reordered", "escaped", "spaced"],
+)
+def test_a_retry_with_the_same_json_value_in_other_bytes_replays(
+    stocked: Api, again: bytes
+) -> None:
+    first = _issue_raw(stocked, "k-1", json.dumps(ISSUE).encode())
+
+    retry = _issue_raw(stocked, "k-1", again)
+
+    assert (retry.status, retry.header("Idempotent-Replayed")) == (201, "true")
+    assert retry.body == first.body
+    assert _on_hand(stocked) == 8
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        b'{"type": "issue", "sku": "BOLT", "warehouse": "MAIN", "quantity": 2.0}',
+        b'{"type": "issue", "sku": "BOLT", "warehouse": "MAIN", "quantity": "2"}',
+        b'{"type": "issue", "sku": "bolt", "warehouse": "MAIN", "quantity": 2}',
+        b'{"type": "issue", "sku": "BOLT", "warehouse": "MAIN", "quantity": 2, "note": null}',
+        b"[]",
+        b"{",
+    ],
+    ids=["float", "string", "case", "extra-null", "array", "not-json"],
+)
+def test_a_retry_with_another_json_value_is_refused(stocked: Api, again: bytes) -> None:
+    _issue_raw(stocked, "k-1", json.dumps(ISSUE).encode())
+
+    reply = _issue_raw(stocked, "k-1", again)
+
+    assert (reply.status, reply.code) == (422, "idempotency_key_reused")
+    assert _on_hand(stocked) == 8
+
+
+def test_a_broken_body_replays_its_refusal_when_sent_again_byte_for_byte(stocked: Api) -> None:
+    first = _issue_raw(stocked, "k-1", b"{")
+
+    retry = _issue_raw(stocked, "k-1", b"{")
+
+    assert first.code == "bad_request"
+    assert (retry.status, retry.header("Idempotent-Replayed")) == (400, "true")
+    assert _issue_raw(stocked, "k-1", b"{ ").code == "idempotency_key_reused"
+
+
+def test_an_answer_stored_under_the_byte_fingerprint_of_the_previous_release_replays(
+    stocked: Api,
+) -> None:
+    # Records kept for 24 h across an upgrade carry the hash of the body's bytes.
+    body = json.dumps(ISSUE).encode()
+    owner = stocked.key_ids[stocked.clerk]
+    taken = claim(
+        owner, "k-1", _fingerprint("POST", MOVEMENTS, body), stocked.storage.unit_of_work(),
+        stocked.clock,
+    )  # fmt: skip
+    stored = StoredResponse(201, (("Content-Type", "application/json"),), b'{"id":"before"}')
+    remember(taken, stored, stocked.storage.unit_of_work())
+
+    retry = _issue_raw(stocked, "k-1", body)
+
+    assert (retry.status, retry.body) == (201, b'{"id":"before"}')
+    assert retry.header("Idempotent-Replayed") == "true"
+    # Only the same bytes match such a record: its fingerprint cannot tell the value.
+    reindented = _issue_raw(stocked, "k-1", json.dumps(ISSUE, indent=2).encode())
+    assert reindented.code == "idempotency_key_reused"
+    assert _on_hand(stocked) == 10
 
 
 def test_a_key_reused_on_another_path_is_refused(stocked: Api) -> None:

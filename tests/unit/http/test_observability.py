@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
 import pytest
 
 from inventory.adapters.cache import MemoryCache
+from inventory.adapters.rate_limits import MemoryRateLimiter
+from inventory.application.rate_limits import Rate
+from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.logs import formatter
-from tests.unit.http.driver import Api
+from tests.unit.http.driver import Api, served_routes
 from tests.unit.logs import json_lines
 
 
@@ -46,6 +50,63 @@ def test_no_raw_path_becomes_a_label(api: Api) -> None:
     assert "SECRET-SKU" not in text
     unmatched = {"method": "GET", "route": "unmatched", "status": "404"}
     assert sample(api, "inventory_http_requests_total", **unmatched) == 1
+
+
+@pytest.mark.parametrize("method", ["XYZZY1", "XYZZY2", "PROPFIND"])
+def test_a_method_no_standard_names_is_counted_as_other(api: Api, method: str) -> None:
+    api.request(method, "/health", key=None, validate=False)  # wsgiref warns of the method
+
+    counted = "inventory_http_requests_total"
+    assert sample(api, counted, method="other", route="/health", status="405") == 1
+    text = api.get("/metrics", key=None).body.decode()
+    assert method not in text
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_a_standard_method_is_its_own_label(api: Api, method: str) -> None:
+    api.request(method, "/health", key=None)
+
+    counted = "inventory_http_requests_total"
+    assert (
+        sum(
+            sample(api, counted, method=method, route="/health", status=status)
+            for status in ("200", "204", "405")
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "route", "status"),
+    [
+        ("DELETE", "/api/v1/products", "/api/v1/products", "405"),
+        ("POST", "/api/v1/products/BOLT", "/api/v1/products/{sku}", "405"),
+        ("OPTIONS", "/api/v1/products/BOLT", "/api/v1/products/{sku}", "204"),
+        ("OPTIONS", "/health", "/health", "204"),
+        ("OPTIONS", "/api/v1/nowhere", "unmatched", "404"),
+        ("GET", "/api/v1/nowhere", "unmatched", "404"),
+    ],
+)
+def test_405_and_options_on_a_known_path_are_counted_under_its_template(
+    api: Api, method: str, path: str, route: str, status: str
+) -> None:
+    api.request(method, path, key=None)
+
+    counted = "inventory_http_requests_total"
+    assert sample(api, counted, method=method, route=route, status=status) == 1
+
+
+def test_a_rate_limited_request_is_counted_under_its_route_template(api: Api) -> None:
+    limiter = MemoryRateLimiter(Rate(1, 60), lambda: 1_000_000.0)
+    api.app = wsgi_app(dataclasses.replace(api.services, rate_limiter=limiter), served_routes())
+    api.get("/api/v1/products/BOLT")
+
+    assert api.get("/api/v1/products/NUT").status == 429
+
+    counted = "inventory_http_requests_total"
+    route = "/api/v1/products/{sku}"
+    assert sample(api, counted, method="GET", route=route, status="429") == 1
+    assert sample(api, counted, method="GET", route="unmatched", status="429") == 0
 
 
 def test_metrics_are_prometheus_text_with_every_documented_name(api: Api) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -130,3 +133,117 @@ def test_every_list_pages_the_same_way(api: Api, path: str) -> None:
     assert first.next_link is not None
     assert len(items) == 2
     assert items[0] == first.json["items"][0]
+
+
+# --- edited cursors ------------------------------------------------------------------------
+
+LISTS = {
+    # list, sort -> what each value of its cursor is: code, text, time or id
+    ("/api/v1/products", "sku"): ("code",),
+    ("/api/v1/products", "-sku"): ("code",),
+    ("/api/v1/products", "name"): ("text", "code"),
+    ("/api/v1/products", "created_at"): ("time", "code"),
+    ("/api/v1/products", "-updated_at"): ("time", "code"),
+    ("/api/v1/warehouses", "code"): ("code",),
+    ("/api/v1/warehouses/MAIN/stock", "sku"): ("code",),
+    ("/api/v1/movements", "created_at"): ("time", "id"),
+    ("/api/v1/orders", "-created_at"): ("time", "id"),
+    ("/api/v1/api-keys", "created_at"): ("time", "id"),
+    ("/api/v1/jobs", "created_at"): ("time", "id"),
+}
+NOT_A = {
+    "code": ["", "two words", "-dash-first", "x" * 65, "BOLT\n"],
+    "time": ["yesterday", "", "2026-11-26", "2026-13-01T00:00:00Z", "2026-11-26T19:25:20",
+             "2026-11-26T19:25:20.123456Z'", "2026-11-26 19:25:20Z"],
+    "id": ["", "id 1", "x" * 65, "' OR 1=1 --", "-1"],
+    "text": [],
+}  # fmt: skip
+NOT_TEXT: list[Any] = [12, 1.5, None, True, [], {}]
+
+
+@pytest.fixture
+def every_list(api: Api) -> Api:
+    """Two rows or more in every list (products, warehouses, levels, ledger, orders, keys, jobs)."""
+    api.given_stock("BOLT", "MAIN", 10)
+    api.given_warehouse("EAST")
+    api.given_product("NUT")
+    api.given_receipt("NUT", "MAIN", 5)
+    for reference in ("SO-1", "SO-2"):
+        order = {"reference": reference, "warehouse": "MAIN",
+                 "lines": [{"sku": "BOLT", "quantity": 1}]}  # fmt: skip
+        api.ok("POST", "/api/v1/orders", order, key=api.clerk)
+    for _ in range(2):
+        report = {"kind": "valuation", "format": "json"}
+        api.ok("POST", "/api/v1/reports", report, key=api.clerk)
+    return api
+
+
+def _values(cursor: str) -> list[Any]:
+    values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert isinstance(values, list)
+    return values
+
+
+def _cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _first_cursor(api: Api, path: str, sort: str) -> list[Any]:
+    reply = api.get(f"{path}?limit=1&sort={sort}")
+    assert reply.status == 200, reply.body
+    cursor = reply.json["next_cursor"]
+    assert isinstance(cursor, str), f"{path} sorted by {sort} has one page only"
+    return _values(cursor)
+
+
+def _edits(sort: str, kinds: tuple[str, ...], values: list[Any]) -> list[list[Any]]:
+    edits: list[list[Any]] = []
+    for n, kind in enumerate(kinds, start=1):
+        for bad in [*NOT_A[kind], *NOT_TEXT]:
+            edits.append([*values[:n], bad, *values[n + 1 :]])
+    edits.append(values[:-1])  # a value short
+    edits.append([*values, values[-1]])  # a value more
+    flipped = sort[1:] if sort.startswith("-") else f"-{sort}"
+    edits.append([flipped, *values[1:]])  # the other direction
+    edits.append([7, *values[1:]])
+    edits.append(values[0])  # not a list
+    return edits
+
+
+@pytest.mark.parametrize(("path", "sort"), LISTS.keys(), ids=[f"{p}?sort={s}" for p, s in LISTS])
+def test_an_edited_cursor_is_a_bad_request(every_list: Api, path: str, sort: str) -> None:
+    values = _first_cursor(every_list, path, sort)
+    assert values[0] == sort
+    assert len(values) == 1 + len(LISTS[path, sort])
+
+    accepted = []
+    for edited in _edits(sort, LISTS[path, sort], values):
+        reply = every_list.get(f"{path}?limit=1&sort={sort}&cursor={_cursor(edited)}")
+        if reply.status != 400 or reply.code != "bad_request":
+            accepted.append((edited, reply.status))
+
+    assert accepted == []
+
+
+@pytest.mark.parametrize(("path", "sort"), LISTS.keys(), ids=[f"{p}?sort={s}" for p, s in LISTS])
+def test_an_untouched_cursor_pages_through_every_row_once(
+    every_list: Api, path: str, sort: str
+) -> None:
+    whole = every_list.ok("GET", f"{path}?limit=500&sort={sort}")["items"]
+
+    paged = every_list.all_pages(f"{path}?limit=1&sort={sort}")
+
+    assert len(whole) >= 2
+    assert paged == whole
+
+
+def test_a_cursor_time_in_another_offset_is_the_same_instant(every_list: Api) -> None:
+    values = _first_cursor(every_list, "/api/v1/movements", "created_at")
+    moment = datetime.fromisoformat(values[1]).astimezone(timezone(timedelta(hours=2)))
+    values[1] = moment.isoformat()
+
+    reply = every_list.get(f"/api/v1/movements?limit=1&cursor={_cursor(values)}")
+
+    assert reply.status == 200
+    expected = every_list.ok("GET", "/api/v1/movements?limit=2")["items"][1]
+    assert reply.json["items"] == [expected]
