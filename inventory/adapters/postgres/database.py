@@ -12,7 +12,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from inventory.adapters.sql.migrations import available_migrations
+from inventory.adapters.sql.migrations import available_migrations, check_before
 from inventory.domain.errors import Unavailable
 
 _PACKAGE = __name__.rpartition(".")[0]
@@ -154,7 +154,8 @@ class PostgresDatabase:
         Each migration runs in its own transaction with its row in
         ``schema_migrations``, after taking a transaction-scoped advisory lock
         and reading the applied versions again, so processes migrating at once
-        apply each migration exactly once.
+        apply each migration exactly once. One whose data is not fit for it
+        (``check_before``) is refused, rolled back, before it runs.
         """
         applied: list[str] = []
         with translated(), self.connection() as conn:
@@ -166,6 +167,7 @@ class PostgresDatabase:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                     if version in _applied_versions(conn):
                         continue
+                    check_before(name, lambda query: conn.execute(query.encode()).fetchall())
                     conn.execute(sql.encode())
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",

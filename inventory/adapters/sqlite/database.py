@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qsl, unquote
 
-from inventory.adapters.sql.migrations import available_migrations
+from inventory.adapters.sql.migrations import available_migrations, check_before
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
@@ -85,7 +85,8 @@ class SqliteDatabase:
         Each migration runs in its own IMMEDIATE transaction together with its
         row in ``schema_migrations``, and the applied versions are read again
         once the write lock is held, so processes migrating at once apply each
-        migration exactly once. A failing migration is rolled back and re-raised.
+        migration exactly once. A failing migration is rolled back and re-raised;
+        one whose data is not fit for it (``check_before``) is refused before it runs.
         """
         applied: list[str] = []
         conn = self._pool.acquire()
@@ -97,6 +98,7 @@ class SqliteDatabase:
                     if version in _applied_versions(conn):
                         conn.execute("ROLLBACK")
                         continue
+                    check_before(name, lambda query: conn.execute(query).fetchall())
                     for statement in _statements(sql):
                         conn.execute(statement)
                         if not conn.in_transaction:
