@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from inventory.adapters.sql.migrations import available_migrations, check_before
-from inventory.domain.errors import Unavailable
+from inventory.domain.errors import ReadOnly, Unavailable
 
 _PACKAGE = __name__.rpartition(".")[0]
 _SCHEMES = ("postgresql://", "postgres://")
@@ -157,6 +157,8 @@ class PostgresDatabase:
         apply each migration exactly once. One whose data is not fit for it
         (``check_before``) is refused, rolled back, before it runs.
         """
+        if not self.pending_migrations():
+            return []  # nothing to write: a read-only server (a standby) is fine
         applied: list[str] = []
         with translated(), self.connection() as conn:
             with conn.transaction():  # concurrent CREATE IF NOT EXISTS can clash: take turns
@@ -186,6 +188,22 @@ class PostgresDatabase:
             exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
             done = _applied_versions(conn) if exists and exists[0] else set()
         return [name for version, name, _ in available_migrations(_PACKAGE) if version not in done]
+
+    def check_writable(self) -> None:
+        """Raise ReadOnly when the server refuses writes: a hot standby, or read-only by default."""
+        with translated(), self.connection() as conn:
+            row = conn.execute(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')"
+            ).fetchone()
+        if row is None:
+            return
+        standby, read_only = row
+        if standby:
+            raise ReadOnly("the server is a standby (in recovery): it takes no writes")
+        if read_only == "on":
+            raise ReadOnly(
+                "the server's transactions are read-only (default_transaction_read_only)"
+            )
 
     def _configure(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         # UTC, so times come back as UTC datetimes; timeouts so that a stuck
