@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from inventory.adapters.postgres.errors import translated
@@ -105,6 +108,7 @@ class PostgresDatabase:
 
     def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:
         self.options = options or PostgresOptions()
+        self.server = server_name(conninfo)
         self._pool = ConnectionPool(
             conninfo,
             min_size=self.options.pool_min_size,
@@ -114,7 +118,7 @@ class PostgresDatabase:
             # database psycopg would otherwise hand back bytes, not text.
             kwargs={"autocommit": True, "client_encoding": "UTF8"},
             configure=self._configure,
-            name="inventory",
+            name=_CONNECTION_ERRORS.new_name(),
             open=False,
         )
         # Opening does not wait for the first connection: a server that is down
@@ -136,8 +140,12 @@ class PostgresDatabase:
         """A pooled connection for one unit of work; a broken one is not given back."""
         try:
             with self._pool.connection() as conn:
+                _CONNECTION_ERRORS.forget(self._pool.name)
                 yield conn
         except PoolTimeout as exc:
+            failure = _CONNECTION_ERRORS.last(self._pool.name)
+            if failure is not None:
+                raise Unavailable(f"cannot reach the database {self.server}: {failure}") from exc
             waited = self.options.pool_timeout_ms / 1000
             raise Unavailable(
                 f"no database connection within {waited:g} s: the server is unreachable"
@@ -147,6 +155,7 @@ class PostgresDatabase:
     def close(self) -> None:
         """Close every connection; later units of work are refused."""
         self._pool.close()
+        _CONNECTION_ERRORS.forget(self._pool.name)
 
     def migrate(self) -> list[str]:
         """Apply every pending migration in order; the names applied, oldest first.
@@ -213,6 +222,62 @@ class PostgresDatabase:
             f"SET TIME ZONE 'UTC'; SET statement_timeout = {int(o.statement_timeout_ms)};"
             f" SET lock_timeout = {int(o.lock_timeout_ms)}"
         )
+
+
+class _ConnectionErrors(logging.Filter):
+    """Keeps, per pool, the last error of its connection attempts, instead of logging each.
+
+    psycopg_pool logs a warning (several lines) for every attempt it makes in
+    the background while the server is down, retrying with backoff: a CLI
+    run against a stopped server would print a screenful. The pool's owner
+    reports the last error once, in the Unavailable a unit of work gets;
+    a connection handed out clears it.
+    """
+
+    _CONNECT_FAILED = "error connecting in %r: %s"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, str] = {}
+        self._names = itertools.count(1)
+
+    def new_name(self) -> str:
+        return f"inventory-{next(self._names)}"
+
+    def last(self, pool: str) -> str | None:
+        return self._last.get(pool)
+
+    def forget(self, pool: str) -> None:
+        self._last.pop(pool, None)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == self._CONNECT_FAILED and isinstance(record.args, tuple):
+            pool, error = record.args
+            if isinstance(pool, str) and pool.startswith("inventory-"):
+                self._last[pool] = _first_line(error)
+                return False
+        return True
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    text = text.removeprefix("connection failed: ")
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+_CONNECTION_ERRORS = _ConnectionErrors()
+logging.getLogger("psycopg.pool").addFilter(_CONNECTION_ERRORS)
+
+
+def server_name(conninfo: str) -> str:
+    """Where ``conninfo`` leads, as ``postgresql://user@host:port/db``: never its password."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        return "(unreadable connection string)"
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{params.get('host') or ''}{port}/{params.get('dbname') or ''}"
 
 
 def _applied_versions(conn: psycopg.Connection[tuple[object, ...]]) -> set[int]:
