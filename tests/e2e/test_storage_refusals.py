@@ -17,13 +17,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 from tests.e2e.http_server import Client, Server, free_port, wait_until_ready
 from tests.e2e.shell import Cli, cli_env
-from tests.postgres import emptied_schema
+from tests.postgres import emptied_schema, read_only
 
 pytestmark = pytest.mark.e2e
 
@@ -49,14 +48,6 @@ def run(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def read_only_url(url: str) -> str:
-    """``url`` whose every transaction is read-only, as on a hot standby (libpq's ``options``)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query["options"] = f"{query.get('options', '')} -c default_transaction_read_only=on".strip()
-    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
-
-
 @contextmanager
 def read_only_database(backend: str, directory: Path) -> Iterator[tuple[Cli, str]]:
     """A migrated database holding warehouse MAIN and an admin key, then made read-only.
@@ -76,7 +67,7 @@ def read_only_database(backend: str, directory: Path) -> Iterator[tuple[Cli, str
         cli = Cli(directory, cli_env(url, INVENTORY_RATE_LIMIT="off"))
         key = cli.ok("keys", "create", "--name", "admin", "--role", "admin").strip()
         cli.ok("warehouses", "add", "--code", "MAIN", "--name", "Main hall")
-        yield Cli(directory, cli_env(read_only_url(url), INVENTORY_RATE_LIMIT="off")), key
+        yield Cli(directory, cli_env(read_only(url), INVENTORY_RATE_LIMIT="off")), key
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

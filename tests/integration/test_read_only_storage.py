@@ -13,7 +13,6 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -25,6 +24,7 @@ from inventory.domain.errors import ReadOnly, Unavailable
 from tests.factories import T0, ProductFactory
 from tests.integration.contract import given, reading
 from tests.postgres import emptied_schema
+from tests.postgres import read_only as read_only_url
 
 
 @contextmanager
@@ -44,14 +44,6 @@ def unwritable(path: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
-def read_only_url(url: str) -> str:
-    """``url`` whose every transaction is read-only, as on a hot standby (libpq's ``options``)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query["options"] = f"{query.get('options', '')} -c default_transaction_read_only=on".strip()
-    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
 def stocked(storage: Storage) -> None:
