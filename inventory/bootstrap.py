@@ -49,7 +49,7 @@ from inventory.application.ports import (
 from inventory.application.rate_limits import Rate
 from inventory.application.reports import produce_report
 from inventory.config import ConfigError, Settings
-from inventory.domain.errors import DomainError
+from inventory.domain.errors import DomainError, ReadOnly
 from inventory.domain.jobs import JobKind
 
 EXPIRY_SWEEP_SECONDS = 20.0
@@ -86,7 +86,11 @@ class Services:
         """Each check ``/ready`` makes, by name: ``"ok"`` or what is wrong."""
         try:
             pending = self.storage.pending_migrations()
+            if not pending:
+                self.storage.check_writable()
             storage = f"{len(pending)} migrations pending" if pending else "ok"
+        except ReadOnly as exc:
+            storage = f"not writable: {exc.detail}"
         except DomainError as exc:
             storage = f"unreachable: {exc.detail}"
         return {"storage": storage, **{name: probe() for name, probe in self.probes.items()}}

@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -29,6 +29,14 @@ def in_schema(url: str, schema: str) -> str:
     """``url`` with every connection's search_path set to ``schema`` (libpq's ``options``)."""
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options={quote(f'-c search_path={schema}')}"
+
+
+def read_only(url: str) -> str:
+    """``url`` whose every transaction is read-only, as on a hot standby (libpq's ``options``)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"{query.get('options', '')} -c default_transaction_read_only=on".strip()
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
 @contextmanager

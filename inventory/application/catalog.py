@@ -26,10 +26,11 @@ from inventory.domain.stock import StockLevel
 
 
 def add_product(cmd: CreateProduct, uow: UnitOfWork, clock: Clock) -> Product:
-    """Register a new product; its sku must be new."""
+    """Register a new product; its sku must be new, ignoring case (archived products count)."""
     with uow:
-        if uow.products.get(cmd.sku) is not None:
-            raise Conflict(f"product {cmd.sku!r} already exists")
+        existing = uow.products.get_many_ignoring_case([cmd.sku]).get(cmd.sku.lower())
+        if existing is not None:
+            raise Conflict(product_exists(cmd.sku, existing))
         product = Product.register(cmd.sku, cmd.details(), clock())
         uow.products.add(product)
         uow.commit()
@@ -103,10 +104,12 @@ def export_products(uow: UnitOfWork) -> Iterator[Product]:
 
 
 def add_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, clock: Clock) -> Warehouse:
-    """Open a new warehouse; its code must be new."""
+    """Open a new warehouse; its code must be new, ignoring case."""
     with uow:
-        if uow.warehouses.get(cmd.code) is not None:
-            raise Conflict(f"warehouse {cmd.code!r} already exists")
+        existing = uow.warehouses.get_ignoring_case(cmd.code)
+        if existing is not None:
+            same = "" if existing.code == cmd.code else "; warehouse codes are unique ignoring case"
+            raise Conflict(f"warehouse {existing.code!r} already exists{same}")
         warehouse = Warehouse(cmd.code, cmd.name, clock())
         uow.warehouses.add(warehouse)
         uow.commit()
@@ -134,6 +137,19 @@ def warehouse_stock(code: str, params: LevelList, uow: UnitOfWork) -> Page[Stock
         require_warehouse(uow, code)
         rows = uow.stock.fetch_page(code, spec)
     return LEVEL_SORTS.page(rows, spec)
+
+
+def product_exists(sku: str, existing: Product) -> str:
+    """Why ``sku`` cannot be registered: ``existing`` has it, ignoring case."""
+    detail = f"product {existing.sku!r} already exists"
+    notes = []
+    if existing.archived:
+        detail += " and is archived"
+    if sku != existing.sku:
+        notes.append("skus are unique ignoring case")
+    if existing.archived:
+        notes.append("an archived product cannot be restored, so use another sku")
+    return "; ".join([detail, ", and ".join(notes)]) if notes else detail
 
 
 def require_product(uow: UnitOfWork, sku: str) -> Product:

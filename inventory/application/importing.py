@@ -14,6 +14,7 @@ from itertools import islice
 from typing import TextIO
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
+from inventory.application.catalog import product_exists
 from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct
 from inventory.application.ledger import MovementCommand
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork
@@ -43,23 +44,30 @@ def import_products(
     """Add every product in a CSV file (or, with ``update``, replace existing ones too)."""
     rows = _rows(source, frozenset(PRODUCT_COLUMNS), required=("sku", "name"))
     done = 0
-    seen: set[str] = set()  # skus only, to refuse a repeat anywhere in the file
+    # Skus only, in lower case, to refuse a repeat anywhere in the file: skus
+    # are unique ignoring case.
+    seen: set[str] = set()
     with uow:
         while batch := list(islice(rows, BATCH)):
             commands = [(line, _parse_row(line, row, CreateProduct)) for line, row in batch]
-            existing = uow.products.get_many(cmd.sku for _, cmd in commands)
+            existing = uow.products.get_many_ignoring_case(cmd.sku for _, cmd in commands)
             new: dict[str, Product] = {}
             changed: list[Product] = []
             at = clock()
             for line, cmd in commands:
-                if cmd.sku in seen:
-                    raise Conflict(f"line {line}: product {cmd.sku!r} appears twice in the file")
-                seen.add(cmd.sku)
-                if cmd.sku in existing and not update:
-                    raise Conflict(f"line {line}: product {cmd.sku!r} already exists")
-                if cmd.sku in existing:
-                    existing[cmd.sku].revise(cmd.details(), at)
-                    changed.append(existing.pop(cmd.sku))
+                folded = cmd.sku.lower()
+                if folded in seen:
+                    raise Conflict(
+                        f"line {line}: product {cmd.sku!r} appears twice in the file"
+                        " (skus are unique ignoring case)"
+                    )
+                seen.add(folded)
+                stored = existing.get(folded)
+                if stored is not None and (stored.sku != cmd.sku or not update):
+                    raise Conflict(f"line {line}: {product_exists(cmd.sku, stored)}")
+                if stored is not None:
+                    stored.revise(cmd.details(), at)
+                    changed.append(existing.pop(folded))
                 else:
                     new[cmd.sku] = Product.register(cmd.sku, cmd.details(), at)
             uow.products.add_all(list(new.values()))

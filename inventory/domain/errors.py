@@ -66,6 +66,10 @@ class Unavailable(DomainError):
     """Storage is busy or unreachable; the request may be retried."""
 
 
+class ReadOnly(Unavailable):
+    """Storage refuses writes (a read-only file or filesystem, a standby); reads still work."""
+
+
 class IdempotencyKeyReused(DomainError):
     """An ``Idempotency-Key`` already used by the same client for a different request."""
 

@@ -177,3 +177,41 @@ def test_adding_products_in_bulk_with_one_taken_sku_is_a_conflict(storage: Stora
 
     with storage.unit_of_work() as uow, pytest.raises(Conflict):
         uow.products.add_all(products("A", "B"))
+
+
+# --- skus are unique ignoring case; look-ups stay exact ------------------------------
+
+
+def test_a_sku_that_differs_only_in_case_is_a_conflict_naming_the_stored_one(
+    storage: Storage,
+) -> None:
+    given(storage, *products("BOLT-M8"))
+
+    with storage.unit_of_work() as uow, pytest.raises(Conflict, match="'BOLT-M8' already exists"):
+        uow.products.add(ProductFactory(sku="bolt-m8"))
+
+    with reading(storage) as uow:
+        assert uow.products.get("bolt-m8") is None
+        assert list(uow.products.get_many(["bolt-m8", "BOLT-M8"])) == ["BOLT-M8"]
+        assert [p.sku for p in uow.products.stream()] == ["BOLT-M8"]
+
+
+def test_adding_in_bulk_a_sku_that_differs_only_in_case_is_a_conflict(storage: Storage) -> None:
+    given(storage, *products("BOLT-M8"))
+
+    with storage.unit_of_work() as uow, pytest.raises(Conflict):
+        uow.products.add_all(products("A", "Bolt-m8"))
+
+
+def test_products_are_found_ignoring_case_by_their_sku_in_lower_case(storage: Storage) -> None:
+    given(storage, *products("BOLT-M8", "nut-m8", "Washer"))
+
+    with reading(storage) as uow:
+        found = uow.products.get_many_ignoring_case(["bolt-M8", "NUT-M8", "NOPE", "nut-m8"])
+        nothing = uow.products.get_many_ignoring_case([])
+
+    assert {folded: p.sku for folded, p in found.items()} == {
+        "bolt-m8": "BOLT-M8",
+        "nut-m8": "nut-m8",
+    }
+    assert nothing == {}

@@ -13,6 +13,7 @@ import pytest
 from inventory.application.listing import WAREHOUSE_SORTS
 from inventory.application.ports import Storage
 from inventory.domain.catalog import Warehouse
+from inventory.domain.errors import Conflict
 from inventory.domain.keys import Role
 from tests.factories import T0, ApiKeyFactory
 from tests.integration.contract import SECOND, given, page_through, reading, warehouses
@@ -43,6 +44,34 @@ def test_warehouses_page_by_code(storage: Storage, descending: bool) -> None:
         seen = page_through(uow.warehouses.fetch_page, WAREHOUSE_SORTS, "code", descending)
 
     assert [w.code for w in seen] == sorted(codes, reverse=descending)
+
+
+def test_a_code_that_differs_only_in_case_is_a_conflict_naming_the_stored_one(
+    storage: Storage,
+) -> None:
+    given(storage, *warehouses("MAIN"))
+
+    with storage.unit_of_work() as uow, pytest.raises(Conflict, match="'MAIN' already exists"):
+        uow.warehouses.add(Warehouse("Main", "Second hall", T0))
+
+    with reading(storage) as uow:
+        assert uow.warehouses.get("Main") is None
+        stored = uow.warehouses.get("MAIN")
+    assert stored is not None
+    assert stored.name == "Warehouse MAIN"
+
+
+@pytest.mark.parametrize("asked", ["MAIN", "main", "Main"])
+def test_a_warehouse_is_found_ignoring_case(storage: Storage, asked: str) -> None:
+    given(storage, *warehouses("MAIN", "main-2"))
+
+    with reading(storage) as uow:
+        found = uow.warehouses.get_ignoring_case(asked)
+        missing = uow.warehouses.get_ignoring_case("MAIN-3")
+
+    assert found is not None
+    assert found.code == "MAIN"
+    assert missing is None
 
 
 # --- api keys -------------------------------------------------------------------------

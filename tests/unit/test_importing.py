@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from inventory.application.catalog import export_products, get_product
+from inventory.application.catalog import archive_product, export_products, get_product
 from inventory.application.importing import BATCH, import_movements, import_products
 from inventory.domain.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
 from inventory.domain.movements import AdjustmentReason, MovementType
@@ -105,6 +105,37 @@ def test_a_sku_that_exists_already_is_a_bad_row_without_update(shop: Shop) -> No
 
     assert _skus(shop) == ["B"]
     assert get_product("B", shop.uow()).details.name == "Old"
+
+
+@pytest.mark.parametrize("update", [False, True], ids=["add", "update"])
+def test_a_sku_differing_only_in_case_from_a_stored_one_is_a_bad_row_naming_it(
+    shop: Shop, update: bool
+) -> None:
+    given_product(shop, "BOLT-M8", "Old")
+
+    with pytest.raises(Conflict) as refused:
+        _import(shop, "sku,name\nA,a\nbolt-m8,New\n", update=update)
+
+    assert refused.value.detail == (
+        "line 3: product 'BOLT-M8' already exists; skus are unique ignoring case"
+    )
+    assert _skus(shop) == ["BOLT-M8"]
+    assert get_product("BOLT-M8", shop.uow()).details.name == "Old"
+
+
+def test_a_sku_twice_in_the_file_ignoring_case_is_a_bad_row(shop: Shop) -> None:
+    with pytest.raises(Conflict, match=r"^line 3: product 'a' appears twice in the file"):
+        _import(shop, "sku,name\nA,first\na,second\n")
+
+    assert _skus(shop) == []
+
+
+def test_an_archived_sku_in_the_file_is_a_bad_row_saying_it_is_archived(shop: Shop) -> None:
+    given_product(shop, "B", "Old")
+    archive_product("B", shop.uow(), shop.clock)
+
+    with pytest.raises(Conflict, match=r"^line 2: product 'B' already exists and is archived; "):
+        _import(shop, "sku,name\nB,New\n")
 
 
 def test_with_update_an_existing_product_is_replaced_and_new_ones_added(shop: Shop) -> None:

@@ -44,6 +44,13 @@ def _page(rows: Iterable[T], sorting: Sorting[T], page: PageSpec) -> list[T]:
     return sorting.select(rows, page)
 
 
+def _keys(table: Table[str, T]) -> Iterator[str]:
+    """The keys ``table`` holds in this unit of work, without copying a value."""
+    for key in table.committed.keys() | table.staged.keys():
+        if key not in table.deleted:
+            yield key
+
+
 def _require(table: Table[str, T], key: str, what: str) -> None:
     if key not in table:
         raise NotFound(f"{what} {key!r} not found")
@@ -67,14 +74,24 @@ class MemoryProductRepository:
         found = {sku: self._table.get(sku) for sku in skus}
         return {sku: product for sku, product in found.items() if product is not None}
 
+    def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
+        wanted = {sku.lower() for sku in skus}
+        found = {sku.lower(): sku for sku in _keys(self._table) if sku.lower() in wanted}
+        return {
+            folded: product for folded, sku in found.items() if (product := self._table.get(sku))
+        }
+
     def add(self, product: Product) -> None:
-        if product.sku in self._table:
-            raise Conflict(f"product {product.sku!r} already exists")
-        self._table.put(product.sku, product)
+        self.add_all([product])
 
     def add_all(self, products: Sequence[Product]) -> None:
+        # As the databases' unique index on lower(sku): one spelling per sku.
+        taken = {sku.lower(): sku for sku in _keys(self._table)}
         for product in products:
-            self.add(product)
+            if (existing := taken.get(product.sku.lower())) is not None:
+                raise Conflict(f"product {existing!r} already exists")
+            taken[product.sku.lower()] = product.sku
+            self._table.put(product.sku, product)
 
     def save(self, product: Product) -> None:
         _require(self._table, product.sku, "product")
@@ -133,9 +150,15 @@ class MemoryWarehouseRepository:
     def get(self, code: str) -> Warehouse | None:
         return self._table.get(code)
 
+    def get_ignoring_case(self, code: str) -> Warehouse | None:
+        folded = code.lower()
+        found = next((key for key in _keys(self._table) if key.lower() == folded), None)
+        return None if found is None else self._table.get(found)
+
     def add(self, warehouse: Warehouse) -> None:
-        if warehouse.code in self._table:
-            raise Conflict(f"warehouse {warehouse.code!r} already exists")
+        existing = self.get_ignoring_case(warehouse.code)
+        if existing is not None:
+            raise Conflict(f"warehouse {existing.code!r} already exists")
         self._table.put(warehouse.code, warehouse)
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:

@@ -229,6 +229,9 @@ class MemoryStorage:
     def pending_migrations(self) -> list[str]:
         return []
 
+    def check_writable(self) -> None:
+        pass
+
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store)
 

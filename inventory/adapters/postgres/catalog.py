@@ -33,6 +33,9 @@ _AVAILABLE = (
 )
 
 _INSERT_PRODUCT = f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({marks(14)})"
+# A sku taken (exactly, or ignoring case) inserts nothing, so that the refusal
+# can name the stored spelling: after an error the transaction could read nothing.
+_INSERT_NEW_PRODUCT = _INSERT_PRODUCT + " ON CONFLICT DO NOTHING"
 _UPDATE_PRODUCT = (
     "UPDATE products SET name = %s, description = %s, category = %s, unit = %s, barcode = %s,"
     " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
@@ -68,12 +71,23 @@ class PostgresProductRepository:
         ).fetchall()
         return {row[0]: product_from_row(row) for row in rows}
 
+    def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
+        wanted = sorted({sku.lower() for sku in skus})
+        if not wanted:
+            return {}
+        rows = self._tx.conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE lower(sku) = ANY(%s)"
+            f" ORDER BY sku{self._lock}",
+            (wanted,),
+        ).fetchall()
+        return {row[0].lower(): product_from_row(row) for row in rows}
+
     def add(self, product: Product) -> None:
         self._tx.wrote = True
-        try:
-            self._tx.conn.execute(_INSERT_PRODUCT, _insert_params(product))
-        except pg.UniqueViolation as exc:
-            raise Conflict(f"product {product.sku!r} already exists") from exc
+        cursor = self._tx.conn.execute(_INSERT_NEW_PRODUCT, _insert_params(product))
+        if cursor.rowcount == 0:
+            taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
+            raise Conflict(f"product {taken.sku if taken else product.sku!r} already exists")
 
     def add_all(self, products: Sequence[Product]) -> None:
         self._tx.wrote = True
@@ -159,15 +173,23 @@ class PostgresWarehouseRepository:
         ).fetchone()
         return None if row is None else warehouse_from_row(row)
 
+    def get_ignoring_case(self, code: str) -> Warehouse | None:
+        row = self._tx.conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE lower(code) = %s", (code.lower(),)
+        ).fetchone()
+        return None if row is None else warehouse_from_row(row)
+
     def add(self, warehouse: Warehouse) -> None:
         self._tx.wrote = True
-        try:
-            self._tx.conn.execute(
-                f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)",
-                (warehouse.code, warehouse.name, warehouse.created_at),
-            )
-        except pg.UniqueViolation as exc:
-            raise Conflict(f"warehouse {warehouse.code!r} already exists") from exc
+        # ON CONFLICT: a code taken, ignoring case too, inserts nothing (see _INSERT_NEW_PRODUCT).
+        cursor = self._tx.conn.execute(
+            f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (warehouse.code, warehouse.name, warehouse.created_at),
+        )
+        if cursor.rowcount == 0:
+            taken = self.get_ignoring_case(warehouse.code)
+            raise Conflict(f"warehouse {taken.code if taken else warehouse.code!r} already exists")
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
         ks = keyset(page, WAREHOUSE_SORTS, mark="%s")

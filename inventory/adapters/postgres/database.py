@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from inventory.adapters.sql.migrations import available_migrations
-from inventory.domain.errors import Unavailable
+from inventory.adapters.sql.migrations import available_migrations, check_before
+from inventory.domain.errors import ReadOnly, Unavailable
 
 _PACKAGE = __name__.rpartition(".")[0]
 _SCHEMES = ("postgresql://", "postgres://")
@@ -105,6 +108,7 @@ class PostgresDatabase:
 
     def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:
         self.options = options or PostgresOptions()
+        self.server = server_name(conninfo)
         self._pool = ConnectionPool(
             conninfo,
             min_size=self.options.pool_min_size,
@@ -114,7 +118,7 @@ class PostgresDatabase:
             # database psycopg would otherwise hand back bytes, not text.
             kwargs={"autocommit": True, "client_encoding": "UTF8"},
             configure=self._configure,
-            name="inventory",
+            name=_CONNECTION_ERRORS.new_name(),
             open=False,
         )
         # Opening does not wait for the first connection: a server that is down
@@ -136,8 +140,12 @@ class PostgresDatabase:
         """A pooled connection for one unit of work; a broken one is not given back."""
         try:
             with self._pool.connection() as conn:
+                _CONNECTION_ERRORS.forget(self._pool.name)
                 yield conn
         except PoolTimeout as exc:
+            failure = _CONNECTION_ERRORS.last(self._pool.name)
+            if failure is not None:
+                raise Unavailable(f"cannot reach the database {self.server}: {failure}") from exc
             waited = self.options.pool_timeout_ms / 1000
             raise Unavailable(
                 f"no database connection within {waited:g} s: the server is unreachable"
@@ -147,6 +155,7 @@ class PostgresDatabase:
     def close(self) -> None:
         """Close every connection; later units of work are refused."""
         self._pool.close()
+        _CONNECTION_ERRORS.forget(self._pool.name)
 
     def migrate(self) -> list[str]:
         """Apply every pending migration in order; the names applied, oldest first.
@@ -154,8 +163,11 @@ class PostgresDatabase:
         Each migration runs in its own transaction with its row in
         ``schema_migrations``, after taking a transaction-scoped advisory lock
         and reading the applied versions again, so processes migrating at once
-        apply each migration exactly once.
+        apply each migration exactly once. One whose data is not fit for it
+        (``check_before``) is refused, rolled back, before it runs.
         """
+        if not self.pending_migrations():
+            return []  # nothing to write: a read-only server (a standby) is fine
         applied: list[str] = []
         with translated(), self.connection() as conn:
             with conn.transaction():  # concurrent CREATE IF NOT EXISTS can clash: take turns
@@ -166,6 +178,7 @@ class PostgresDatabase:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                     if version in _applied_versions(conn):
                         continue
+                    check_before(name, lambda query: conn.execute(query.encode()).fetchall())
                     conn.execute(sql.encode())
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
@@ -185,6 +198,22 @@ class PostgresDatabase:
             done = _applied_versions(conn) if exists and exists[0] else set()
         return [name for version, name, _ in available_migrations(_PACKAGE) if version not in done]
 
+    def check_writable(self) -> None:
+        """Raise ReadOnly when the server refuses writes: a hot standby, or read-only by default."""
+        with translated(), self.connection() as conn:
+            row = conn.execute(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')"
+            ).fetchone()
+        if row is None:
+            return
+        standby, read_only = row
+        if standby:
+            raise ReadOnly("the server is a standby (in recovery): it takes no writes")
+        if read_only == "on":
+            raise ReadOnly(
+                "the server's transactions are read-only (default_transaction_read_only)"
+            )
+
     def _configure(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         # UTC, so times come back as UTC datetimes; timeouts so that a stuck
         # statement or a long-held row lock ends in a clear 503, not a hang.
@@ -193,6 +222,62 @@ class PostgresDatabase:
             f"SET TIME ZONE 'UTC'; SET statement_timeout = {int(o.statement_timeout_ms)};"
             f" SET lock_timeout = {int(o.lock_timeout_ms)}"
         )
+
+
+class _ConnectionErrors(logging.Filter):
+    """Keeps, per pool, the last error of its connection attempts, instead of logging each.
+
+    psycopg_pool logs a warning (several lines) for every attempt it makes in
+    the background while the server is down, retrying with backoff: a CLI
+    run against a stopped server would print a screenful. The pool's owner
+    reports the last error once, in the Unavailable a unit of work gets;
+    a connection handed out clears it.
+    """
+
+    _CONNECT_FAILED = "error connecting in %r: %s"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, str] = {}
+        self._names = itertools.count(1)
+
+    def new_name(self) -> str:
+        return f"inventory-{next(self._names)}"
+
+    def last(self, pool: str) -> str | None:
+        return self._last.get(pool)
+
+    def forget(self, pool: str) -> None:
+        self._last.pop(pool, None)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == self._CONNECT_FAILED and isinstance(record.args, tuple):
+            pool, error = record.args
+            if isinstance(pool, str) and pool.startswith("inventory-"):
+                self._last[pool] = _first_line(error)
+                return False
+        return True
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    text = text.removeprefix("connection failed: ")
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+_CONNECTION_ERRORS = _ConnectionErrors()
+logging.getLogger("psycopg.pool").addFilter(_CONNECTION_ERRORS)
+
+
+def server_name(conninfo: str) -> str:
+    """Where ``conninfo`` leads, as ``postgresql://user@host:port/db``: never its password."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        return "(unreadable connection string)"
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{params.get('host') or ''}{port}/{params.get('dbname') or ''}"
 
 
 def _applied_versions(conn: psycopg.Connection[tuple[object, ...]]) -> set[int]:

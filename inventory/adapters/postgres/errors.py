@@ -8,12 +8,12 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import errors as pg
 
-from inventory.domain.errors import Contention, Unavailable
+from inventory.domain.errors import Contention, ReadOnly, Unavailable
 
 
 @contextmanager
 def translated() -> Iterator[None]:
-    """Turn a lost race into :class:`Contention` and a busy or unreachable server into 503s.
+    """Turn a lost race into :class:`Contention`, a busy, read-only or unreachable server into 503s.
 
     Anything else (a constraint the code should have checked first, a bug)
     goes up unchanged, to be logged as an internal error.
@@ -22,6 +22,8 @@ def translated() -> Iterator[None]:
         yield
     except (pg.DeadlockDetected, pg.SerializationFailure) as exc:
         raise Contention(f"storage is contended; retry ({exc.sqlstate})") from exc
+    except pg.ReadOnlySqlTransaction as exc:
+        raise ReadOnly(f"the database is read-only: {_first_line(exc)}") from exc
     except pg.LockNotAvailable as exc:
         raise Unavailable("storage is busy; retry") from exc
     except pg.QueryCanceled as exc:

@@ -66,12 +66,27 @@ class SqliteProductRepository:
                 found[row[0]] = product_from_row(row)
         return found
 
+    def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
+        found: dict[str, Product] = {}
+        for chunk in chunks(sorted({sku.lower() for sku in skus})):
+            cursor = self._conn.execute(
+                f"SELECT {PRODUCT_COLUMNS} FROM products"
+                f" WHERE lower(sku) IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for row in cursor:
+                found[row[0].lower()] = product_from_row(row)
+        return found
+
     def add(self, product: Product) -> None:
         try:
             self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
         except sqlite3.IntegrityError as exc:
             if is_unique_violation(exc):
-                raise Conflict(f"product {product.sku!r} already exists") from exc
+                taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
+                raise Conflict(
+                    _taken("product", product.sku, taken.sku if taken else None)
+                ) from exc
             raise
 
     def add_all(self, products: Sequence[Product]) -> None:
@@ -157,6 +172,12 @@ class SqliteWarehouseRepository:
         ).fetchone()
         return None if row is None else warehouse_from_row(row)
 
+    def get_ignoring_case(self, code: str) -> Warehouse | None:
+        row = self._conn.execute(
+            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE lower(code) = ?", (code.lower(),)
+        ).fetchone()
+        return None if row is None else warehouse_from_row(row)
+
     def add(self, warehouse: Warehouse) -> None:
         try:
             self._conn.execute(
@@ -165,7 +186,10 @@ class SqliteWarehouseRepository:
             )
         except sqlite3.IntegrityError as exc:
             if is_unique_violation(exc):
-                raise Conflict(f"warehouse {warehouse.code!r} already exists") from exc
+                taken = self.get_ignoring_case(warehouse.code)
+                raise Conflict(
+                    _taken("warehouse", warehouse.code, taken.code if taken else None)
+                ) from exc
             raise
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
@@ -176,3 +200,8 @@ class SqliteWarehouseRepository:
             [*ks.params, ks.limit],
         )
         return [warehouse_from_row(row) for row in cursor]
+
+
+def _taken(what: str, code: str, stored: str | None) -> str:
+    """The refusal of ``code``, which the unique indexes (exact, or ignoring case) hold."""
+    return f"{what} {stored or code!r} already exists"

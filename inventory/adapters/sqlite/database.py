@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from os import PathLike
@@ -11,10 +13,11 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qsl, unquote
 
-from inventory.adapters.sql.migrations import available_migrations
-from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous
+from inventory.adapters.sql.migrations import available_migrations, check_before
+from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous, refusal
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
+from inventory.domain.errors import ReadOnly
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -85,8 +88,13 @@ class SqliteDatabase:
         Each migration runs in its own IMMEDIATE transaction together with its
         row in ``schema_migrations``, and the applied versions are read again
         once the write lock is held, so processes migrating at once apply each
-        migration exactly once. A failing migration is rolled back and re-raised.
+        migration exactly once. A failing migration is rolled back and re-raised;
+        one whose data is not fit for it (``check_before``) is refused before it runs.
         """
+        with self._refusals():
+            return self._migrate()
+
+    def _migrate(self) -> list[str]:
         applied: list[str] = []
         conn = self._pool.acquire()
         try:
@@ -97,6 +105,7 @@ class SqliteDatabase:
                     if version in _applied_versions(conn):
                         conn.execute("ROLLBACK")
                         continue
+                    check_before(name, lambda query: conn.execute(query).fetchall())
                     for statement in _statements(sql):
                         conn.execute(statement)
                         if not conn.in_transaction:
@@ -120,16 +129,36 @@ class SqliteDatabase:
 
     def pending_migrations(self) -> list[str]:
         """The names of the migrations not yet applied, oldest first."""
-        conn = self._pool.acquire()
-        try:
-            (exists,) = conn.execute(
-                "SELECT count(*) FROM sqlite_master"
-                " WHERE type = 'table' AND name = 'schema_migrations'"
-            ).fetchone()
-            done = _applied_versions(conn) if exists else set()
-        finally:
-            self._pool.release(conn)
+        with self._refusals():
+            conn = self._pool.acquire()
+            try:
+                (exists,) = conn.execute(
+                    "SELECT count(*) FROM sqlite_master"
+                    " WHERE type = 'table' AND name = 'schema_migrations'"
+                ).fetchone()
+                done = _applied_versions(conn) if exists else set()
+            finally:
+                self._pool.release(conn)
         return [name for version, name, _ in available_migrations(_PACKAGE) if version not in done]
+
+    def check_writable(self) -> None:
+        """Raise ReadOnly when a write would be refused: the file or its directory is not writable.
+
+        Asks the operating system, as SQLite will when it opens the file (root
+        may write whatever the permission bits say; nobody may write an
+        immutable file or on a read-only filesystem). SQLite keeps its WAL
+        journal files beside the database, so the directory must be writable too.
+        """
+        for path, what in ((self.path, "file"), (self.path.parent, "directory")):
+            if path.exists() and not os.access(path, os.W_OK):
+                raise ReadOnly(f"the database {what} {path} is not writable")
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise refusal(exc, self.path) or exc from exc
 
 
 @dataclass(frozen=True, slots=True)

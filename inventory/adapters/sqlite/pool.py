@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from inventory.domain.errors import Unavailable
+from inventory.domain.errors import ReadOnly, Unavailable
 
 Synchronous = Literal["full", "normal"]
 
@@ -22,6 +22,29 @@ def is_busy(exc: sqlite3.Error) -> bool:
     if code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return "database is locked" in str(exc) or "database is busy" in str(exc)
+
+
+def refusal(exc: sqlite3.Error, path: Path) -> Unavailable | None:
+    """What ``exc`` means to a client when the storage, not the request, is at fault; else None.
+
+    A lock waited for in vain is busy; a file, directory or filesystem that
+    cannot be written is read-only (reads may still work); a file that cannot
+    be opened, or a full disk, is unavailable. Each is one line naming the file.
+    """
+    if is_busy(exc):
+        return Unavailable("storage is busy; retry")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    if code == sqlite3.SQLITE_READONLY_DIRECTORY:  # no room for the journal files
+        return ReadOnly(
+            f"the database {path} is read-only: its directory {path.parent} is not writable"
+        )
+    if code & 0xFF == sqlite3.SQLITE_READONLY:
+        return ReadOnly(f"the database {path} is read-only: {exc}")
+    if code & 0xFF in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL):
+        return Unavailable(f"cannot use the database {path}: {exc}")
+    return None
 
 
 CACHE_KIB = 32 * 1024
@@ -68,10 +91,17 @@ class ConnectionPool:
             raise Unavailable(f"cannot open database {self._path}: {exc}") from None
         try:
             self._configure(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise refusal(exc, self._path) or exc from exc
         except BaseException:
             conn.close()
             raise
         return conn
+
+    @property
+    def path(self) -> Path:
+        return self._path
 
     def acquire(self) -> sqlite3.Connection:
         if self._closed:

@@ -15,10 +15,9 @@ from inventory.adapters.sqlite.keys import SqliteApiKeyRepository
 from inventory.adapters.sqlite.movements import SqliteMovementRepository
 from inventory.adapters.sqlite.orders import SqliteOrderRepository
 from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
-from inventory.adapters.sqlite.pool import ConnectionPool, is_busy
+from inventory.adapters.sqlite.pool import ConnectionPool, refusal
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.wrapping import UnitOfWorkRepositories
-from inventory.domain.errors import Unavailable
 
 # The table is made by migration 0004_cache_generation.sql.
 _READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
@@ -54,6 +53,8 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         tb: TracebackType | None,
     ) -> None:
         self._end()
+        if isinstance(exc, sqlite3.Error):
+            _raise_refusal(exc, self._pool)
 
     @contextmanager
     def reading(self) -> Iterator[Self]:
@@ -63,6 +64,9 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self._begin("BEGIN")
         try:
             yield self
+        except sqlite3.Error as exc:
+            _raise_refusal(exc, self._pool)
+            raise
         finally:
             self._end()
 
@@ -93,13 +97,16 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def _begin(self, statement: str) -> None:
         if self._conn is not None:
             raise RuntimeError("this unit of work is already in use; create one per use")
-        with _unavailable_when_busy():
+        try:
             conn = self._pool.acquire()
             try:
                 conn.execute(statement)
             except BaseException:
                 self._pool.release(conn)
                 raise
+        except sqlite3.Error as exc:
+            _raise_refusal(exc, self._pool)
+            raise
         self._conn = conn
         self._changes_at_begin = conn.total_changes
         self.products = SqliteProductRepository(conn)
@@ -133,12 +140,12 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         return self._conn
 
 
-@contextmanager
-def _unavailable_when_busy() -> Iterator[None]:
-    """Turn "database is locked" after the busy timeout into a retryable refusal."""
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        if is_busy(exc):
-            raise Unavailable("storage is busy; retry") from exc
-        raise
+def _raise_refusal(exc: sqlite3.Error, pool: ConnectionPool) -> None:
+    """Raise the domain form of ``exc`` when the storage is at fault (busy, read-only, ...).
+
+    It then replaces ``exc``: "database is locked" after the busy timeout, or
+    "attempt to write a readonly database", is a retryable 503, not a 500.
+    """
+    domain = refusal(exc, pool.path)
+    if domain is not None:
+        raise domain from exc

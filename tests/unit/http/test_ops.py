@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from inventory.adapters.memory import MemoryStorage
-from inventory.domain.errors import Unavailable
+from inventory.domain.errors import ReadOnly, Unavailable
 from inventory.entrypoints.http.problems import CODES
 from inventory.entrypoints.http.routes import API_ROUTES, create_app
 from tests.unit.http.driver import Api, call, environ_for
@@ -126,10 +126,19 @@ class _Gone(MemoryStorage):
         raise Unavailable("connection refused")
 
 
+class _ReadOnly(MemoryStorage):
+    def check_writable(self) -> None:
+        raise ReadOnly("the database file /srv/inventory.db is not writable")
+
+
 @pytest.mark.parametrize(
     ("storage", "check"),
-    [(_Behind(), "1 migrations pending"), (_Gone(), "unreachable: connection refused")],
-    ids=["not-migrated", "unreachable"],
+    [
+        (_Behind(), "1 migrations pending"),
+        (_Gone(), "unreachable: connection refused"),
+        (_ReadOnly(), "not writable: the database file /srv/inventory.db is not writable"),
+    ],
+    ids=["not-migrated", "unreachable", "read-only"],
 )
 def test_ready_is_503_naming_the_cause_when_storage_is_not_usable(
     storage: MemoryStorage, check: str

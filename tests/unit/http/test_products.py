@@ -65,6 +65,34 @@ def test_a_duplicate_sku_is_a_conflict(api: Api) -> None:
     assert api.ok("GET", "/api/v1/products/BOLT")["name"] == "First"
 
 
+def test_a_sku_differing_only_in_case_is_a_conflict_naming_the_existing_one(api: Api) -> None:
+    api.given_product("BOLT-M8", "First")
+
+    reply = api.post("/api/v1/products", {"sku": "bolt-m8", "name": "Second"})
+
+    assert (reply.status, reply.code) == (409, "conflict")
+    assert reply.json["detail"] == (
+        "product 'BOLT-M8' already exists; skus are unique ignoring case"
+    )
+    assert api.get("/api/v1/products/bolt-m8").status == 404
+    assert api.ok("GET", "/api/v1/products/BOLT-M8")["name"] == "First"
+
+
+@pytest.mark.parametrize("sku", ["BOLT-M8", "Bolt-M8"])
+def test_re_creating_an_archived_sku_says_it_is_archived(api: Api, sku: str) -> None:
+    api.given_product("BOLT-M8", "First")
+    api.ok("DELETE", "/api/v1/products/BOLT-M8")
+
+    reply = api.post("/api/v1/products", {"sku": sku, "name": "Second"})
+
+    assert (reply.status, reply.code) == (409, "conflict")
+    detail = reply.json["detail"]
+    assert detail.startswith("product 'BOLT-M8' already exists and is archived; ")
+    assert detail.endswith("an archived product cannot be restored, so use another sku")
+    assert ("unique ignoring case" in detail) is (sku != "BOLT-M8")
+    assert api.ok("GET", "/api/v1/products/BOLT-M8")["name"] == "First"
+
+
 def test_an_unknown_product_is_not_found_and_named(api: Api) -> None:
     reply = api.get("/api/v1/products/NOPE")
 

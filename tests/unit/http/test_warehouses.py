@@ -30,6 +30,19 @@ def test_a_duplicate_warehouse_is_a_conflict(api: Api) -> None:
     assert api.ok("GET", "/api/v1/warehouses/MAIN")["name"] == "First"
 
 
+def test_a_code_differing_only_in_case_is_a_conflict_naming_the_existing_one(api: Api) -> None:
+    api.given_warehouse("MAIN", "First")
+
+    reply = api.post("/api/v1/warehouses", {"code": "main", "name": "Second"})
+
+    assert (reply.status, reply.code) == (409, "conflict")
+    assert reply.json["detail"] == (
+        "warehouse 'MAIN' already exists; warehouse codes are unique ignoring case"
+    )
+    assert api.get("/api/v1/warehouses/main").status == 404
+    assert api.ok("GET", "/api/v1/warehouses/MAIN")["name"] == "First"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

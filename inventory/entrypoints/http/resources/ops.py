@@ -39,7 +39,7 @@ def _plain(summary: str, statuses: dict[str, str], content: str, schema: Any) ->
 OPS_PATHS = {
     "/health": _plain("Health: the process answers", {"200": "alive"}, "application/json", _STATUS),
     "/ready": _plain(
-        "Readiness: storage reachable and migrated, a job runner alive, Redis reachable",
+        "Readiness: storage reachable, migrated and writable, a job runner alive, Redis reachable",
         {"200": "ready", "503": "not ready; `checks` says why"},
         "application/json",
         _STATUS,
