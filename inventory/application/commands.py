@@ -8,12 +8,16 @@ bodies, so both accept and refuse exactly the same input.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -24,7 +28,8 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
 from inventory.domain.catalog import ProductDetails
 from inventory.domain.keys import Role
@@ -44,9 +49,75 @@ MAX_QUANTITY = 10**12
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
-Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
-Reference = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
-Note = Annotated[str, StringConstraints(strict=True, max_length=1000)]
+
+# Text a person reads (API.md §1) holds no control character (Unicode category
+# Cc) and no bidirectional override, which could hide or reorder what is shown;
+# a name also holds something besides white space. Each rule is one pattern,
+# both documented (OpenAPI) and applied, so the two cannot disagree.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_SPACES = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_LINE_BREAKS = "\t\n\r"
+TEXT_PATTERN = rf"^[^{_CONTROLS}]*$"
+NAME_PATTERN = rf"^[^{_CONTROLS}]*[^{_CONTROLS}{_SPACES}][^{_CONTROLS}]*$"
+MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+
+
+@dataclass(frozen=True)
+class _TextRule:
+    """Refuses what ``pattern`` refuses, saying which character and where; documents it."""
+
+    pattern: str
+    allowed: str = ""
+
+    def __call__(self, text: str) -> str:
+        if not re.fullmatch(self.pattern, text):
+            for n, char in enumerate(text):
+                if char not in self.allowed and re.match(f"[{_CONTROLS}]", char):
+                    what = "a bidirectional override" if char >= "\u202a" else "a control character"
+                    raise ValueError(
+                        f"must not contain {what} (U+{ord(char):04X} at position {n}); "
+                        "control characters and bidirectional overrides are refused"
+                    )
+            raise ValueError("must not be blank")
+        return text
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        documented["pattern"] = self.pattern
+        return documented
+
+
+def _text(rule: _TextRule) -> tuple[AfterValidator, _TextRule]:
+    return AfterValidator(rule), rule
+
+
+_TEXT = _text(_TextRule(TEXT_PATTERN))
+_NAME = _text(_TextRule(NAME_PATTERN))
+_MULTILINE = _text(_TextRule(MULTILINE_PATTERN, allowed=_LINE_BREAKS))
+
+Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200), *_NAME]
+"""A name: a person reads it, so it is more than white space."""
+Reference = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64), *_TEXT]
+Note = Annotated[str, StringConstraints(strict=True, max_length=1000), *_TEXT]
+Description = Annotated[str, StringConstraints(strict=True, max_length=2000), *_MULTILINE]
+"""Free text that may run over several lines."""
+Category = Annotated[str, StringConstraints(strict=True, max_length=100), *_TEXT]
+Unit = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32), *_NAME]
+Barcode = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64), *_TEXT]
+KeyName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100), *_NAME]
+
+
+def _time_text(value: Any) -> Any:
+    # Lax datetime parsing would take a number as seconds since 1970; clients send text.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 time string, e.g. 2026-11-26T19:25:20Z")
+    return value
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+"""An RFC 3339 time with its offset, sent as a string."""
 
 
 def _parse_money(value: Any) -> Decimal:
@@ -79,12 +150,10 @@ class ProductFields(Command):
     """The client-owned fields of a product; an omitted optional field takes its default."""
 
     name: Name
-    description: Annotated[str, StringConstraints(strict=True, max_length=2000)] = ""
-    category: Annotated[str, StringConstraints(strict=True, max_length=100)] = ""
-    unit: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)] = "each"
-    barcode: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = (
-        None
-    )
+    description: Description = ""
+    category: Category = ""
+    unit: Unit = "each"
+    barcode: Barcode | None = None
     reorder_point: Count = 0
     reorder_quantity: Count = 0
 
@@ -105,12 +174,10 @@ class PatchProduct(Command):
 
     # A name may be changed, never removed: null is refused, so it is not documented.
     name: Name | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_undocumented_default)
-    description: Annotated[str, StringConstraints(strict=True, max_length=2000)] | None = None
-    category: Annotated[str, StringConstraints(strict=True, max_length=100)] | None = None
-    unit: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)] | None = None
-    barcode: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = (
-        None
-    )
+    description: Description | None = None
+    category: Category | None = None
+    unit: Unit | None = None
+    barcode: Barcode | None = None
     reorder_point: Count | None = None
     reorder_quantity: Count | None = None
 
@@ -199,7 +266,7 @@ class ReserveOrder(Command):
     reference: Reference
     warehouse: Code
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
-    expires_at: AwareDatetime | None = None
+    expires_at: Time | None = None
 
     @field_validator("lines")
     @classmethod
@@ -215,14 +282,14 @@ class ReserveOrder(Command):
 
 
 class CreateApiKey(Command):
-    name: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100)]
+    name: KeyName
     role: Role
 
 
 class ReportParams(Command):
     warehouse: Code | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Time | None = None
+    until: Time | None = None
 
 
 class RequestReport(Command):
