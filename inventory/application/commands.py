@@ -120,10 +120,17 @@ Time = Annotated[AwareDatetime, BeforeValidator(_time_text)]
 """An RFC 3339 time with its offset, sent as a string."""
 
 
+MONEY_MAX = Decimal("999999999999999.9999")
+"""The largest amount of money a field takes (15 digits, 4 places)."""
+_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]{1,4})?$")
+
+
 def _parse_money(value: Any) -> Decimal:
     # Decimals come from code (imports, tests); clients send strings. Either way
     # the same text rule applies, ASCII digits only, so JSON Schema agrees.
     text = format(value, "f") if isinstance(value, Decimal) and value.is_finite() else value
+    if isinstance(text, str) and _DECIMAL.fullmatch(text) and not _MONEY.fullmatch(text):
+        raise ValueError(f"must be at most {MONEY_MAX}")
     if not isinstance(text, str) or not _MONEY.fullmatch(text):
         raise ValueError(
             'must be a decimal string >= 0 with at most 4 decimal places, e.g. "12.5000"'
@@ -135,7 +142,16 @@ Money = Annotated[
     Decimal,
     PlainValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.4f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.5000"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "description": (
+                f'A decimal string from "0" to "{MONEY_MAX}", with at most 4 decimal places'
+            ),
+            "examples": ["12.5000"],
+        }
+    ),
 ]
 """Money: a decimal string with up to 4 places, never a float."""
 

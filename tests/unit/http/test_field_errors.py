@@ -167,3 +167,23 @@ def test_a_refused_field_is_named_as_the_body_spells_it(api: Api, case: Case) ->
     assert case.field in reply.fields
     assert set(reply.fields) <= _names(case.model), reply.fields
     assert len(reply.fields) == len(set(reply.fields)), reply.fields
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "field"),
+    [
+        ("/api/v1/products", {"sku": "BOLT", "name": "Bolt\u202etxt.exe"}, "name"),
+        ("/api/v1/products", {"sku": "BOLT", "name": " \u3000 "}, "name"),
+        ("/api/v1/warehouses", {"code": "MAIN", "name": "Main\x1b[2J"}, "name"),
+        ("/api/v1/api-keys", {"name": "\t", "role": "clerk"}, "name"),
+    ],
+)
+def test_a_text_field_with_a_control_character_or_blank_name_is_refused_over_http(
+    api: Api, target: str, body: dict[str, Any], field: str
+) -> None:
+    before = api.ok("GET", target)["items"]
+
+    reply = api.post(target, body)
+
+    assert (reply.status, reply.code, reply.fields) == (422, "validation_error", [field])
+    assert api.ok("GET", target)["items"] == before
