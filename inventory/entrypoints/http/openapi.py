@@ -284,6 +284,19 @@ def _links(created: Route, routes: Sequence[Route]) -> Schema:
     return links
 
 
+def _check_operation_ids(paths: Schema) -> None:
+    """OpenAPI requires each operationId to be unique (links and client generators rely on it)."""
+    seen: dict[str, str] = {}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            earlier = seen.setdefault(operation["operationId"], where)
+            if earlier != where:
+                raise ValueError(
+                    f"{where} and {earlier} share operationId {operation['operationId']!r}"
+                )
+
+
 def openapi_document(routes: Sequence[Route], ops: Schema) -> Schema:
     """The whole document: every route of the table, plus the ops endpoints in ``ops``."""
     schemas = _Schemas()
@@ -296,6 +309,7 @@ def openapi_document(routes: Sequence[Route], ops: Schema) -> Schema:
         paths.setdefault(route.template, {})[route.method.lower()] = operation
     for path, item in ops.items():
         paths[path] = item
+    _check_operation_ids(paths)
     return {
         "openapi": "3.1.0",
         "info": {

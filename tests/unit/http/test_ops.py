@@ -49,6 +49,21 @@ def test_the_openapi_document_is_openapi_3_1(api: Api) -> None:
     ]["bearer"] | {"type": "http", "scheme": "bearer"}
 
 
+def test_every_operation_has_its_own_meaningful_id(api: Api) -> None:
+    paths = api.ok("GET", "/openapi.json", key=None)["paths"]
+    ids = {
+        (path, method): operation["operationId"]
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+
+    assert len(set(ids.values())) == len(ids)
+    assert ids[("/docs", "get")] == "show_docs_page"
+    assert ids[("/openapi.json", "get")] == "show_openapi_document"
+    assert ids[("/api/v1/products", "post")] == "create_product"
+    assert all(re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", found) for found in ids.values()), ids
+
+
 @pytest.mark.parametrize(("path", "method"), ROUTES)
 def test_the_openapi_document_describes_every_route(api: Api, path: str, method: str) -> None:
     operation = api.ok("GET", "/openapi.json")["paths"][path][method]
