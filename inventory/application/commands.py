@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     PlainValidator,
     StringConstraints,
@@ -28,7 +29,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue, SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from inventory.domain.catalog import ProductDetails
@@ -156,6 +157,15 @@ Money = Annotated[
 """Money: a decimal string with up to 4 places, never a float."""
 
 
+_REORDER_POINT = "A low-stock alert is sent when the total available falls to this (0: never)"
+_REFERENCE = "The document it belongs to, e.g. a delivery note or an order (not unique)"
+_NOTE = "Free text kept with the movement"
+_UNIT_COST = (
+    f"What one unit cost: a decimal string from 0 to {MONEY_MAX}, at most 4 decimal places. "
+    "Moves the product's average cost"
+)
+
+
 class Command(BaseModel):
     """Base of every command: unknown fields are refused, so typos surface."""
 
@@ -165,20 +175,24 @@ class Command(BaseModel):
 class ProductFields(Command):
     """The client-owned fields of a product; an omitted optional field takes its default."""
 
-    name: Name
-    description: Description = ""
-    category: Category = ""
-    unit: Unit = "each"
-    barcode: Barcode | None = None
-    reorder_point: Count = 0
-    reorder_quantity: Count = 0
+    name: Annotated[Name, Field(description="What people call it")]
+    description: Annotated[
+        Description, Field(description="Free text; may run over several lines")
+    ] = ""
+    category: Annotated[Category, Field(description="A grouping to filter lists by")] = ""
+    unit: Annotated[Unit, Field(description="What one unit of quantity is: each, box, kg")] = "each"
+    barcode: Annotated[Barcode | None, Field(description="The barcode printed on it, if any")] = (
+        None
+    )
+    reorder_point: Annotated[Count, Field(description=_REORDER_POINT)] = 0
+    reorder_quantity: Annotated[Count, Field(description="How many to order when it runs low")] = 0
 
     def details(self) -> ProductDetails:
         return ProductDetails(**self.model_dump(include=set(ProductFields.model_fields)))
 
 
 class CreateProduct(ProductFields):
-    sku: Code
+    sku: Annotated[Code, Field(description="The product's code: unique, and never changes")]
 
 
 def _undocumented_default(schema: dict[str, Any]) -> None:
@@ -189,13 +203,29 @@ class PatchProduct(Command):
     """A JSON merge patch of product fields: a field set to null returns to its default."""
 
     # A name may be changed, never removed: null is refused, so it is not documented.
-    name: Name | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_undocumented_default)
-    description: Description | None = None
-    category: Category | None = None
-    unit: Unit | None = None
-    barcode: Barcode | None = None
-    reorder_point: Count | None = None
-    reorder_quantity: Count | None = None
+    name: Name | SkipJsonSchema[None] = Field(
+        default=None,
+        description="What people call it; it cannot be removed",
+        json_schema_extra=_undocumented_default,
+    )
+    description: Annotated[Description | None, Field(description="Free text; null empties it")] = (
+        None
+    )
+    category: Annotated[
+        Category | None, Field(description="A grouping to filter lists by; null empties it")
+    ] = None
+    unit: Annotated[
+        Unit | None, Field(description="What one unit of quantity is; null makes it each")
+    ] = None
+    barcode: Annotated[
+        Barcode | None, Field(description="The barcode printed on it; null removes it")
+    ] = None
+    reorder_point: Annotated[
+        Count | None, Field(description=_REORDER_POINT + "; null makes it 0")
+    ] = None
+    reorder_quantity: Annotated[
+        Count | None, Field(description="How many to order when it runs low; null makes it 0")
+    ] = None
 
     @field_validator("name")
     @classmethod
@@ -215,37 +245,37 @@ class PatchProduct(Command):
 
 
 class CreateWarehouse(Command):
-    code: Code
-    name: Name
+    code: Annotated[Code, Field(description="The warehouse's code: unique, and never changes")]
+    name: Annotated[Name, Field(description="What people call it")]
 
 
 class ReceiveStock(Command):
     type: Literal["receipt"] = "receipt"
-    sku: Code
-    warehouse: Code
-    quantity: Quantity
-    unit_cost: Money
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product received")]
+    warehouse: Annotated[Code, Field(description="Where it arrives")]
+    quantity: Annotated[Quantity, Field(description="Units received")]
+    unit_cost: Annotated[Money, Field(description=_UNIT_COST)]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 class IssueStock(Command):
     type: Literal["issue"] = "issue"
-    sku: Code
-    warehouse: Code
-    quantity: Quantity
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product issued")]
+    warehouse: Annotated[Code, Field(description="Where it leaves from")]
+    quantity: Annotated[Quantity, Field(description="Units issued; no more than are available")]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 class TransferStock(Command):
     type: Literal["transfer"] = "transfer"
-    sku: Code
-    from_warehouse: Code
-    to_warehouse: Code
-    quantity: Quantity
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product moved")]
+    from_warehouse: Annotated[Code, Field(description="Where it leaves from")]
+    to_warehouse: Annotated[Code, Field(description="Where it arrives; not from_warehouse")]
+    quantity: Annotated[Quantity, Field(description="Units moved; no more than are available")]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
     @field_validator("to_warehouse")
     @classmethod
@@ -257,11 +287,13 @@ class TransferStock(Command):
 
 class AdjustStock(Command):
     type: Literal["adjustment"] = "adjustment"
-    sku: Code
-    warehouse: Code
-    counted_quantity: Count
-    reason: AdjustmentReason
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product counted")]
+    warehouse: Annotated[Code, Field(description="Where it was counted")]
+    counted_quantity: Annotated[
+        Count, Field(description="Units found: on hand becomes this figure")
+    ]
+    reason: Annotated[AdjustmentReason, Field(description="Why the figure changes")]
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 MovementCommand = Annotated[
@@ -274,15 +306,21 @@ MOVEMENT_COMMAND: TypeAdapter[ReceiveStock | IssueStock | TransferStock | Adjust
 
 
 class OrderLineIn(Command):
-    sku: Code
-    quantity: Quantity
+    sku: Annotated[Code, Field(description="The product to reserve")]
+    quantity: Annotated[Quantity, Field(description="Units to reserve")]
 
 
 class ReserveOrder(Command):
-    reference: Reference
-    warehouse: Code
-    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
-    expires_at: Time | None = None
+    reference: Annotated[Reference, Field(description="Your reference for the order: unique")]
+    warehouse: Annotated[Code, Field(description="Where the stock is reserved")]
+    lines: Annotated[
+        list[OrderLineIn],
+        Field(min_length=1, max_length=500, description="What to reserve: each sku once"),
+    ]
+    expires_at: Annotated[
+        Time | None,
+        Field(description="When a reservation not shipped by then expires and frees its stock"),
+    ] = None
 
     @field_validator("lines")
     @classmethod
@@ -298,19 +336,29 @@ class ReserveOrder(Command):
 
 
 class CreateApiKey(Command):
-    name: KeyName
-    role: Role
+    name: Annotated[
+        KeyName, Field(description="Who or what uses the key; movements show it as created_by")
+    ]
+    role: Annotated[
+        Role, Field(description="What the key may do; each role includes the ones before it")
+    ]
 
 
 class ReportParams(Command):
-    warehouse: Code | None = None
-    since: Time | None = None
-    until: Time | None = None
+    warehouse: Annotated[Code | None, Field(description="Only this warehouse")] = None
+    since: Annotated[
+        Time | None, Field(description="Only movements from this time on (movements report)")
+    ] = None
+    until: Annotated[
+        Time | None, Field(description="Only movements before this time (movements report)")
+    ] = None
 
 
 class RequestReport(Command):
-    """``POST /api/v1/reports``: which report, in which format, over what."""
+    """A report to make: which one, in which format, over what."""
 
-    kind: Literal["valuation", "movements", "low_stock"]
-    format: Literal["csv", "json"] = "csv"
-    params: ReportParams = ReportParams()
+    kind: Annotated[
+        Literal["valuation", "movements", "low_stock"], Field(description="Which report")
+    ]
+    format: Annotated[Literal["csv", "json"], Field(description="The file to make")] = "csv"
+    params: Annotated[ReportParams, Field(description="What the report covers")] = ReportParams()

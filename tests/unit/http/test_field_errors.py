@@ -45,7 +45,8 @@ class Case:
         return ".".join(str(part) for part in self.path)
 
     def __str__(self) -> str:
-        return f"{self.route.method} {self.route.template} {self.model.__name__}.{self.field}={self.value!r}"
+        where = f"{self.route.method} {self.route.template}"
+        return f"{where} {self.model.__name__}.{self.field}={self.value!r}"
 
 
 def _models(body: type[BaseModel] | TypeAdapter[Any]) -> list[type[BaseModel]]:
