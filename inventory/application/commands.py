@@ -8,14 +8,19 @@ bodies, so both accept and refuse exactly the same input.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     PlainValidator,
     StringConstraints,
@@ -24,7 +29,8 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
 from inventory.domain.catalog import ProductDetails
 from inventory.domain.keys import Role
@@ -44,15 +50,88 @@ MAX_QUANTITY = 10**12
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
-Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
-Reference = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
-Note = Annotated[str, StringConstraints(strict=True, max_length=1000)]
+
+# Text a person reads (API.md §1) holds no control character (Unicode category
+# Cc) and no bidirectional override, which could hide or reorder what is shown;
+# a name also holds something besides white space. Each rule is one pattern,
+# both documented (OpenAPI) and applied, so the two cannot disagree.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_SPACES = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_LINE_BREAKS = "\t\n\r"
+TEXT_PATTERN = rf"^[^{_CONTROLS}]*$"
+NAME_PATTERN = rf"^[^{_CONTROLS}]*[^{_CONTROLS}{_SPACES}][^{_CONTROLS}]*$"
+MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+
+
+@dataclass(frozen=True)
+class _TextRule:
+    """Refuses what ``pattern`` refuses, saying which character and where; documents it."""
+
+    pattern: str
+    allowed: str = ""
+
+    def __call__(self, text: str) -> str:
+        if not re.fullmatch(self.pattern, text):
+            for n, char in enumerate(text):
+                if char not in self.allowed and re.match(f"[{_CONTROLS}]", char):
+                    what = "a bidirectional override" if char >= "\u202a" else "a control character"
+                    raise ValueError(
+                        f"must not contain {what} (U+{ord(char):04X} at position {n}); "
+                        "control characters and bidirectional overrides are refused"
+                    )
+            raise ValueError("must not be blank")
+        return text
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        documented["pattern"] = self.pattern
+        return documented
+
+
+def _text(rule: _TextRule) -> tuple[AfterValidator, _TextRule]:
+    return AfterValidator(rule), rule
+
+
+_TEXT = _text(_TextRule(TEXT_PATTERN))
+_NAME = _text(_TextRule(NAME_PATTERN))
+_MULTILINE = _text(_TextRule(MULTILINE_PATTERN, allowed=_LINE_BREAKS))
+
+Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200), *_NAME]
+"""A name: a person reads it, so it is more than white space."""
+Reference = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64), *_TEXT]
+Note = Annotated[str, StringConstraints(strict=True, max_length=1000), *_TEXT]
+Description = Annotated[str, StringConstraints(strict=True, max_length=2000), *_MULTILINE]
+"""Free text that may run over several lines."""
+Category = Annotated[str, StringConstraints(strict=True, max_length=100), *_TEXT]
+Unit = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32), *_NAME]
+Barcode = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64), *_TEXT]
+KeyName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100), *_NAME]
+
+
+def _time_text(value: Any) -> Any:
+    # Lax datetime parsing would take a number as seconds since 1970; clients send text.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 time string, e.g. 2026-11-26T19:25:20Z")
+    return value
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+"""An RFC 3339 time with its offset, sent as a string."""
+
+
+MONEY_MAX = Decimal("999999999999999.9999")
+"""The largest amount of money a field takes (15 digits, 4 places)."""
+_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]{1,4})?$")
 
 
 def _parse_money(value: Any) -> Decimal:
     # Decimals come from code (imports, tests); clients send strings. Either way
     # the same text rule applies, ASCII digits only, so JSON Schema agrees.
     text = format(value, "f") if isinstance(value, Decimal) and value.is_finite() else value
+    if isinstance(text, str) and _DECIMAL.fullmatch(text) and not _MONEY.fullmatch(text):
+        raise ValueError(f"must be at most {MONEY_MAX}")
     if not isinstance(text, str) or not _MONEY.fullmatch(text):
         raise ValueError(
             'must be a decimal string >= 0 with at most 4 decimal places, e.g. "12.5000"'
@@ -64,9 +143,27 @@ Money = Annotated[
     Decimal,
     PlainValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.4f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.5000"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "description": (
+                f'A decimal string from "0" to "{MONEY_MAX}", with at most 4 decimal places'
+            ),
+            "examples": ["12.5000"],
+        }
+    ),
 ]
 """Money: a decimal string with up to 4 places, never a float."""
+
+
+_REORDER_POINT = "A low-stock alert is sent when the total available falls to this (0: never)"
+_REFERENCE = "The document it belongs to, e.g. a delivery note or an order (not unique)"
+_NOTE = "Free text kept with the movement"
+_UNIT_COST = (
+    f"What one unit cost: a decimal string from 0 to {MONEY_MAX}, at most 4 decimal places. "
+    "Moves the product's average cost"
+)
 
 
 class Command(BaseModel):
@@ -78,22 +175,24 @@ class Command(BaseModel):
 class ProductFields(Command):
     """The client-owned fields of a product; an omitted optional field takes its default."""
 
-    name: Name
-    description: Annotated[str, StringConstraints(strict=True, max_length=2000)] = ""
-    category: Annotated[str, StringConstraints(strict=True, max_length=100)] = ""
-    unit: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)] = "each"
-    barcode: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = (
+    name: Annotated[Name, Field(description="What people call it")]
+    description: Annotated[
+        Description, Field(description="Free text; may run over several lines")
+    ] = ""
+    category: Annotated[Category, Field(description="A grouping to filter lists by")] = ""
+    unit: Annotated[Unit, Field(description="What one unit of quantity is: each, box, kg")] = "each"
+    barcode: Annotated[Barcode | None, Field(description="The barcode printed on it, if any")] = (
         None
     )
-    reorder_point: Count = 0
-    reorder_quantity: Count = 0
+    reorder_point: Annotated[Count, Field(description=_REORDER_POINT)] = 0
+    reorder_quantity: Annotated[Count, Field(description="How many to order when it runs low")] = 0
 
     def details(self) -> ProductDetails:
         return ProductDetails(**self.model_dump(include=set(ProductFields.model_fields)))
 
 
 class CreateProduct(ProductFields):
-    sku: Code
+    sku: Annotated[Code, Field(description="The product's code: unique, and never changes")]
 
 
 def _undocumented_default(schema: dict[str, Any]) -> None:
@@ -104,15 +203,29 @@ class PatchProduct(Command):
     """A JSON merge patch of product fields: a field set to null returns to its default."""
 
     # A name may be changed, never removed: null is refused, so it is not documented.
-    name: Name | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_undocumented_default)
-    description: Annotated[str, StringConstraints(strict=True, max_length=2000)] | None = None
-    category: Annotated[str, StringConstraints(strict=True, max_length=100)] | None = None
-    unit: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)] | None = None
-    barcode: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = (
+    name: Name | SkipJsonSchema[None] = Field(
+        default=None,
+        description="What people call it; it cannot be removed",
+        json_schema_extra=_undocumented_default,
+    )
+    description: Annotated[Description | None, Field(description="Free text; null empties it")] = (
         None
     )
-    reorder_point: Count | None = None
-    reorder_quantity: Count | None = None
+    category: Annotated[
+        Category | None, Field(description="A grouping to filter lists by; null empties it")
+    ] = None
+    unit: Annotated[
+        Unit | None, Field(description="What one unit of quantity is; null makes it each")
+    ] = None
+    barcode: Annotated[
+        Barcode | None, Field(description="The barcode printed on it; null removes it")
+    ] = None
+    reorder_point: Annotated[
+        Count | None, Field(description=_REORDER_POINT + "; null makes it 0")
+    ] = None
+    reorder_quantity: Annotated[
+        Count | None, Field(description="How many to order when it runs low; null makes it 0")
+    ] = None
 
     @field_validator("name")
     @classmethod
@@ -132,37 +245,37 @@ class PatchProduct(Command):
 
 
 class CreateWarehouse(Command):
-    code: Code
-    name: Name
+    code: Annotated[Code, Field(description="The warehouse's code: unique, and never changes")]
+    name: Annotated[Name, Field(description="What people call it")]
 
 
 class ReceiveStock(Command):
     type: Literal["receipt"] = "receipt"
-    sku: Code
-    warehouse: Code
-    quantity: Quantity
-    unit_cost: Money
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product received")]
+    warehouse: Annotated[Code, Field(description="Where it arrives")]
+    quantity: Annotated[Quantity, Field(description="Units received")]
+    unit_cost: Annotated[Money, Field(description=_UNIT_COST)]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 class IssueStock(Command):
     type: Literal["issue"] = "issue"
-    sku: Code
-    warehouse: Code
-    quantity: Quantity
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product issued")]
+    warehouse: Annotated[Code, Field(description="Where it leaves from")]
+    quantity: Annotated[Quantity, Field(description="Units issued; no more than are available")]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 class TransferStock(Command):
     type: Literal["transfer"] = "transfer"
-    sku: Code
-    from_warehouse: Code
-    to_warehouse: Code
-    quantity: Quantity
-    reference: Reference | None = None
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product moved")]
+    from_warehouse: Annotated[Code, Field(description="Where it leaves from")]
+    to_warehouse: Annotated[Code, Field(description="Where it arrives; not from_warehouse")]
+    quantity: Annotated[Quantity, Field(description="Units moved; no more than are available")]
+    reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
     @field_validator("to_warehouse")
     @classmethod
@@ -174,11 +287,13 @@ class TransferStock(Command):
 
 class AdjustStock(Command):
     type: Literal["adjustment"] = "adjustment"
-    sku: Code
-    warehouse: Code
-    counted_quantity: Count
-    reason: AdjustmentReason
-    note: Note | None = None
+    sku: Annotated[Code, Field(description="The product counted")]
+    warehouse: Annotated[Code, Field(description="Where it was counted")]
+    counted_quantity: Annotated[
+        Count, Field(description="Units found: on hand becomes this figure")
+    ]
+    reason: Annotated[AdjustmentReason, Field(description="Why the figure changes")]
+    note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
 MovementCommand = Annotated[
@@ -191,15 +306,21 @@ MOVEMENT_COMMAND: TypeAdapter[ReceiveStock | IssueStock | TransferStock | Adjust
 
 
 class OrderLineIn(Command):
-    sku: Code
-    quantity: Quantity
+    sku: Annotated[Code, Field(description="The product to reserve")]
+    quantity: Annotated[Quantity, Field(description="Units to reserve")]
 
 
 class ReserveOrder(Command):
-    reference: Reference
-    warehouse: Code
-    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
-    expires_at: AwareDatetime | None = None
+    reference: Annotated[Reference, Field(description="Your reference for the order: unique")]
+    warehouse: Annotated[Code, Field(description="Where the stock is reserved")]
+    lines: Annotated[
+        list[OrderLineIn],
+        Field(min_length=1, max_length=500, description="What to reserve: each sku once"),
+    ]
+    expires_at: Annotated[
+        Time | None,
+        Field(description="When a reservation not shipped by then expires and frees its stock"),
+    ] = None
 
     @field_validator("lines")
     @classmethod
@@ -215,19 +336,29 @@ class ReserveOrder(Command):
 
 
 class CreateApiKey(Command):
-    name: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100)]
-    role: Role
+    name: Annotated[
+        KeyName, Field(description="Who or what uses the key; movements show it as created_by")
+    ]
+    role: Annotated[
+        Role, Field(description="What the key may do; each role includes the ones before it")
+    ]
 
 
 class ReportParams(Command):
-    warehouse: Code | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    warehouse: Annotated[Code | None, Field(description="Only this warehouse")] = None
+    since: Annotated[
+        Time | None, Field(description="Only movements from this time on (movements report)")
+    ] = None
+    until: Annotated[
+        Time | None, Field(description="Only movements before this time (movements report)")
+    ] = None
 
 
 class RequestReport(Command):
-    """``POST /api/v1/reports``: which report, in which format, over what."""
+    """A report to make: which one, in which format, over what."""
 
-    kind: Literal["valuation", "movements", "low_stock"]
-    format: Literal["csv", "json"] = "csv"
-    params: ReportParams = ReportParams()
+    kind: Annotated[
+        Literal["valuation", "movements", "low_stock"], Field(description="Which report")
+    ]
+    format: Annotated[Literal["csv", "json"], Field(description="The file to make")] = "csv"
+    params: Annotated[ReportParams, Field(description="What the report covers")] = ReportParams()

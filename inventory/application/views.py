@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
@@ -17,7 +17,11 @@ from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
 
-Time = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
+Time = Annotated[
+    datetime,
+    PlainSerializer(rfc3339, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 MoneyText = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.4f}", return_type=str)]
 
 
@@ -38,11 +42,16 @@ class ProductView(View):
     barcode: str | None
     reorder_point: int
     reorder_quantity: int
-    average_cost: MoneyText
-    archived: bool
+    average_cost: Annotated[
+        MoneyText,
+        Field(description="Moving weighted average cost of one unit, over every warehouse"),
+    ]
+    archived: Annotated[
+        bool, Field(description="Archived products take no new movement or order line")
+    ]
     created_at: Time
     updated_at: Time
-    version: int
+    version: Annotated[int, Field(description="Goes up by one with every change")]
 
     @classmethod
     def of(cls, product: Product) -> ProductView:
@@ -77,7 +86,7 @@ class WarehouseView(View):
 class Totals(View):
     on_hand: int
     reserved: int
-    available: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
 
 
 def _figures(level: StockLevel) -> dict[str, int]:
@@ -88,7 +97,7 @@ class WarehouseLevelView(View):
     warehouse: str
     on_hand: int
     reserved: int
-    available: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
 
     @classmethod
     def of(cls, level: StockLevel) -> WarehouseLevelView:
@@ -99,7 +108,7 @@ class LevelView(View):
     sku: str
     on_hand: int
     reserved: int
-    available: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
 
     @classmethod
     def of(cls, level: StockLevel) -> LevelView:
@@ -123,7 +132,7 @@ class ProductStockView(View):
 
 
 class MovementView(View):
-    """A ledger line; a transfer has ``from_warehouse``/``to_warehouse``, not ``warehouse``."""
+    """A ledger line; a transfer has `from_warehouse` and `to_warehouse`, not `warehouse`."""
 
     id: str
     type: MovementType
@@ -131,13 +140,15 @@ class MovementView(View):
     warehouse: str | None = None
     from_warehouse: str | None = None
     to_warehouse: str | None = None
-    quantity: int
+    quantity: Annotated[int, Field(description="Units moved; for an adjustment, the signed change")]
     unit_cost: MoneyText | None = None
     reason: AdjustmentReason | None = None
-    reference: str | None
+    reference: Annotated[
+        str | None, Field(description="The document it belongs to, e.g. the order it ships")
+    ]
     note: str | None
     created_at: Time
-    created_by: str
+    created_by: Annotated[str, Field(description="The name of the API key that recorded it")]
 
     @classmethod
     def of(cls, m: Movement) -> MovementView:
@@ -184,9 +195,13 @@ class OrderView(View):
     id: str
     reference: str
     warehouse: str
-    status: OrderStatus
+    status: Annotated[
+        OrderStatus, Field(description="reserved, then shipped, cancelled or expired")
+    ]
     lines: list[OrderLineView]
-    expires_at: Time | None
+    expires_at: Annotated[
+        Time | None, Field(description="When the reservation expires if not shipped; null: never")
+    ]
     created_at: Time
     updated_at: Time
 
@@ -209,7 +224,9 @@ class ApiKeyView(View):
     name: str
     role: Role
     created_at: Time
-    revoked_at: Time | None
+    revoked_at: Annotated[
+        Time | None, Field(description="When it was revoked; null while it works")
+    ]
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyView:
@@ -223,12 +240,14 @@ class ApiKeyView(View):
 
 
 class NewApiKeyView(View):
-    """A key as created: the only time its secret ``key`` is shown."""
+    """A key as created: the only time its secret `key` is shown."""
 
     id: str
     name: str
     role: Role
-    key: str
+    key: Annotated[
+        str, Field(description="The secret to send as Authorization: Bearer; shown this once")
+    ]
     created_at: Time
 
     @classmethod
@@ -240,13 +259,15 @@ class JobView(View):
     id: str
     kind: JobKind
     status: JobStatus
-    attempts: int
+    attempts: Annotated[int, Field(description="How many times it was started")]
     params: dict[str, Any]
     created_at: Time
     started_at: Time | None
     finished_at: Time | None
-    error: str | None
-    result_url: str | None
+    error: Annotated[str | None, Field(description="Why the last attempt failed")]
+    result_url: Annotated[
+        str | None, Field(description="Where to download the report once the job succeeded")
+    ]
 
     @classmethod
     def of(cls, job: Job) -> JobView:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from tests.e2e.http_server import (
     Client,
@@ -320,6 +321,7 @@ def test_operations_endpoints_need_no_key(server: Server) -> None:
     assert spec.header("ETag")
     document = spec.json
     assert document["openapi"].startswith("3.1")
+    assert [str(error) for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
     assert set(document["paths"]) >= {
         "/api/v1/products", "/api/v1/products/{sku}", "/api/v1/products/{sku}/stock",
         "/api/v1/warehouses", "/api/v1/warehouses/{code}", "/api/v1/warehouses/{code}/stock",

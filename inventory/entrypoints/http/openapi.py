@@ -22,20 +22,34 @@ PROBLEM: Schema = {
     "description": "An RFC 9457 problem document; `code` is the stable member to branch on.",
     "required": ["type", "title", "status", "detail", "code"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string", "enum": list(CODES)},
+        "type": {"type": "string", "description": "Where this code is explained (a link)"},
+        "title": {"type": "string", "description": "The name of the status"},
+        "status": {"type": "integer", "description": "The HTTP status, repeated"},
+        "detail": {"type": "string", "description": "What went wrong, for people"},
+        "code": {
+            "type": "string",
+            "enum": list(CODES),
+            "description": "What went wrong, for programs: one of the problem codes",
+        },
         "errors": {
             "type": "array",
+            "description": "Each bad field (422), or each short order line",
             "items": {
                 "type": "object",
                 "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "field": {
+                        "type": "string",
+                        "description": "As the body spells it, e.g. `lines.0.quantity`",
+                    },
+                    "message": {"type": "string"},
+                },
             },
         },
-        "request_id": {"type": "string"},
+        "request_id": {
+            "type": "string",
+            "description": "The request's X-Request-ID; quote it when reporting a fault",
+        },
     },
     "examples": [
         {
@@ -74,13 +88,13 @@ _HEADERS: dict[str, Schema] = {
 }
 
 # On every /api/v1 answer while INVENTORY_RATE_LIMIT is not off (API.md §8).
-_RATE_LIMIT_HEADERS: dict[str, Schema] = {
+RATE_LIMIT_HEADERS: dict[str, Schema] = {
     "RateLimit-Limit": {"description": "Requests allowed per window for this API key or client"},
     "RateLimit-Remaining": {"description": "Requests left before the limit refuses (429)"},
     "RateLimit-Reset": {"description": "Seconds until, with no more requests, all are left again"},
 }
 
-_REFUSALS = {
+REFUSALS = {
     400: "Malformed JSON, or a bad query parameter, cursor or header",
     401: "No API key, or an unknown or revoked one",
     403: "The API key's role is too low",
@@ -178,7 +192,12 @@ def _operation(route: Route, schemas: _Schemas) -> Schema:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "string", "pattern": kind.pattern, "maxLength": kind.max_length},
+                "schema": {
+                    "type": "string",
+                    "pattern": kind.pattern,
+                    "minLength": 1,
+                    "maxLength": kind.max_length,
+                },
             }
             for name, kind in route.params.items()
         ],
@@ -246,7 +265,7 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
     if route.body is not None:
         statuses |= {413, 415, 422}
     for status in sorted(statuses):
-        answers[str(status)] = _problem(_REFUSALS[status], *_REFUSAL_HEADERS.get(status, ()))
+        answers[str(status)] = _problem(REFUSALS[status], *_REFUSAL_HEADERS.get(status, ()))
     for status, why in sorted(route.responses.items()):
         answers[str(status)] = _problem(why)
     if route.method == "GET" and not route.paged:
@@ -256,7 +275,7 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
         answer.setdefault("headers", {}).update(
             {
                 name: {**header, "schema": {"type": "integer", "minimum": 0}}
-                for name, header in _RATE_LIMIT_HEADERS.items()
+                for name, header in RATE_LIMIT_HEADERS.items()
             }
         )
     return answers
@@ -284,6 +303,19 @@ def _links(created: Route, routes: Sequence[Route]) -> Schema:
     return links
 
 
+def _check_operation_ids(paths: Schema) -> None:
+    """OpenAPI requires each operationId to be unique (links and client generators rely on it)."""
+    seen: dict[str, str] = {}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            earlier = seen.setdefault(operation["operationId"], where)
+            if earlier != where:
+                raise ValueError(
+                    f"{where} and {earlier} share operationId {operation['operationId']!r}"
+                )
+
+
 def openapi_document(routes: Sequence[Route], ops: Schema) -> Schema:
     """The whole document: every route of the table, plus the ops endpoints in ``ops``."""
     schemas = _Schemas()
@@ -296,6 +328,7 @@ def openapi_document(routes: Sequence[Route], ops: Schema) -> Schema:
         paths.setdefault(route.template, {})[route.method.lower()] = operation
     for path, item in ops.items():
         paths[path] = item
+    _check_operation_ids(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Collection
 from functools import cached_property
 from typing import Any
@@ -101,7 +102,10 @@ class Request:
         body = self.body
         try:
             value = json.loads(
-                body.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_unique
+                body.decode("utf-8"),
+                parse_constant=_no_constants,
+                parse_int=_integer,
+                object_pairs_hook=_unique,
             )
             # A lone surrogate escape ("\ud800") parses but is not text any store can keep.
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -162,6 +166,17 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"member {name!r} appears twice")
         found[name] = value
     return found
+
+
+def _integer(digits: str) -> int:
+    """A JSON integer; one too long for Python to read says so, not how to raise the limit."""
+    try:
+        return int(digits)
+    except ValueError:
+        raise ValueError(
+            f"a number has {len(digits.lstrip('-'))} digits, more than can be read "
+            f"({sys.get_int_max_str_digits()}); no field takes a number that long"
+        ) from None
 
 
 def _no_constants(name: str) -> Any:

@@ -267,6 +267,57 @@ def test_a_quantity_that_is_not_a_positive_integer_fails_validation(
     assert stocked.stock_of("BOLT")["totals"]["on_hand"] == 10
 
 
+@pytest.mark.parametrize("cost", ["1000000000000000", "1234567890123456.5", "9" * 40])
+def test_money_over_the_maximum_says_the_maximum(stocked: Api, cost: str) -> None:
+    body = {"type": "receipt", "sku": "BOLT", "warehouse": "MAIN", "quantity": 1, "unit_cost": cost}
+
+    reply = stocked.post("/api/v1/movements", body, key=stocked.clerk)
+
+    assert (reply.status, reply.fields) == (422, ["unit_cost"])
+    assert "at most 999999999999999.9999" in reply.json["errors"][0]["message"]
+    assert stocked.movement_count() == 1
+
+
+def test_the_openapi_document_gives_the_maximum_of_money(api: Api) -> None:
+    schemas = api.ok("GET", "/openapi.json")["components"]["schemas"]
+
+    assert (
+        "999999999999999.9999" in schemas["ReceiveStock"]["properties"]["unit_cost"]["description"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        ("quantity", {"type": "issue", "sku": "BOLT", "warehouse": "MAIN"}),
+        ("counted_quantity", {"type": "adjustment", "sku": "BOLT", "warehouse": "MAIN",
+                              "reason": "count"}),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("huge", [2**63, 2**64, -(2**63) - 1, 10**4000])
+def test_a_quantity_past_what_storage_holds_names_the_field_and_the_maximum(
+    stocked: Api, field: str, body: dict[str, Any], huge: int
+) -> None:
+    reply = stocked.post("/api/v1/movements", {**body, field: huge}, key=stocked.clerk)
+
+    assert (reply.status, reply.fields) == (422, [field])
+    assert str(10**12 if huge > 0 else 0) in reply.json["errors"][0]["message"]
+    assert stocked.movement_count() == 1
+
+
+@pytest.mark.parametrize("number", [b"9" * 5000, b"-" + b"1" * 5000, b"1" * 4301])
+def test_a_number_too_long_to_read_is_a_bad_request_that_says_so(api: Api, number: bytes) -> None:
+    raw = b'{"sku": "BOLT", "name": "Bolt", "reorder_point": ' + number + b"}"
+
+    reply = api.post("/api/v1/products", raw=raw)
+
+    assert (reply.status, reply.code) == (400, "bad_request")
+    assert "sys." not in reply.json["detail"]
+    assert "set_int_max_str_digits" not in reply.json["detail"]
+    assert "digits" in reply.json["detail"]
+    assert _no_products(api)
+
+
 def test_every_bad_field_is_listed(api: Api) -> None:
     reply = api.post("/api/v1/products", {"sku": "no spaces", "name": "", "reorder_point": -1})
 

@@ -9,6 +9,7 @@ import pytest
 
 from inventory.adapters.memory import MemoryStorage
 from inventory.domain.errors import ReadOnly, Unavailable
+from inventory.entrypoints.http.openapi import openapi_document
 from inventory.entrypoints.http.problems import CODES
 from inventory.entrypoints.http.routes import API_ROUTES, create_app
 from tests.unit.http.driver import Api, call, environ_for
@@ -47,6 +48,28 @@ def test_the_openapi_document_is_openapi_3_1(api: Api) -> None:
     assert document["components"]["securitySchemes"]["bearer"] == document["components"][
         "securitySchemes"
     ]["bearer"] | {"type": "http", "scheme": "bearer"}
+
+
+def test_every_operation_has_its_own_meaningful_id(api: Api) -> None:
+    paths = api.ok("GET", "/openapi.json", key=None)["paths"]
+    ids = {
+        (path, method): operation["operationId"]
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+
+    assert len(set(ids.values())) == len(ids)
+    assert ids[("/docs", "get")] == "show_docs_page"
+    assert ids[("/openapi.json", "get")] == "show_openapi_document"
+    assert ids[("/api/v1/products", "post")] == "create_product"
+    assert all(re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", found) for found in ids.values()), ids
+
+
+def test_a_document_with_an_operation_id_twice_is_not_built() -> None:
+    clash = {"/again": {"get": {"operationId": "create_product", "responses": {}}}}
+
+    with pytest.raises(ValueError, match="share operationId 'create_product'"):
+        openapi_document(API_ROUTES, clash)
 
 
 @pytest.mark.parametrize(("path", "method"), ROUTES)

@@ -22,10 +22,12 @@ _STATUS = {
 }
 
 
-def _plain(summary: str, statuses: dict[str, str], content: str, schema: Any) -> dict[str, Any]:
+def _plain(
+    operation_id: str, summary: str, statuses: dict[str, str], content: str, schema: Any
+) -> dict[str, Any]:
     return {
         "get": {
-            "operationId": summary.split()[0].lower(),
+            "operationId": operation_id,
             "summary": summary,
             "tags": ["operations"],
             "responses": {
@@ -37,23 +39,37 @@ def _plain(summary: str, statuses: dict[str, str], content: str, schema: Any) ->
 
 
 OPS_PATHS = {
-    "/health": _plain("Health: the process answers", {"200": "alive"}, "application/json", _STATUS),
+    "/health": _plain(
+        "show_health", "Health: the process answers", {"200": "alive"}, "application/json", _STATUS
+    ),
     "/ready": _plain(
+        "show_readiness",
         "Readiness: storage reachable, migrated and writable, a job runner alive, Redis reachable",
         {"200": "ready", "503": "not ready; `checks` says why"},
         "application/json",
         _STATUS,
     ),
     "/metrics": _plain(
+        "show_metrics",
         "Metrics in Prometheus text format, summed over every process of this server",
         {"200": "the figures"},
         "text/plain",
         {"type": "string"},
     ),
     "/openapi.json": _plain(
-        "This document", {"200": "OpenAPI 3.1"}, "application/json", {"type": "object"}
+        "show_openapi_document",
+        "This document",
+        {"200": "OpenAPI 3.1"},
+        "application/json",
+        {"type": "object"},
     ),
-    "/docs": _plain("This document as HTML", {"200": "a page"}, "text/html", {"type": "string"}),
+    "/docs": _plain(
+        "show_docs_page",
+        "This document as HTML",
+        {"200": "a page"},
+        "text/html",
+        {"type": "string"},
+    ),
 }
 
 
