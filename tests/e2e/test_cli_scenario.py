@@ -285,3 +285,17 @@ def test_an_import_with_a_bad_third_line_names_it_and_imports_nothing(
         "Input should be greater than or equal to 0\n"
     )
     assert cli.json("products", "list")["items"] == []
+
+
+def test_an_import_whose_last_row_leaves_a_quote_open_names_that_line_and_imports_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "products.csv").write_text('sku,name\nGOOD-1,Good one\nBAD-2,"Bad two\n')
+
+    refused = cli.run("import", "products", "products.csv")
+
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "inventory: line 3: a quoted cell is not closed (its closing quote is missing)\n"
+    )
+    assert cli.json("products", "list")["items"] == []
