@@ -141,7 +141,7 @@ def test_a_working_day_adds_up_to_the_expected_stock_and_value(cli: Cli) -> None
     assert short_order.returncode == 1
     assert short_order.stderr.splitlines() == [
         "inventory: order 'SO-3': 1 line(s) short in MAIN",
-        "  lines.1.quantity: GADGET: wanted 3, only 2 available",
+        "  --line GADGET:3 (quantity): GADGET: wanted 3, only 2 available",
     ]
     assert all_levels(cli)["WIDGET@MAIN"] == (21, 0, 21)
     assert cli.json("orders", "list", "--reference", "SO-3")["items"] == []
