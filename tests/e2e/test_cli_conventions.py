@@ -229,6 +229,23 @@ def test_a_bad_option_value_exits_2_from_a_real_process(cli: Cli) -> None:
     assert done.stderr == "inventory: --to: must differ from --from\n"
 
 
+def test_orders_show_ship_and_cancel_take_the_id_or_the_reference(inventory: Run) -> None:
+    inventory.ok("warehouses", "add", "--code", "MAIN", "--name", "Main")
+    inventory.ok("products", "add", "--sku", "W", "--name", "Widget")
+    inventory.ok(*RECEIVE, "--quantity", "5")
+    first = json.loads(inventory.ok("--json", *ORDER, "--line", "W:2"))
+    inventory.ok("orders", "create", "--reference", "SO-2", "--warehouse", "MAIN", "--line", "W:1")
+
+    assert json.loads(inventory.ok("orders", "show", "SO-1", "--json")) == first
+    assert json.loads(inventory.ok("orders", "show", first["id"], "--json")) == first
+    assert json.loads(inventory.ok("orders", "ship", "SO-1", "--json"))["status"] == "shipped"
+    cancelled = json.loads(inventory.ok("orders", "cancel", "SO-2", "--json"))
+    assert (cancelled["reference"], cancelled["status"]) == ("SO-2", "cancelled")
+    assert inventory("orders", "show", "SO-3") == (1, "", "inventory: order 'SO-3' not found\n")
+    again = inventory("orders", "ship", "SO-2")
+    assert again == (1, "", "inventory: order 'SO-2' is cancelled; it cannot be shipped\n")
+
+
 def test_people_get_aligned_tables_and_a_hint_for_the_next_page(inventory: Run) -> None:
     inventory.ok("warehouses", "add", "--code", "MAIN", "--name", "Main")
     inventory.ok("warehouses", "add", "--code", "EAST", "--name", "East")
