@@ -43,7 +43,8 @@ def levels(cli: Cli, sku: str) -> dict[str, tuple[int, int, int]]:
     """(on hand, reserved, available) of the product in each warehouse."""
     stock = cli.json("stock", "levels", "--sku", sku)
     return {
-        w["warehouse"]: (w["on_hand"], w["reserved"], w["available"]) for w in stock["warehouses"]
+        level["warehouse"]: (level["on_hand"], level["reserved"], level["available"])
+        for level in stock["items"]
     }
 
 
