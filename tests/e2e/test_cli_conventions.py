@@ -528,6 +528,31 @@ def test_a_bad_database_option_is_blamed_on_the_option_not_the_variable(tmp_path
     assert "INVENTORY_DATABASE_URL" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/no/such/dir/inventory.db",
+        "postgresql://inventory@127.0.0.1:1/inventory?no_such_option=1",
+        "postgresql://inventory@127.0.0.1:1/inventory%zz",
+    ],
+    ids=["sqlite-in-a-missing-directory", "postgres-unknown-option", "postgres-bad-escape"],
+)
+def test_a_bad_database_url_exits_2_naming_where_it_came_from(tmp_path: Path, url: str) -> None:
+    bad = url.format(tmp=tmp_path)
+    cli = Cli(tmp_path, cli_env(f"sqlite:///{tmp_path}/inventory.db"))
+
+    option = cli.run("--database", bad, "products", "list")
+    variable = Cli(tmp_path, cli_env(bad)).run("products", "list")
+
+    assert (option.returncode, option.stdout) == (2, "")
+    assert option.stderr.startswith("inventory: --database: ")
+    assert len(option.stderr.splitlines()) == 1
+    assert (variable.returncode, variable.stdout) == (2, "")
+    assert variable.stderr.startswith("inventory: INVENTORY_DATABASE_URL: ")
+    assert len(variable.stderr.splitlines()) == 1
+    assert not (tmp_path / "no").exists()
+
+
 def test_version_prints_the_version_and_touches_no_database(tmp_path: Path) -> None:
     env = cli_env(f"sqlite:///{tmp_path / 'never.db'}")
     done = subprocess.run(
