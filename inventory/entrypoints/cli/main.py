@@ -33,8 +33,8 @@ Settings come from INVENTORY_* environment variables and a .env file in the
 working directory; --database overrides INVENTORY_DATABASE_URL. Every command
 but `migrate` applies pending migrations first.
 
-Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage or a bad
-setting; 130 interrupted."""
+Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
+option value or a bad setting; 130 interrupted."""
 
 _SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports)
 
