@@ -236,6 +236,7 @@ RECEIVE = ("stock", "receive", "--sku", "W", "--warehouse", "MAIN", "--unit-cost
             ("report", "valuation", "--async", "--warehouse", "no such"),
             "--warehouse: String should match pattern",
         ),
+        (("report", "valuation", "--warehouse", "no such"), "--warehouse: String should match"),
         (("products", "list", "--sort", "price"), "cannot sort by 'price'"),
         (("stock", "movements", "--cursor", "bm90LWEtY3Vyc29y"), "cursor is not valid"),
     ],
