@@ -64,12 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, console)
     except (ValidationFailed, InvalidRequest) as exc:
-        for line in describe(exc, Flags(args.command_parser, args)):
+        for line in describe(exc, _flags(args)):
             console.note(line)
         # A bad option value is bad usage; a bad row of an input file is a refusal.
         return 1 if args.file_input else 2
     except DomainError as exc:
-        for line in describe(exc, Flags(args.command_parser, args)):
+        for line in describe(exc, _flags(args)):
             console.note(line)
         return 1
     except (ConfigError, UsageError) as exc:
@@ -137,6 +137,12 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         return status
     finally:
         services.close()
+
+
+def _flags(args: argparse.Namespace) -> Flags | None:
+    """How to name fields in errors: by option, unless they are an input file's columns."""
+    parser = getattr(args, "command_parser", None)
+    return None if parser is None or args.file_input else Flags(parser, args)
 
 
 def _discard_stdout() -> None:
