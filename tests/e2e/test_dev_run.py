@@ -58,6 +58,10 @@ def _alive(pids: set[int]) -> set[int]:
 def test_a_signal_to_dev_run_stops_every_process_of_the_server(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
+    # Else dev.py run would set .venv up first (pip, minutes): `python3 dev.py lint` does it.
+    stamp, pyproject = REPO / ".venv" / ".installed", REPO / "pyproject.toml"
+    assert stamp.exists(), "no .venv set up by dev.py"
+    assert stamp.stat().st_mtime >= pyproject.stat().st_mtime, ".venv older than pyproject.toml"
     port = free_port()
     log = tmp_path / "dev-run.log"
     # Its own database and reports: the checkout's inventory.db is never touched.
