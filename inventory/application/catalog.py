@@ -13,11 +13,9 @@ from inventory.application.commands import (
 from inventory.application.listing import (
     LEVEL_SORTS,
     PRODUCT_SORTS,
-    STOCK_LEVEL_SORTS,
     WAREHOUSE_SORTS,
     LevelList,
     ProductList,
-    StockLevelList,
     WarehouseList,
 )
 from inventory.application.pagination import Page
@@ -136,19 +134,6 @@ def warehouse_stock(code: str, params: LevelList, uow: UnitOfWork) -> Page[Stock
         require_warehouse(uow, code)
         rows = uow.stock.fetch_page(code, spec)
     return LEVEL_SORTS.page(rows, spec)
-
-
-def list_stock_levels(params: StockLevelList, uow: UnitOfWork) -> Page[StockLevel]:
-    """A page of every stock level, or of one product's and/or one warehouse's, by sku then
-    warehouse; a product or warehouse named that does not exist is ``NotFound``."""
-    spec = STOCK_LEVEL_SORTS.spec(params)
-    with uow.reading():
-        if params.sku is not None:
-            require_product(uow, params.sku)
-        if params.warehouse is not None:
-            require_warehouse(uow, params.warehouse)
-        rows = uow.stock.fetch_levels(params.filter(), spec)
-    return STOCK_LEVEL_SORTS.page(rows, spec)
 
 
 def require_product(uow: UnitOfWork, sku: str) -> Product:

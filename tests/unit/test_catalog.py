@@ -14,7 +14,6 @@ from inventory.application.catalog import (
     get_product,
     get_warehouse,
     list_products,
-    list_stock_levels,
     list_warehouses,
     patch_product,
     product_stock,
@@ -31,7 +30,7 @@ from inventory.application.commands import (
 )
 from inventory.application.listing import LevelList, ProductList, StockLevelList, WarehouseList
 from inventory.application.orders import reserve_order
-from inventory.application.stock import record_movement
+from inventory.application.stock import list_stock_levels, record_movement
 from inventory.application.validation import parse
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from inventory.domain.stock import StockLevel

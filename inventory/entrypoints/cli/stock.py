@@ -6,10 +6,9 @@ import argparse
 from collections.abc import Mapping
 from functools import partial
 
-from inventory.application.catalog import list_stock_levels
 from inventory.application.commands import MOVEMENT_COMMAND
 from inventory.application.listing import MovementList, StockLevelList
-from inventory.application.stock import list_movements, record_movement
+from inventory.application.stock import list_movements, list_stock_levels, record_movement
 from inventory.application.validation import parse_as, parse_query
 from inventory.application.views import MovementView, StockLevelView
 from inventory.bootstrap import Services
