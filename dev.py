@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,24 @@ def run(*serve_args: str) -> None:
         print("  (shown this once; more with: .venv/bin/inventory keys create --name N --role R)")
     port = serve_args[serve_args.index("--port") + 1] if "--port" in serve_args[:-1] else "8000"
     print(f"serving http://127.0.0.1:{port} - try /docs; Ctrl-C stops", flush=True)
-    step(inventory, "serve", *serve_args)
+    sys.exit(foreground(inventory, "serve", *serve_args))
+
+
+def foreground(*command: str) -> int:
+    """Run ``command`` until it exits, passing SIGTERM and SIGINT on to it; its exit status.
+
+    The child gets a process group of its own, so that Ctrl-C reaches it once,
+    through here, and not a second time straight from the terminal.
+    """
+    child = subprocess.Popen(command, cwd=ROOT, process_group=0)
+
+    def pass_on(signum: int, frame: object) -> None:
+        child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, pass_on)
+    status = child.wait()
+    return 128 - status if status < 0 else status
 
 
 def demo() -> None:

@@ -151,9 +151,17 @@ def open_storage(url: str) -> Storage:
         return MemoryStorage()
     if url.startswith("sqlite:///"):
         try:
-            return SqliteDatabase.from_url(url)
+            database = SqliteDatabase.from_url(url)
         except ValueError as exc:
             raise ConfigError(f"INVENTORY_DATABASE_URL: {exc}") from None
+        # The file is made on first use, never its directory: a mistyped path is a
+        # bad setting, not an empty inventory somewhere else.
+        if not database.path.parent.is_dir():
+            raise ConfigError(
+                f"INVENTORY_DATABASE_URL: no directory {str(database.path.parent)!r}"
+                " for the database file; create it, or fix the path"
+            )
+        return database
     try:
         return PostgresDatabase.from_url(url)
     except ValueError as exc:

@@ -11,7 +11,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import islice
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import product_exists
@@ -22,6 +22,9 @@ from inventory.application.stock import record_movements
 from inventory.application.validation import parse, parse_as
 from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, DomainError, ValidationFailed
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 BATCH = 2000
 PRODUCT_COLUMNS = (
@@ -116,8 +119,10 @@ MOVEMENT_FIELDS = (
 def _rows(
     source: TextIO, allowed: frozenset[str], required: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(source)
-    header = next(reader, None)
+    # strict: a quote left open, or text after a closing quote, is an error, not
+    # a cell that silently swallows the rest of the file.
+    reader = csv.reader(source, strict=True)
+    header = _next_row(reader)
     if header is None:
         raise ValidationFailed("line 1: the file is empty; expected a header row")
     header = [name.strip() for name in header]
@@ -128,13 +133,27 @@ def _rows(
             f"line 1: bad header (unknown: {unknown or 'none'}, missing: {missing or 'none'}); "
             f"columns are {', '.join(sorted(allowed))}"
         )
-    for cells in reader:
+    while (cells := _next_row(reader)) is not None:
         line = reader.line_num
         if not any(cells):
             continue
         if len(cells) != len(header):
             raise ValidationFailed(f"line {line}: {len(cells)} cells, header has {len(header)}")
         yield line, {name: cell for name, cell in zip(header, cells, strict=True) if cell != ""}
+
+
+def _next_row(reader: Reader) -> list[str] | None:
+    """The next row, or None at the end; a malformed one names the line it starts on."""
+    start = reader.line_num + 1
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        why = str(exc)
+        if why == "unexpected end of data":
+            why = "a quoted cell is not closed (its closing quote is missing)"
+        elif "expected after" in why:
+            why = f"text after a quoted cell's closing quote ({why})"
+        raise ValidationFailed(f"line {start}: {why}") from None
 
 
 def _typed(row: dict[str, str]) -> dict[str, object]:

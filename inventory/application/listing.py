@@ -9,7 +9,13 @@ from pydantic import AwareDatetime, Field
 
 from inventory.application.commands import CODE_PATTERN, Code, Reference
 from inventory.application.pagination import ListParams, Sorting, a_time, any_text, matching
-from inventory.application.queries import JobFilter, MovementFilter, OrderFilter, ProductFilter
+from inventory.application.queries import (
+    JobFilter,
+    LevelFilter,
+    MovementFilter,
+    OrderFilter,
+    ProductFilter,
+)
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
@@ -33,6 +39,16 @@ class ProductList(ListParams):
 
 class LevelList(ListParams):
     pass
+
+
+class StockLevelList(ListParams):
+    """Every stock level, or those of one sku and/or one warehouse."""
+
+    sku: Code | None = None
+    warehouse: Code | None = None
+
+    def filter(self) -> LevelFilter:
+        return LevelFilter(self.sku, self.warehouse)
 
 
 class WarehouseList(ListParams):
@@ -105,6 +121,15 @@ LEVEL_SORTS: Sorting[StockLevel] = Sorting(
     default="sku",
     values={"sku": A_CODE},
 )
+
+STOCK_LEVEL_SORTS: Sorting[StockLevel] = Sorting(
+    fields={"sku": lambda s: s.sku},
+    unique="warehouse",  # unique together with the sku
+    unique_key=lambda s: s.warehouse,
+    default="sku",
+    values={"sku": A_CODE, "warehouse": A_CODE},
+)
+"""Levels of every warehouse: by sku, then warehouse."""
 
 
 class _Created(Protocol):

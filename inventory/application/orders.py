@@ -130,6 +130,15 @@ def get_order(id: str, uow: UnitOfWork) -> Order:
         return _require_order(uow, id)
 
 
+def find_order(id_or_reference: str, uow: UnitOfWork) -> Order:
+    """One order by its id or, when no order has that id, by its reference."""
+    with uow.reading():
+        order = uow.orders.get(id_or_reference) or uow.orders.get_by_reference(id_or_reference)
+    if order is None:
+        raise NotFound(f"order {id_or_reference!r} not found")
+    return order
+
+
 def list_orders(params: OrderList, uow: UnitOfWork) -> Page[Order]:
     """A page of orders, oldest first."""
     spec = ORDER_SORTS.spec(params)

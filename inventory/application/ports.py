@@ -19,6 +19,7 @@ from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.outbox import OutboxMessage
 from inventory.application.queries import (
     JobFilter,
+    LevelFilter,
     LowStockRow,
     MovementFilter,
     OrderFilter,
@@ -114,6 +115,10 @@ class StockRepository(Protocol):
         ...
 
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]: ...
+    def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
+        """A page of the levels ``filter`` picks, by (sku, warehouse)."""
+        ...
+
     def stream(self) -> Iterator[StockLevel]:
         """Every stored level, by (sku, warehouse)."""
         ...

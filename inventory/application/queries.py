@@ -44,6 +44,14 @@ class ProductFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class LevelFilter:
+    """Stock levels of one sku, of one warehouse, or both; None: every one."""
+
+    sku: str | None = None
+    warehouse: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MovementFilter:
     sku: str | None = None
     warehouse: str | None = None

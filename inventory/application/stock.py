@@ -6,8 +6,14 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
+from inventory.application.catalog import require_product, require_warehouse
 from inventory.application.ledger import MovementCommand, Posting
-from inventory.application.listing import MOVEMENT_SORTS, MovementList
+from inventory.application.listing import (
+    MOVEMENT_SORTS,
+    STOCK_LEVEL_SORTS,
+    MovementList,
+    StockLevelList,
+)
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork
 from inventory.application.queries import MovementFilter
@@ -92,6 +98,19 @@ def list_movements(params: MovementList, uow: UnitOfWork) -> Page[Movement]:
     with uow.reading():
         rows = uow.movements.fetch_page(params.filter(), spec)
     return MOVEMENT_SORTS.page(rows, spec)
+
+
+def list_stock_levels(params: StockLevelList, uow: UnitOfWork) -> Page[StockLevel]:
+    """A page of every stock level, or of one product's and/or one warehouse's, by sku then
+    warehouse; a product or warehouse named that does not exist is ``NotFound``."""
+    spec = STOCK_LEVEL_SORTS.spec(params)
+    with uow.reading():
+        if params.sku is not None:
+            require_product(uow, params.sku)
+        if params.warehouse is not None:
+            require_warehouse(uow, params.warehouse)
+        rows = uow.stock.fetch_levels(params.filter(), spec)
+    return STOCK_LEVEL_SORTS.page(rows, spec)
 
 
 def export_movements(filter: MovementFilter, uow: UnitOfWork) -> Iterator[Movement]:

@@ -115,6 +115,20 @@ class LevelView(View):
         return cls(sku=level.sku, **_figures(level))
 
 
+class StockLevelView(View):
+    """One (sku, warehouse) level, as ``stock levels`` and ``export stock`` show it."""
+
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: int
+
+    @classmethod
+    def of(cls, level: StockLevel) -> StockLevelView:
+        return cls(sku=level.sku, warehouse=level.warehouse, **_figures(level))
+
+
 class ProductStockView(View):
     sku: str
     totals: Totals

@@ -126,29 +126,168 @@ def test_bad_usage_exits_2_with_the_usage(
     assert "usage: inventory" in capsys.readouterr().err
 
 
-def test_options_that_do_not_go_together_exit_2(inventory: Run) -> None:
-    status, out, err = inventory("stock", "levels", "--sku", "WIDGET", "--limit", "5")
+def test_options_that_do_not_go_together_exit_2(inventory: Run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'same.db'}"
+    status, out, err = inventory("copy", "--from", url, "--to", url)
 
     assert (status, out) == (2, "")
-    assert err == "inventory: --limit: only with --warehouse; --sku shows every warehouse\n"
+    assert err == "inventory: --from and --to name the same database\n"
 
 
-def test_a_refusal_names_each_bad_field_and_exits_1(inventory: Run) -> None:
+def test_stock_levels_pages_through_every_level_by_sku_then_warehouse(inventory: Run) -> None:
+    for code in ("MAIN", "EAST"):
+        inventory.ok("warehouses", "add", "--code", code, "--name", code.title())
+    for sku in ("NUT", "BOLT", "WASHER"):
+        inventory.ok("products", "add", "--sku", sku, "--name", sku.title())
+        for code in ("MAIN", "EAST"):
+            receive = ("stock", "receive", "--sku", sku, "--warehouse", code, "--unit-cost", "1")
+            inventory.ok(*receive, "--quantity", str(len(sku) + len(code)))
+    every = [
+        {"sku": sku, "warehouse": code, "on_hand": len(sku) + len(code), "reserved": 0,
+         "available": len(sku) + len(code)}
+        for sku in ("BOLT", "NUT", "WASHER") for code in ("EAST", "MAIN")
+    ]  # fmt: skip
+
+    def pages(*narrowed: str) -> list[dict[str, object]]:
+        seen: list[dict[str, object]] = []
+        cursor: list[str] = []
+        while True:
+            page = json.loads(
+                inventory.ok("stock", "levels", "--json", "--limit", "4", *narrowed, *cursor)
+            )
+            assert set(page) == {"items", "next_cursor"}
+            seen += page["items"]
+            if page["next_cursor"] is None:
+                return seen
+            cursor = ["--cursor", page["next_cursor"]]
+
+    assert pages() == every
+    assert pages("--sku", "NUT") == [level for level in every if level["sku"] == "NUT"]
+    assert pages("--warehouse", "EAST") == [lv for lv in every if lv["warehouse"] == "EAST"]
+    assert pages("--sku", "NUT", "--warehouse", "EAST") == [every[2]]
+    assert json.loads(inventory.ok("stock", "levels", "--json"))["items"] == every
+    assert inventory.ok("stock", "levels", "--limit", "2").splitlines() == [
+        "SKU   WAREHOUSE  ON_HAND  RESERVED  AVAILABLE",
+        "BOLT  EAST             8         0          8",
+        "BOLT  MAIN             8         0          8",
+    ]
+    assert inventory("stock", "levels", "--sku", "NOPE") == (
+        1, "", "inventory: product 'NOPE' not found\n"
+    )  # fmt: skip
+
+
+def test_bad_option_values_exit_2_naming_each_option(inventory: Run) -> None:
     status, out, err = inventory(
         "stock", "receive", "--sku", "WIDGET", "--warehouse", "MAIN",
         "--quantity", "0", "--unit-cost", "1.23456",
     )  # fmt: skip
 
-    assert (status, out) == (1, "")
+    assert (status, out) == (2, "")
     assert err.splitlines() == [
         "inventory: invalid input",
-        "  quantity: Input should be greater than 0",
-        '  unit_cost: must be a decimal string >= 0 with at most 4 decimal places, e.g. "12.5000"',
+        "  --quantity: Input should be greater than 0",
+        "  --unit-cost: must be a decimal string >= 0 with at most 4 decimal places,"
+        ' e.g. "12.5000"',
     ]
+
+
+ORDER = ("orders", "create", "--reference", "SO-1", "--warehouse", "MAIN")
+RECEIVE = ("stock", "receive", "--sku", "W", "--warehouse", "MAIN", "--unit-cost", "1")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ((*RECEIVE, "--quantity", "-1"), "--quantity: Input should be greater than 0"),
+        (
+            ("stock", "transfer", "--sku", "W", "--from", "MAIN", "--to", "MAIN",
+             "--quantity", "1"),
+            "--to: must differ from --from",
+        ),
+        (
+            ("stock", "adjust", "--sku", "W", "--warehouse", "MAIN", "--counted", "-1",
+             "--reason", "count"),
+            "--counted: Input should be greater than or equal to 0",
+        ),
+        (
+            ("stock", "adjust", "--sku", "W", "--warehouse", "MAIN", "--counted", "1",
+             "--reason", "theft"),
+            "--reason: Input should be ",
+        ),
+        ((*RECEIVE[:-1], "12,50", "--quantity", "1"), "--unit-cost: must be a decimal string"),
+        (("stock", "issue", "--sku", "no sku", "--warehouse", "MAIN", "--quantity", "1"),
+         "--sku: "),
+        (("keys", "create", "--name", "x", "--role", "root"), "--role: Input should be "),
+        ((*ORDER, "--line", "W:0"), "--line W:0 (quantity): Input should be greater than 0"),
+        ((*ORDER, "--line", "W:1", "--line", "W:2"), "--line: sku 'W' appears twice"),
+        ((*ORDER, "--line", "W:1", "--expires-at", "soon"), "--expires-at: Input should be "),
+        (
+            (*ORDER, "--line", "W:1", "--expires-at", "2000-01-01T00:00:00Z"),
+            "--expires-at: must be in the future",
+        ),
+        (("products", "add", "--sku", "B", "--name", "B", "--reorder-point", "-1"),
+         "--reorder-point: Input should be greater than or equal to 0"),
+        (("products", "update", "B", "--clear", "colour"), "--clear colour: Extra inputs"),
+        (("products", "list", "--limit", "0"), "--limit: Input should be greater than"),
+        (("orders", "list", "--status", "lost"), "--status: Input should be "),
+        (("stock", "movements", "--since", "yesterday"), "--since: Input should be "),
+        (("report", "movements", "--until", "tomorrow"), "--until: Input should be "),
+        (
+            ("report", "valuation", "--async", "--warehouse", "no such"),
+            "--warehouse: String should match pattern",
+        ),
+        (("report", "valuation", "--warehouse", "no such"), "--warehouse: String should match"),
+        (("products", "list", "--sort", "price"), "cannot sort by 'price'"),
+        (("stock", "movements", "--cursor", "bm90LWEtY3Vyc29y"), "cursor is not valid"),
+    ],
+)  # fmt: skip
+def test_every_bad_option_value_exits_2_and_names_the_option(
+    inventory: Run, argv: tuple[str, ...], says: str
+) -> None:
+    status, out, err = inventory(*argv)
+
+    assert (status, out) == (2, "")
+    assert err.startswith(f"inventory: {says}")
+    assert len(err.splitlines()) == 1
+    for field in ("to_warehouse", "from_warehouse", "counted_quantity", "unit_cost", "lines."):
+        assert field not in err
+
+
+def test_a_refused_operation_exits_1(inventory: Run) -> None:
+    inventory.ok("warehouses", "add", "--code", "MAIN", "--name", "Main")
+    inventory.ok("products", "add", "--sku", "W", "--name", "Widget")
+
+    short = inventory("stock", "issue", "--sku", "W", "--warehouse", "MAIN", "--quantity", "1")
+
+    assert short == (1, "", "inventory: W in MAIN: wanted 1, only 0 available\n")
     assert inventory("products", "show", "NOPE") == (1, "", "inventory: product 'NOPE' not found\n")
-    bad_sort = inventory("products", "list", "--sort", "price")
-    assert bad_sort[0] == 1
-    assert bad_sort[2].startswith("inventory: cannot sort by 'price'")
+    order = inventory(*ORDER, "--line", "W:2")
+    assert order[:2] == (1, "")
+    assert order[2].splitlines()[1:] == ["  --line W:2 (quantity): W: wanted 2, only 0 available"]
+
+
+def test_a_bad_option_value_exits_2_from_a_real_process(cli: Cli) -> None:
+    done = cli.run("stock", "transfer", "--sku", "W", "--from", "A", "--to", "A", "--quantity", "1")
+
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "inventory: --to: must differ from --from\n"
+
+
+def test_orders_show_ship_and_cancel_take_the_id_or_the_reference(inventory: Run) -> None:
+    inventory.ok("warehouses", "add", "--code", "MAIN", "--name", "Main")
+    inventory.ok("products", "add", "--sku", "W", "--name", "Widget")
+    inventory.ok(*RECEIVE, "--quantity", "5")
+    first = json.loads(inventory.ok("--json", *ORDER, "--line", "W:2"))
+    inventory.ok("orders", "create", "--reference", "SO-2", "--warehouse", "MAIN", "--line", "W:1")
+
+    assert json.loads(inventory.ok("orders", "show", "SO-1", "--json")) == first
+    assert json.loads(inventory.ok("orders", "show", first["id"], "--json")) == first
+    assert json.loads(inventory.ok("orders", "ship", "SO-1", "--json"))["status"] == "shipped"
+    cancelled = json.loads(inventory.ok("orders", "cancel", "SO-2", "--json"))
+    assert (cancelled["reference"], cancelled["status"]) == ("SO-2", "cancelled")
+    assert inventory("orders", "show", "SO-3") == (1, "", "inventory: order 'SO-3' not found\n")
+    again = inventory("orders", "ship", "SO-2")
+    assert again == (1, "", "inventory: order 'SO-2' is cancelled; it cannot be shipped\n")
 
 
 def test_people_get_aligned_tables_and_a_hint_for_the_next_page(inventory: Run) -> None:
@@ -182,7 +321,6 @@ def test_people_get_aligned_tables_and_a_hint_for_the_next_page(inventory: Run) 
         "WAREHOUSE  ON_HAND  RESERVED  AVAILABLE",
         "EAST            20         0         20",
         "MAIN           100         0        100",
-        "TOTAL          120         0        120",
     ]
     ledger = inventory.ok("stock", "movements", "--sku", "NUT").splitlines()
     assert [line.split()[1:5] for line in ledger] == [
@@ -215,8 +353,10 @@ def test_update_changes_only_the_given_fields_and_clear_restores_defaults(invent
     assert (cleared["barcode"], cleared["reorder_point"], cleared["unit"]) == (None, 0, "box")
     stale = inventory("products", "update", "BOLT", "--name", "Old", "--if-version", "2")
     assert stale == (1, "", "inventory: product 'BOLT' is at version 3, not 2\n")
-    assert inventory("products", "update", "BOLT", "--clear", "name")[2] == (
-        "inventory: name: is required and cannot be removed\n"
+    assert inventory("products", "update", "BOLT", "--clear", "name") == (
+        2,
+        "",
+        "inventory: --clear name: is required and cannot be removed\n",
     )
     assert inventory("products", "update", "BOLT", "--unit", "kg", "--clear", "unit")[0] == 2
 
@@ -233,7 +373,6 @@ def test_keys_can_be_listed_and_revoked_without_showing_secrets(inventory: Run) 
     assert revoked["revoked_at"] is not None
     assert "key" not in revoked
     assert created["key"] not in inventory.ok("keys", "list")
-    assert inventory("keys", "create", "--name", "x", "--role", "root")[0] == 1
 
 
 def test_reports_write_their_file_only_once_complete(inventory: Run, tmp_path: Path) -> None:
@@ -253,8 +392,8 @@ def test_reports_write_their_file_only_once_complete(inventory: Run, tmp_path: P
     )  # fmt: skip
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
     refused = inventory("report", "movements", "--since", "yesterday")
-    assert refused[0] == 1
-    assert refused[2].startswith("inventory: since: ")
+    assert refused[0] == 2
+    assert refused[2].startswith("inventory: --since: ")
     missing = inventory("report", "valuation", "-o", str(tmp_path / "ledger.json" / "x.csv"))
     assert missing[0] == 1
     assert missing[2] == f"inventory: Not a directory: {tmp_path / 'ledger.json' / 'x.csv'}\n"
@@ -388,6 +527,31 @@ def test_a_bad_database_option_is_blamed_on_the_option_not_the_variable(tmp_path
     assert done.returncode == 2
     assert done.stderr.startswith("inventory: --database: must be sqlite:///PATH")
     assert "INVENTORY_DATABASE_URL" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/no/such/dir/inventory.db",
+        "postgresql://inventory@127.0.0.1:1/inventory?no_such_option=1",
+        "postgresql://inventory@127.0.0.1:1/inventory%zz",
+    ],
+    ids=["sqlite-in-a-missing-directory", "postgres-unknown-option", "postgres-bad-escape"],
+)
+def test_a_bad_database_url_exits_2_naming_where_it_came_from(tmp_path: Path, url: str) -> None:
+    bad = url.format(tmp=tmp_path)
+    cli = Cli(tmp_path, cli_env(f"sqlite:///{tmp_path}/inventory.db"))
+
+    option = cli.run("--database", bad, "products", "list")
+    variable = Cli(tmp_path, cli_env(bad)).run("products", "list")
+
+    assert (option.returncode, option.stdout) == (2, "")
+    assert option.stderr.startswith("inventory: --database: ")
+    assert len(option.stderr.splitlines()) == 1
+    assert (variable.returncode, variable.stdout) == (2, "")
+    assert variable.stderr.startswith("inventory: INVENTORY_DATABASE_URL: ")
+    assert len(variable.stderr.splitlines()) == 1
+    assert not (tmp_path / "no").exists()
 
 
 def test_version_prints_the_version_and_touches_no_database(tmp_path: Path) -> None:

@@ -43,7 +43,8 @@ def levels(cli: Cli, sku: str) -> dict[str, tuple[int, int, int]]:
     """(on hand, reserved, available) of the product in each warehouse."""
     stock = cli.json("stock", "levels", "--sku", sku)
     return {
-        w["warehouse"]: (w["on_hand"], w["reserved"], w["available"]) for w in stock["warehouses"]
+        level["warehouse"]: (level["on_hand"], level["reserved"], level["available"])
+        for level in stock["items"]
     }
 
 
@@ -141,7 +142,7 @@ def test_a_working_day_adds_up_to_the_expected_stock_and_value(cli: Cli) -> None
     assert short_order.returncode == 1
     assert short_order.stderr.splitlines() == [
         "inventory: order 'SO-3': 1 line(s) short in MAIN",
-        "  lines.1.quantity: GADGET: wanted 3, only 2 available",
+        "  --line GADGET:3 (quantity): GADGET: wanted 3, only 2 available",
     ]
     assert all_levels(cli)["WIDGET@MAIN"] == (21, 0, 21)
     assert cli.json("orders", "list", "--reference", "SO-3")["items"] == []
@@ -283,5 +284,19 @@ def test_an_import_with_a_bad_third_line_names_it_and_imports_nothing(
     assert refused.stderr == (
         "inventory: line 3 (sku 'BAD-2'): reorder_point: "
         "Input should be greater than or equal to 0\n"
+    )
+    assert cli.json("products", "list")["items"] == []
+
+
+def test_an_import_whose_last_row_leaves_a_quote_open_names_that_line_and_imports_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "products.csv").write_text('sku,name\nGOOD-1,Good one\nBAD-2,"Bad two\n')
+
+    refused = cli.run("import", "products", "products.csv")
+
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "inventory: line 3: a quoted cell is not closed (its closing quote is missing)\n"
     )
     assert cli.json("products", "list")["items"] == []

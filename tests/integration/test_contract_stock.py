@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.application.listing import LEVEL_SORTS
+from inventory.application.listing import LEVEL_SORTS, STOCK_LEVEL_SORTS
 from inventory.application.ports import Storage
-from inventory.application.queries import ValuationRow
+from inventory.application.queries import LevelFilter, ValuationRow
 from inventory.domain.stock import StockLevel
 from tests.factories import ProductFactory
 from tests.integration.contract import given, page_through, products, reading, warehouses
@@ -119,6 +119,36 @@ def test_a_warehouses_levels_page_by_sku(storage: Storage, descending: bool, lim
 
     assert [lv.sku for lv in seen] == sorted(skus, reverse=descending)
     assert all(lv.warehouse == "W1" for lv in seen)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("limit", [1, 2, 7])
+@pytest.mark.parametrize(
+    ("sku", "warehouse"),
+    [(None, None), ("A", None), (None, "W2"), ("A", "W2"), ("C", None)],
+    ids=["all", "one-sku", "one-warehouse", "both", "none-match"],
+)
+def test_every_level_pages_by_sku_then_warehouse_narrowed_by_either(
+    storage: Storage, descending: bool, limit: int, sku: str | None, warehouse: str | None
+) -> None:
+    levels = [
+        StockLevel("B", "W1", 1), StockLevel("A", "W3", 2), StockLevel("A", "W1", 3),
+        StockLevel("B", "W2", 4), StockLevel("A", "W2", 0), StockLevel("A-1", "W1", 5),
+    ]  # fmt: skip
+    given(storage, *warehouses("W1", "W2", "W3"), *products("A", "A-1", "B", "C"), *levels)
+
+    with reading(storage) as uow:
+        seen = page_through(
+            lambda spec: uow.stock.fetch_levels(LevelFilter(sku, warehouse), spec),
+            STOCK_LEVEL_SORTS, "sku", descending, limit,
+        )  # fmt: skip
+
+    wanted = [
+        level
+        for level in levels
+        if sku in (None, level.sku) and warehouse in (None, level.warehouse)
+    ]
+    assert seen == sorted(wanted, key=lambda level: level.key, reverse=descending)
 
 
 def test_valuation_joins_levels_with_stock_to_their_products_average_cost(

@@ -201,6 +201,28 @@ def test_a_url_without_our_options_gets_the_defaults_and_reaches_libpq_unchanged
         }
 
 
+def test_a_url_without_a_host_keeps_its_slashes_for_the_local_socket() -> None:
+    parsed = parse_url("postgresql:///inventory?host=/run/postgresql&pool_max_size=2")
+
+    assert conninfo_to_dict(parsed.conninfo) == {"dbname": "inventory", "host": "/run/postgresql"}
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("postgresql://u:secret@db/inventory?no_such_option=1", 'parameter: "no_such_option"'),
+        ("postgresql://u:secret@db/inventory%zz", "invalid percent-encoded token"),
+    ],
+)
+def test_a_url_libpq_would_refuse_is_refused_at_once_without_its_password(
+    url: str, complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint) as refused:
+        parse_url(url)
+
+    assert "secret" not in str(refused.value)
+
+
 def test_a_plus_sign_in_a_libpq_option_reaches_libpq_as_a_plus_sign() -> None:
     theirs = "postgresql://inventory@db/inventory?application_name=night+day"
     assert conninfo_to_dict(theirs)["application_name"] == "night+day"

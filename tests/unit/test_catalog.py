@@ -28,9 +28,9 @@ from inventory.application.commands import (
     ProductFields,
     ReceiveStock,
 )
-from inventory.application.listing import LevelList, ProductList, WarehouseList
+from inventory.application.listing import LevelList, ProductList, StockLevelList, WarehouseList
 from inventory.application.orders import reserve_order
-from inventory.application.stock import record_movement
+from inventory.application.stock import list_stock_levels, record_movement
 from inventory.application.validation import parse
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from inventory.domain.stock import StockLevel
@@ -387,6 +387,43 @@ def test_a_warehouses_stock_is_listed_by_sku(shop: Shop) -> None:
 def test_the_stock_of_an_unknown_warehouse_is_not_found(shop: Shop) -> None:
     with pytest.raises(NotFound, match="'NOPE'"):
         warehouse_stock("NOPE", LevelList(), shop.uow())
+
+
+def test_every_stock_level_is_listed_by_sku_then_warehouse_a_page_at_a_time(shop: Shop) -> None:
+    given_stock(shop, "SKU-B", "WH-MAIN", 2)
+    given_stock(shop, "SKU-A", "WH-OTHER", 3)
+    given_stock(shop, "SKU-A", "WH-MAIN", 1)
+
+    first = list_stock_levels(StockLevelList(limit=2), shop.uow())
+    rest = list_stock_levels(StockLevelList(limit=2, cursor=first.next_cursor), shop.uow())
+
+    assert first.items == [StockLevel("SKU-A", "WH-MAIN", 1), StockLevel("SKU-A", "WH-OTHER", 3)]
+    assert (rest.items, rest.next_cursor) == ([StockLevel("SKU-B", "WH-MAIN", 2)], None)
+
+
+def test_stock_levels_narrow_to_one_sku_one_warehouse_or_both(shop: Shop) -> None:
+    given_stock(shop, "SKU-B", "WH-MAIN", 2)
+    given_stock(shop, "SKU-A", "WH-OTHER", 3)
+    given_stock(shop, "SKU-A", "WH-MAIN", 1)
+
+    def levels(**narrowed: str) -> list[tuple[str, str]]:
+        page = list_stock_levels(StockLevelList.model_validate(narrowed), shop.uow())
+        return [level.key for level in page.items]
+
+    assert levels(sku="SKU-A") == [("SKU-A", "WH-MAIN"), ("SKU-A", "WH-OTHER")]
+    assert levels(warehouse="WH-MAIN") == [("SKU-A", "WH-MAIN"), ("SKU-B", "WH-MAIN")]
+    assert levels(sku="SKU-B", warehouse="WH-OTHER") == []
+
+
+@pytest.mark.parametrize(
+    ("narrowed", "says"),
+    [({"sku": "NOPE"}, "product 'NOPE' not found"), ({"warehouse": "NOPE"}, "'NOPE' not found")],
+)
+def test_stock_levels_of_an_unknown_sku_or_warehouse_are_not_found(
+    shop: Shop, narrowed: dict[str, str], says: str
+) -> None:
+    with pytest.raises(NotFound, match=says):
+        list_stock_levels(StockLevelList.model_validate(narrowed), shop.uow())
 
 
 def test_a_failed_use_case_leaves_the_product_as_it_was(shop: Shop) -> None:

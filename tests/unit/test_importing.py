@@ -90,6 +90,29 @@ def test_a_row_with_the_wrong_number_of_cells_names_its_line(shop: Shop) -> None
     assert _skus(shop) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['sku,name\nA,a\nB,"Bolt\n', 'sku,name\nA,a\nB,"Bolt', 'sku,name\nA,a\nB,"Bolt\nC,c\n'],
+    ids=["last-line", "no-final-newline", "swallows-the-rest"],
+)
+def test_a_quote_left_open_to_the_end_of_the_file_names_the_line_it_opens_on(
+    shop: Shop, text: str
+) -> None:
+    with pytest.raises(ValidationFailed, match=r"^line 3: ") as refused:
+        _import(shop, text)
+
+    assert "quote" in refused.value.detail
+    assert _skus(shop) == []
+
+
+def test_text_after_a_closing_quote_is_a_bad_row(shop: Shop) -> None:
+    with pytest.raises(ValidationFailed, match=r"^line 2: ") as refused:
+        _import(shop, 'sku,name\nA,"Bolt" M8\n')
+
+    assert "quote" in refused.value.detail
+    assert _skus(shop) == []
+
+
 def test_a_sku_twice_in_the_file_is_a_bad_row(shop: Shop) -> None:
     with pytest.raises(Conflict, match=r"^line 4: product 'A' appears twice in the file"):
         _import(shop, "sku,name\nA,first\nB,b\nA,second\n")
@@ -304,6 +327,17 @@ def test_a_refused_movement_names_its_line_and_nothing_is_recorded(stocked: Shop
 def test_a_movement_of_an_unknown_product_names_its_line_and_the_sku(stocked: Shop) -> None:
     with pytest.raises(NotFound, match=r"^line 2: product 'NOPE' not found"):
         _import_movements(stocked, "type,sku,warehouse,quantity\nissue,NOPE,WH-MAIN,1\n")
+
+
+def test_a_quote_left_open_in_a_movement_file_names_its_line_and_records_nothing(
+    stocked: Shop,
+) -> None:
+    text = 'type,sku,warehouse,quantity,note\nissue,A,WH-MAIN,1,ok\nissue,A,WH-MAIN,2,"open\n'
+
+    with pytest.raises(ValidationFailed, match=r"^line 3: .*quote"):
+        _import_movements(stocked, text)
+
+    assert level_of(stocked.uow, "A", "WH-MAIN").on_hand == 10
 
 
 def test_a_movement_file_with_an_unknown_column_is_refused(stocked: Shop) -> None:

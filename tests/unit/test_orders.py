@@ -10,6 +10,7 @@ import pytest
 from inventory.application.listing import OrderList
 from inventory.application.orders import (
     cancel_order,
+    find_order,
     get_order,
     list_orders,
     reserve_order,
@@ -250,3 +251,20 @@ def test_orders_are_listed_oldest_first_and_filtered(stocked: Shop) -> None:
     assert ids(OrderList(status=OrderStatus.RESERVED)) == [first.id, third.id]
     assert ids(OrderList(warehouse="WH-EAST")) == [second.id]
     assert ids(OrderList(reference="SO-3")) == [third.id]
+
+
+def test_an_order_is_found_by_its_id_or_its_reference(stocked: Shop) -> None:
+    order = given_order(stocked, [("A", 1)], reference="SO-7")
+
+    assert find_order(order.id, stocked.uow()) == order
+    assert find_order("SO-7", stocked.uow()) == order
+    with pytest.raises(NotFound, match="order 'SO-8' not found"):
+        find_order("SO-8", stocked.uow())
+
+
+def test_an_id_wins_over_another_orders_equal_reference(stocked: Shop) -> None:
+    first = given_order(stocked, [("A", 1)], reference="SO-1")
+    second = given_order(stocked, [("A", 1)], reference=first.id)
+
+    assert find_order(first.id, stocked.uow()) == first
+    assert find_order(second.id, stocked.uow()) == second

@@ -15,6 +15,7 @@ from inventory.application.listing import (
     MOVEMENT_SORTS,
     ORDER_SORTS,
     PRODUCT_SORTS,
+    STOCK_LEVEL_SORTS,
     WAREHOUSE_SORTS,
 )
 from inventory.application.outbox import OutboxMessage
@@ -22,6 +23,7 @@ from inventory.application.pagination import Sorting
 from inventory.application.ports import StockKey
 from inventory.application.queries import (
     JobFilter,
+    LevelFilter,
     LowStockRow,
     MovementFilter,
     OrderFilter,
@@ -200,6 +202,14 @@ class MemoryStockRepository:
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
         rows = (level for level in self._table.values() if level.warehouse == warehouse)
         return _page(rows, LEVEL_SORTS, page)
+
+    def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
+        rows = (
+            level
+            for level in self._table.values()
+            if filter.sku in (None, level.sku) and filter.warehouse in (None, level.warehouse)
+        )
+        return _page(rows, STOCK_LEVEL_SORTS, page)
 
     def stream(self) -> Iterator[StockLevel]:
         return iter(sorted(self._table.values(), key=lambda level: level.key))

@@ -94,8 +94,14 @@ def parse_url(url: str) -> PostgresUrl:
         raise ValueError("bad database URL: pool_max_size must be between 1 and 1000")
     if options.pool_min_size > options.pool_max_size:
         raise ValueError("bad database URL: pool_min_size must not exceed pool_max_size")
-    # libpq decodes %XX but not "+", so spaces must go back as %20.
-    conninfo = urlunsplit(parts._replace(query=urlencode(theirs, quote_via=quote)))
+    # libpq decodes %XX but not "+", so spaces must go back as %20. Built by hand:
+    # urlunsplit would drop the "//" of a URL with no host (postgresql:///db).
+    query = urlencode(theirs, quote_via=quote)
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
+    try:
+        conninfo_to_dict(conninfo)  # what libpq would refuse at every connection attempt
+    except psycopg.ProgrammingError as exc:
+        raise ValueError(f"bad database URL {_redacted(url)!r}: {str(exc).strip()}") from None
     return PostgresUrl(conninfo, options)
 
 

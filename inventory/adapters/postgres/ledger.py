@@ -16,7 +16,7 @@ from inventory.adapters.postgres.rows import (
     stream_rows,
 )
 from inventory.adapters.sql.paging import keyset
-from inventory.adapters.sql.queries import select_movements
+from inventory.adapters.sql.queries import select_levels, select_movements
 from inventory.adapters.sql.schema import (
     BY_CREATION,
     LEDGER_ORDER,
@@ -26,7 +26,7 @@ from inventory.adapters.sql.schema import (
     ON_HAND_BY_LEDGER,
 )
 from inventory.application.ports import StockKey
-from inventory.application.queries import MovementFilter, PageSpec, ValuationRow
+from inventory.application.queries import LevelFilter, MovementFilter, PageSpec, ValuationRow
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
 from inventory.domain.stock import StockLevel
@@ -126,6 +126,10 @@ class PostgresStockRepository:
             [warehouse, *ks.params, ks.limit],
         ).fetchall()
         return [level_from_row(row) for row in rows]
+
+    def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
+        sql, params = select_levels(filter, page, "%s")
+        return [level_from_row(row) for row in self._tx.conn.execute(sql, params).fetchall()]
 
     def stream(self) -> Iterator[StockLevel]:
         sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels ORDER BY sku, warehouse"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from inventory.adapters.sql.paging import Keyset, Where
-from inventory.adapters.sql.schema import MOVEMENT_COLUMNS
-from inventory.application.queries import MovementFilter
+from inventory.adapters.sql.paging import Keyset, Where, keyset
+from inventory.adapters.sql.schema import LEVEL_COLUMNS, MOVEMENT_COLUMNS, STOCK_LEVEL_SORTS
+from inventory.application.queries import LevelFilter, MovementFilter, PageSpec
 
 
 def select_movements(
@@ -42,3 +42,18 @@ def select_movements(
         f" UNION ALL SELECT {MOVEMENT_COLUMNS} FROM movements WHERE to_warehouse = {mark}{rest}"
     )
     return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]
+
+
+def select_levels(filter: LevelFilter, page: PageSpec, mark: str) -> tuple[str, list[object]]:
+    """A page of the stock levels ``filter`` picks, by (sku, warehouse), and its parameters.
+
+    The primary key (sku, warehouse) serves every level and one sku's; the
+    (warehouse, sku) index one warehouse's.
+    """
+    ks = keyset(page, STOCK_LEVEL_SORTS, mark=mark)
+    where = Where(mark=mark)
+    where.equal("sku", filter.sku)
+    where.equal("warehouse", filter.warehouse)
+    where.after(ks)
+    sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels{where.clause} {ks.order_by} LIMIT {mark}"
+    return sql, [*where.params, ks.limit]

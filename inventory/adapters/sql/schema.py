@@ -43,6 +43,7 @@ PRODUCT_SORTS: SortKeys = {
 }
 WAREHOUSE_SORTS: SortKeys = {"code": ("code",)}
 LEVEL_SORTS: SortKeys = {"sku": ("sku",)}
+STOCK_LEVEL_SORTS: SortKeys = {"sku": ("sku", "warehouse")}
 BY_CREATION: SortKeys = {"created_at": ("created_at", "id")}
 """Movements, orders and jobs: in the order they were made."""
 

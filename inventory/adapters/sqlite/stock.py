@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from inventory.adapters.sql.paging import keyset
+from inventory.adapters.sql.queries import select_levels
 from inventory.adapters.sql.schema import LEVEL_COLUMNS, LEVEL_SORTS
 from inventory.adapters.sqlite.rows import (
     chunks,
@@ -14,7 +15,7 @@ from inventory.adapters.sqlite.rows import (
     stream_rows,
 )
 from inventory.application.ports import StockKey
-from inventory.application.queries import PageSpec, ValuationRow
+from inventory.application.queries import LevelFilter, PageSpec, ValuationRow
 from inventory.domain.stock import StockLevel
 
 _UPSERT = (
@@ -95,6 +96,10 @@ class SqliteStockRepository:
             [warehouse, *ks.params, ks.limit],
         )
         return [level_from_row(row) for row in cursor]
+
+    def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
+        sql, params = select_levels(filter, page, "?")
+        return [level_from_row(row) for row in self._conn.execute(sql, params)]
 
     def stream(self) -> Iterator[StockLevel]:
         cursor = self._conn.execute(

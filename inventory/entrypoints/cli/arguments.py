@@ -72,7 +72,8 @@ def command(
         parents=[shared],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(handler=handler)
+    # The parser names the options in error messages (see flags.py).
+    parser.set_defaults(handler=handler, command_parser=parser)
     return parser
 
 

@@ -74,6 +74,8 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         ),
     )
     for parser in (products, movements):
+        # A row that fails validation is a refusal (exit 1), not bad usage.
+        parser.set_defaults(file_input=True)
         parser.add_argument("file", metavar="FILE")
         parser.add_argument(
             "--progress-every",

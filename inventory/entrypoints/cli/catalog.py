@@ -27,6 +27,7 @@ from inventory.entrypoints.cli.arguments import (
     command_group,
     given,
 )
+from inventory.entrypoints.cli.flags import SUPPLIED_BY
 from inventory.entrypoints.cli.output import Console
 
 PRODUCT_FIELDS = (
@@ -166,6 +167,8 @@ def products_show(args: argparse.Namespace, services: Services, console: Console
 def products_update(args: argparse.Namespace, services: Services, console: Console) -> int:
     changes = given(args, *PRODUCT_FIELDS)
     cleared = {field.replace("-", "_"): None for field in args.clear}
+    spelt = {field.replace("-", "_"): f"--clear {field}" for field in args.clear}
+    setattr(args, SUPPLIED_BY, spelt)
     if both := sorted(changes.keys() & cleared.keys()):
         raise UsageError(f"cannot both set and --clear {', '.join(both)}")
     cmd = parse(PatchProduct, {**changes, **cleared})

@@ -11,7 +11,7 @@ from typing import NoReturn
 from inventory import __version__
 from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, load_settings
-from inventory.domain.errors import DomainError
+from inventory.domain.errors import DomainError, FieldError, InvalidRequest, ValidationFailed
 from inventory.entrypoints.cli import (
     admin,
     bulk,
@@ -25,6 +25,7 @@ from inventory.entrypoints.cli import (
     worker,
 )
 from inventory.entrypoints.cli.arguments import Handler, UsageError, shared_options
+from inventory.entrypoints.cli.flags import Flags
 from inventory.entrypoints.cli.output import Console
 
 EPILOG = """\
@@ -32,8 +33,8 @@ Settings come from INVENTORY_* environment variables and a .env file in the
 working directory; --database overrides INVENTORY_DATABASE_URL. Every command
 but `migrate` applies pending migrations first.
 
-Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage or a bad
-setting; 130 interrupted."""
+Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
+option value or a bad setting; 130 interrupted."""
 
 _SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports)
 
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"inventory {__version__}")
-    parser.set_defaults(auto_migrate=True)
+    parser.set_defaults(auto_migrate=True, file_input=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in _SUBCOMMANDS:
         module.register(commands, shared)
@@ -62,8 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(getattr(args, "json", False), sys.stdout, sys.stderr)
     try:
         return _run(args, console)
+    except (ValidationFailed, InvalidRequest) as exc:
+        for line in describe(exc, _flags(args)):
+            console.note(line)
+        # A bad option value is bad usage; a bad row of an input file is a refusal.
+        return 1 if args.file_input else 2
     except DomainError as exc:
-        for line in describe(exc):
+        for line in describe(exc, _flags(args)):
             console.note(line)
         return 1
     except (ConfigError, UsageError) as exc:
@@ -89,18 +95,29 @@ def run() -> NoReturn:
     sys.exit(main())
 
 
-def describe(exc: DomainError) -> list[str]:
-    """The lines that explain a refusal: its detail, then one per field error."""
-    texts = [f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors]
+def describe(exc: DomainError, flags: Flags | None = None) -> list[str]:
+    """The lines that explain a refusal: its detail, then one per field error.
+
+    With ``flags``, fields are named by the options that supplied them.
+    """
+    texts = [_text(e) for e in exc.errors]
     summary = "; ".join(texts)
     if not texts or not exc.detail.endswith(summary):
-        return [f"inventory: {exc.detail}", *(f"  {text}" for text in texts)]
+        return [f"inventory: {exc.detail}", *(f"  {_text(e, flags)}" for e in exc.errors)]
+    named = [_text(e, flags) for e in exc.errors]
+    detail = exc.detail.removesuffix(summary) + "; ".join(named)
     if len(texts) == 1:
-        return [f"inventory: {exc.detail}"]
+        return [f"inventory: {detail}"]
     # The detail only lists the field errors (after a prefix such as "line 3"): list them once.
     prefix = exc.detail.removesuffix(summary).rstrip(": ")
     head = f"{prefix}: invalid input" if prefix else "invalid input"
-    return [f"inventory: {head}", *(f"  {text}" for text in texts)]
+    return [f"inventory: {head}", *(f"  {text}" for text in named)]
+
+
+def _text(error: FieldError, flags: Flags | None = None) -> str:
+    if flags is not None:
+        error = flags.error(error)
+    return f"{error.field}: {error.message}" if error.field else error.message
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
@@ -120,6 +137,12 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         return status
     finally:
         services.close()
+
+
+def _flags(args: argparse.Namespace) -> Flags | None:
+    """How to name fields in errors: by option, unless they are an input file's columns."""
+    parser = getattr(args, "command_parser", None)
+    return None if parser is None or args.file_input else Flags(parser, args)
 
 
 def _discard_stdout() -> None:

@@ -9,7 +9,7 @@ from inventory.application.commands import ReserveOrder
 from inventory.application.listing import OrderList
 from inventory.application.orders import (
     cancel_order,
-    get_order,
+    find_order,
     list_orders,
     reserve_order,
     ship_order,
@@ -62,11 +62,10 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     )
 
     ship = command(orders, "ship", orders_ship, "ship a reserved order", shared)
-    ship.add_argument("id", metavar="ID")
     cancel = command(orders, "cancel", orders_cancel, "cancel a reserved order", shared)
-    cancel.add_argument("id", metavar="ID")
     show = command(orders, "show", orders_show, "show an order", shared)
-    show.add_argument("id", metavar="ID")
+    for parser in (ship, cancel, show):
+        parser.add_argument("order", metavar="ORDER", help="the order's id or its reference")
 
     listing = command(orders, "list", orders_list, "list orders, oldest first", shared)
     listing.add_argument("--status", help="reserved, shipped, cancelled or expired")
@@ -85,17 +84,19 @@ def orders_create(args: argparse.Namespace, services: Services, console: Console
 
 
 def orders_ship(args: argparse.Namespace, services: Services, console: Console) -> int:
-    _show(console, ship_order(args.id, services.uow(), services.clock, services.new_id, ACTOR))
+    id = find_order(args.order, services.uow()).id
+    _show(console, ship_order(id, services.uow(), services.clock, services.new_id, ACTOR))
     return 0
 
 
 def orders_cancel(args: argparse.Namespace, services: Services, console: Console) -> int:
-    _show(console, cancel_order(args.id, services.uow(), services.clock))
+    id = find_order(args.order, services.uow()).id
+    _show(console, cancel_order(id, services.uow(), services.clock))
     return 0
 
 
 def orders_show(args: argparse.Namespace, services: Services, console: Console) -> int:
-    _show(console, get_order(args.id, services.uow()))
+    _show(console, find_order(args.order, services.uow()))
     return 0
 
 

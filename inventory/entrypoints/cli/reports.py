@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from inventory.application.commands import RequestReport
+from inventory.application.commands import ReportParams, RequestReport
 from inventory.application.listing import MovementList
 from inventory.application.reports import (
     LOW_STOCK_COLUMNS,
@@ -86,7 +86,8 @@ def queue_report(kind: str, args: argparse.Namespace, services: Services, consol
 def report_valuation(args: argparse.Namespace, services: Services, console: Console) -> int:
     if args.queue:
         return queue_report("valuation", args, services, console)
-    rows = valuation_report(services.uow(), args.warehouse)
+    warehouse = parse(ReportParams, given(args, "warehouse")).warehouse
+    rows = valuation_report(services.uow(), warehouse)
     fmt = report_format(args.format, console)
     write_rows(console, rows, VALUATION_COLUMNS, fmt, args.output, "rows")
     return 0

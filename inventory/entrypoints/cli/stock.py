@@ -6,18 +6,16 @@ import argparse
 from collections.abc import Mapping
 from functools import partial
 
-from inventory.application.catalog import product_stock, warehouse_stock
 from inventory.application.commands import MOVEMENT_COMMAND
-from inventory.application.listing import LevelList, MovementList
-from inventory.application.stock import list_movements, record_movement
+from inventory.application.listing import MovementList, StockLevelList
+from inventory.application.stock import list_movements, list_stock_levels, record_movement
 from inventory.application.validation import parse_as, parse_query
-from inventory.application.views import LevelView, MovementView, ProductStockView
+from inventory.application.views import MovementView, StockLevelView
 from inventory.bootstrap import Services
 from inventory.entrypoints.cli.arguments import (
     ACTOR,
     MOVEMENT_FILTERS,
     Subcommands,
-    UsageError,
     add_movement_filters,
     add_paging,
     command,
@@ -33,8 +31,8 @@ MOVEMENT_FIELDS = (
 MOVEMENT_COLUMNS = (
     "created_at", "type", "sku", "warehouse", "quantity", "unit_cost", "reason", "reference",
 )  # fmt: skip
-LEVEL_COLUMNS = ("sku", "on_hand", "reserved", "available")
-WAREHOUSE_LEVEL_COLUMNS = ("warehouse", "on_hand", "reserved", "available")
+LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available")
+LEVEL_FILTERS = ("sku", "warehouse")
 PAGING = ("limit", "cursor", "sort")
 REASONS = "count, damage, loss, found or correction"
 
@@ -81,15 +79,14 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         stock,
         "levels",
         stock_levels,
-        "stock levels of one warehouse, or of one product in every warehouse",
+        "stock levels: every one, or one product's or one warehouse's",
         shared,
-        epilog="--limit, --cursor and --sort page a warehouse's levels; they do not apply\n"
-        "to --sku, which shows every warehouse and the totals.",
+        epilog="Sorted by sku, then warehouse. --sku and --warehouse narrow the list (both:\n"
+        "one level). A product's totals over every warehouse: inventory products show SKU.",
     )
-    which = levels.add_mutually_exclusive_group(required=True)
-    which.add_argument("--warehouse", help="a page of this warehouse's levels, by sku")
-    which.add_argument("--sku", help="this product's levels in every warehouse")
-    add_paging(levels, "sku")
+    levels.add_argument("--sku", help="only this product's levels")
+    levels.add_argument("--warehouse", help="only this warehouse's levels")
+    add_paging(levels, "sku (then warehouse; the only sort)")
 
     movements = command(stock, "movements", stock_movements, "list the ledger", shared)
     add_movement_filters(movements)
@@ -121,22 +118,13 @@ def record(kind: str, args: argparse.Namespace, services: Services, console: Con
 
 
 def stock_levels(args: argparse.Namespace, services: Services, console: Console) -> int:
-    if args.sku is not None:
-        if paging := given(args, *PAGING):
-            options = ", ".join(f"--{name}" for name in paging)
-            raise UsageError(f"{options}: only with --warehouse; --sku shows every warehouse")
-        stock = ProductStockView.of(args.sku, product_stock(args.sku, services.uow()))
-        if console.as_json:
-            console.document(stock.to_json())
-        else:
-            totals = {"warehouse": "TOTAL", **stock.totals.to_json()}
-            rows = [*(level.to_json() for level in stock.warehouses), totals]
-            console.table(rows, WAREHOUSE_LEVEL_COLUMNS)
-        return 0
-    params = parse_query(LevelList, given(args, *PAGING))
-    page = warehouse_stock(args.warehouse, params, services.uow())
-    items = [LevelView.of(level).to_json() for level in page.items]
-    console.page(items, page.next_cursor, LEVEL_COLUMNS)
+    params = parse_query(StockLevelList, given(args, *LEVEL_FILTERS, *PAGING))
+    page = list_stock_levels(params, services.uow())
+    items = [StockLevelView.of(level).to_json() for level in page.items]
+    # A column that a filter holds to one value tells people nothing: leave it out.
+    narrowed = given(args, *LEVEL_FILTERS).keys()
+    columns = [column for column in LEVEL_COLUMNS if column not in narrowed]
+    console.page(items, page.next_cursor, columns)
     return 0
 
 
