@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,24 @@ def queued_report(client: Client, body: dict[str, Any]) -> tuple[str, Any]:
 
 
 def rows_of(text: str, fmt: str) -> list[dict[str, Any]]:
+    """The rows of a report; a valuation's total (its own member or line) is not one of them."""
     if fmt == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
-    rows: list[dict[str, Any]] = json.loads(text)
-    return rows
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return rows[:-1] if rows and rows[-1].get("warehouse") == "TOTAL" else rows
+    document = json.loads(text)
+    found: list[dict[str, Any]] = document["rows"] if isinstance(document, dict) else document
+    return found
+
+
+def total_of(text: str, fmt: str) -> dict[str, str]:
+    """A valuation's grand total as text: the CSV's last line, or the JSON's ``total``."""
+    if fmt == "csv":
+        last = list(csv.DictReader(io.StringIO(text)))[-1]
+        assert (last["sku"], last["warehouse"], last["average_cost"]) == ("", "TOTAL", "")
+        return {"on_hand": last["on_hand"], "value": last["value"]}
+    document = json.loads(text)
+    assert list(document) == ["rows", "total"]
+    return {name: str(value) for name, value in document["total"].items()}
 
 
 def downloaded(client: Client, job: Any) -> Reply:
@@ -144,7 +159,10 @@ def test_a_report_job_is_queued_run_and_downloaded_with_the_rows_the_cli_prints(
         ]
         assert sorted(mine) == sorted([(shop["bolt"], shop["north"], "32"),
                                        (shop["bolt"], shop["south"], "12")])  # fmt: skip
-        assert rows[-1]["sku"] == "TOTAL"
+        total = total_of(text, fmt)
+        assert int(total["on_hand"]) == sum(int(r["on_hand"]) for r in rows)
+        assert Decimal(total["value"]) == sum(Decimal(r["value"]) for r in rows)
+        assert all(r["warehouse"] != "TOTAL" for r in rows)
     elif kind == "movements":
         notes = [r["note"] for r in rows if r["sku"] == shop["bolt"] and r["note"]]
         assert notes == ['a "quoted", note']

@@ -513,7 +513,7 @@ def test_the_service_runner_writes_reports_and_expires_lapsed_reservations(
         assert written.splitlines() == [
             "sku,warehouse,on_hand,average_cost,value",
             "A,WH-1,10,2.5000,25.0000",
-            "TOTAL,,,,25.0000",
+            ",TOTAL,10,,25.0000",
         ]
     finally:
         services.close()

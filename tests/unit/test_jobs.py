@@ -51,6 +51,7 @@ from inventory.application.reports import (
     request_report,
     valuation_report,
     write_report,
+    write_valuation,
 )
 from inventory.domain.errors import InvalidState, NotFound
 from inventory.domain.jobs import Job, JobKind, JobStatus
@@ -756,7 +757,7 @@ def test_a_report_job_writes_the_rows_of_the_report_it_names(stocked: Shop) -> N
     name = produce_report(job, stocked.uow(), files)
 
     expected = io.StringIO()
-    write_report(valuation_report(stocked.uow()), VALUATION_COLUMNS, ReportFormat.CSV, expected)
+    write_valuation(valuation_report(stocked.uow()), ReportFormat.CSV, expected)
     assert name == f"{job.id}.csv"
     assert files.files[name] == expected.getvalue()
     assert files.files[name].splitlines()[0] == ",".join(VALUATION_COLUMNS)
