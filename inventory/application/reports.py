@@ -2,12 +2,13 @@
 
 The CLI runs these synchronously; ``POST /api/v1/reports`` (and the CLI's
 ``--async``) queues a job whose handler, :func:`produce_report`, streams the
-very same rows into a file.
+very same bytes into storage (see ``report_results``), for download.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -16,11 +17,20 @@ from enum import StrEnum
 from typing import TextIO
 
 from inventory.application.commands import RequestReport
-from inventory.application.jobs import queue_job
-from inventory.application.ports import Clock, IdGenerator, ReportFiles, UnitOfWork
+from inventory.application.jobs import get_job, queue_job
+from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.application.queries import MovementFilter
+from inventory.application.report_results import (
+    ReportResult,
+    ResultWriter,
+    forget_result,
+    report_chunks,
+    start_result,
+    stored_report,
+)
 from inventory.application.views import MovementView
-from inventory.domain.jobs import Job, JobKind
+from inventory.domain.errors import NotFound
+from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.valuation import ZERO, value_of
 
 
@@ -36,6 +46,8 @@ MOVEMENT_COLUMNS = (
     "unit_cost", "reason", "reference", "note", "created_at", "created_by",
 )  # fmt: skip
 LOW_STOCK_COLUMNS = ("sku", "name", "available", "reorder_point", "reorder_quantity")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+"""The media type of a report in each format, as downloaded."""
 
 
 class Valuation:
@@ -163,7 +175,7 @@ def write_requested(request: RequestReport, uow: UnitOfWork, out: TextIO) -> int
 def request_report(
     request: RequestReport, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, max_attempts: int
 ) -> Job:
-    """Queue a report; a runner writes it and the job's result names the file."""
+    """Queue a report; a runner writes it and the job's result names the stored report."""
     with uow:
         job = queue_job(
             uow, JobKind.REPORT, request.model_dump(mode="json"), clock, new_id, max_attempts
@@ -172,10 +184,45 @@ def request_report(
     return job
 
 
-def produce_report(job: Job, uow: UnitOfWork, files: ReportFiles) -> str:
-    """Write the report a job asks for (the job runner's handler); returns the file's name."""
+def produce_report(
+    job: Job, uow: UnitOfWorkFactory, clock: Clock, new_id: IdGenerator, max_bytes: int
+) -> str:
+    """Write the report a job asks for into storage (the job runner's handler).
+
+    Returns the stored report's id, the job's result. A report over
+    ``max_bytes`` fails with :class:`ReportTooLarge`; a failed one leaves nothing.
+    """
     request = RequestReport.model_validate(job.params)
-    name = f"{job.id}.{request.format}"
-    with files.create(name) as out:
-        write_requested(request, uow, out)
-    return name
+    result = ReportResult(
+        id=new_id(),
+        job_id=job.id,
+        content_type=CONTENT_TYPES[request.format],
+        filename=f"{request.kind}-{job.id}.{request.format}",
+        created_at=clock(),
+    )
+    start_result(result, uow)
+    writer = ResultWriter(uow, result, max_bytes)
+    # newline="": the rows' own line ends, as in a file written for download.
+    text = io.TextIOWrapper(io.BufferedWriter(writer), encoding="utf-8", newline="")
+    try:
+        write_requested(request, uow(), text)
+        text.flush()
+        writer.finish()
+    except BaseException:
+        writer.discard()
+        forget_result(result.id, uow)
+        raise
+    finally:
+        text.close()
+    return result.id
+
+
+def download_report(job_id: str, uow: UnitOfWorkFactory) -> tuple[ReportResult, Iterator[bytes]]:
+    """A finished report job's stored report, and its bytes to stream, chunk by chunk."""
+    job = get_job(job_id, uow())
+    if job.kind is not JobKind.REPORT or job.status is not JobStatus.SUCCEEDED or not job.result:
+        raise NotFound(f"job {job.id!r} has no result (it is {job.status.value})")
+    result = stored_report(job.result, uow)
+    if result is None:
+        raise NotFound(f"the report of job {job.id!r} is no longer kept")
+    return result, report_chunks(result, uow)

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.http_server import (
+    BACKENDS,
     Client,
     Reply,
     Server,
@@ -30,6 +31,7 @@ from tests.e2e.http_server import (
     issue,
     order,
     receipt,
+    running_server,
     stocked,
     unique,
     wait_until_ready,
@@ -284,6 +286,43 @@ def test_jobs_queued_on_a_server_without_a_runner_are_run_by_a_separate_worker(
     assert worker.returncode == 0, err
     assert "stopped (1 done, 0 failed attempts)" in err
     assert job["id"] == queued["id"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_report_a_worker_in_another_directory_made_is_downloaded_from_the_server(
+    tmp_path: Path, backend: str
+) -> None:
+    served, elsewhere = tmp_path / "server", tmp_path / "worker"
+    served.mkdir()
+    elsewhere.mkdir()
+    with running_server(served, workers=1, threads=1, backend=backend, jobs=False) as server:
+        admin = server.client()
+        sku, _ = stocked(admin, 6, unit_cost="1.5000")
+        admin.ok("POST", "/api/v1/products", {"sku": unique("NUT"), "name": "Nut",
+                                              "reorder_point": 3})  # fmt: skip
+        asked = [(kind, fmt) for kind in CLI_REPORT for fmt in MEDIA_TYPES]
+        locations = [queued_report(admin, {"kind": k, "format": f})[0] for k, f in asked]
+        # Started in another directory than the server, with no setting of where reports go.
+        worker = Cli(elsewhere, server.cli.env).popen(
+            "worker", "--poll", "0.1", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            for (kind, fmt), location in zip(asked, locations, strict=True):
+                job = finished(admin, location)
+                assert job["status"] == "succeeded", job["error"]
+                reply = downloaded(admin, job)
+                assert reply.header("Content-Type") == MEDIA_TYPES[fmt]
+                text = reply.body.decode()
+                assert text == server.cli.ok("report", CLI_REPORT[kind], "--format", fmt)
+                if kind == "valuation":
+                    assert [r["value"] for r in rows_of(text, fmt) if r["sku"] == sku] == ["9.0000"]
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "stopped (6 done, 0 failed attempts)" in err
+    assert not (served / "reports").exists()
+    assert not (elsewhere / "reports").exists()
 
 
 # --- reservation expiry ---------------------------------------------------------------

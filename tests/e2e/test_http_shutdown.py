@@ -98,7 +98,6 @@ def test_sigterm_lets_the_job_runner_finish_its_jobs_start_no_other_and_exits_ze
         running_server(
             tmp_path, workers=1, threads=1,
             INVENTORY_SMTP_URL=inbox.url, INVENTORY_ALERT_EMAIL=BUYER,
-            INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
         ) as server,
     ):  # fmt: skip
         client = server.client()

@@ -120,7 +120,6 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: HeldInbox) -> C
             url,
             INVENTORY_SMTP_URL=inbox.url,
             INVENTORY_ALERT_EMAIL=BUYER,
-            INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
         ),
     )
 
