@@ -53,6 +53,8 @@ def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) 
         ("INVENTORY_ALERT_EMAIL", "nobody", "must be an e-mail address"),
         ("INVENTORY_SMTP_FROM", "x@", "must be an e-mail address"),
         ("INVENTORY_JOB_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+        ("INVENTORY_REPORT_MAX_BYTES", "100", "greater than or equal to 1024"),
+        ("INVENTORY_REPORT_MAX_BYTES", "256MiB", "valid integer"),
         ("INVENTORY_LOG_LEVEL", "LOUD", "Input should be"),
         ("INVENTORY_LOG_FORMAT", "xml", "Input should be"),
     ],
