@@ -12,7 +12,6 @@ neither side ever holds a whole report in memory.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
     from inventory.application.ports import Clock, UnitOfWorkFactory
-
-log = logging.getLogger("inventory.reports")
 
 CHUNK_BYTES = 256 * 1024
 """The size of each stored piece of a report (the last one may be shorter)."""
@@ -133,14 +130,18 @@ def start_result(result: ReportResult, uow: UnitOfWorkFactory) -> None:
         unit.commit()
 
 
-def forget_result(result_id: str, uow: UnitOfWorkFactory) -> None:
-    """Remove a report and its chunks, e.g. one whose writing failed; never raises."""
+def forget_result(result_id: str, uow: UnitOfWorkFactory) -> bool:
+    """Remove a report and its chunks, e.g. one whose writing failed; False if it could not.
+
+    Storage busy or gone: the retention sweep removes it later.
+    """
     try:
         with uow() as unit:
             unit.report_results.delete(result_id)
             unit.commit()
-    except DomainError as exc:  # storage busy or gone: the retention sweep removes it later
-        log.warning("could not remove the unfinished report %s: %s", result_id, exc.detail)
+    except DomainError:
+        return False
+    return True
 
 
 def stored_report(result_id: str, uow: UnitOfWorkFactory) -> ReportResult | None:
@@ -154,14 +155,13 @@ def report_chunks(result: ReportResult, uow: UnitOfWorkFactory) -> Iterator[byte
     """The bytes of a complete report, chunk by chunk, each read in a short unit of its own.
 
     No connection is held between two chunks, however slowly they are sent.
-    A report removed meanwhile ends early (a client sees fewer bytes than
-    announced).
+    A report removed meanwhile ends early: a client sees fewer bytes than the
+    size it was told, and knows the download failed.
     """
     for seq in range(result.chunks):
         with uow().reading() as unit:
             data = unit.report_results.chunk(result.id, seq)
         if data is None:
-            log.warning("report %s was removed while it was being read", result.id)
             return
         yield data
 
@@ -171,6 +171,4 @@ def forget_old_reports(uow: UnitOfWorkFactory, clock: Clock, kept: timedelta = R
     with uow() as unit:
         removed = unit.report_results.delete_created_before(clock() - kept)
         unit.commit()
-    if removed:
-        log.info("removed %d report(s) older than %s", removed, kept)
     return removed

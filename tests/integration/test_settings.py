@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
+from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, Settings, load_settings
 
 
@@ -189,3 +191,16 @@ def test_the_example_environment_holds_the_defaults(monkeypatch: pytest.MonkeyPa
     Path(".env").write_text(EXAMPLE.read_text())
 
     assert load_settings() == load_settings(_env_file=None)
+
+
+def test_the_old_reports_directory_is_accepted_ignored_and_named_by_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INVENTORY_REPORTS_DIR", str(tmp_path / "reports"))
+    services = bootstrap(load_settings(database_url="memory://"))
+
+    with caplog.at_level(logging.WARNING, logger="inventory.jobs"):
+        services.job_runner()
+
+    assert "INVENTORY_REPORTS_DIR is no longer used" in caplog.text
+    assert not (tmp_path / "reports").exists()
