@@ -59,8 +59,7 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    INVENTORY_DATABASE_URL=sqlite:////data/inventory.db \
-    INVENTORY_REPORTS_DIR=/data/reports
+    INVENTORY_DATABASE_URL=sqlite:////data/inventory.db
 
 # A fixed numeric uid, so that a volume's ownership means the same thing in
 # every container made from this image and on the host; --no-log-init, or that
@@ -69,7 +68,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --gid 10001 inventory \
     && useradd --uid 10001 --gid inventory --no-log-init --no-create-home --home-dir /app \
         --shell /usr/sbin/nologin inventory \
-    && mkdir -p /data/reports \
+    && mkdir -p /data \
     && chown -R 10001:10001 /data \
     && if python3 -m pip --version > /dev/null 2>&1; then \
         python3 -m pip uninstall --yes --quiet pip setuptools wheel; \

@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> None:
 
         def valuation(cache: Cache | None) -> bytes:
             def compute(uow: Any) -> bytes:
-                return json.dumps(list(valuation_report(uow))).encode()
+                report = valuation_report(uow)
+                return json.dumps({"rows": list(report), "total": report.total()}).encode()
 
             return ReadThrough(cache, TTL).read(
                 database.unit_of_work(), "valuation", compute, lambda v: v, lambda v: v

@@ -8,7 +8,7 @@ CSV files, the same data as bench/import_and_paging.py but with no reorder
 points, so that no low-stock alert job is queued), queues the movements
 report with ``inventory report movements --async``, then runs that job in a
 fresh process through the runner the service wires (``Services.job_runner()``,
-one ``run_once()``: claim, ``produce_report``, record). The baseline, also in a
+one ``run_once()``: claim, ``produce_report`` into the database, record). The baseline, also in a
 fresh process, reads the same rows with a bare ``sqlite3`` cursor in ledger
 order (on a connection with the same pragmas, page cache included) and writes
 them with ``csv.writer`` (or ``json.dumps`` per row).
@@ -84,12 +84,17 @@ def _count_rows(path: Path, fmt: str) -> int:
 
 
 def phase_job(db: Path, out_dir: Path, fmt: str) -> dict[str, Any]:
-    """Run the one queued report job as the service's runner would."""
+    """Run the one queued report job as the service's runner would.
+
+    The job stores the report in the database; it is then read back (as a
+    download reads it) into a file beside the baseline's, to compare the bytes.
+    """
+    from inventory.application.reports import download_report
     from inventory.bootstrap import bootstrap
     from inventory.config import load_settings
     from inventory.domain.jobs import JobStatus
 
-    settings = load_settings(database_url=f"sqlite:///{db}", reports_dir=str(out_dir))
+    settings = load_settings(database_url=f"sqlite:///{db}")
     services = bootstrap(settings, migrate=False)
     runner = services.job_runner(threads=1)
     _reset_peak()
@@ -104,7 +109,12 @@ def phase_job(db: Path, out_dir: Path, fmt: str) -> dict[str, Any]:
         done = uow.jobs.get(job.id)
     if done is None or done.status is not JobStatus.SUCCEEDED or done.result is None:
         raise SystemExit(f"the report job did not succeed: {done}")
-    path = out_dir / done.result
+    result, chunks = download_report(done.id, services.uow)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / result.filename
+    with path.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
     services.close()
     return {"rows": _count_rows(path, fmt), "seconds": seconds, "before_mib": before,
             "peak_mib": peak, "path": str(path)}  # fmt: skip

@@ -28,7 +28,6 @@ from inventory.adapters.notify import OutboxNotifier, SmtpNotifier
 from inventory.adapters.postgres import PostgresDatabase
 from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
 from inventory.adapters.redis_client import Probe
-from inventory.adapters.report_files import ReportDirectory
 from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
 from inventory.application.caching import ReadThrough
@@ -41,12 +40,13 @@ from inventory.application.ports import (
     Metrics,
     Notifier,
     RateLimiter,
-    ReportFiles,
     SecretGenerator,
     Storage,
     UnitOfWork,
 )
 from inventory.application.rate_limits import Rate
+from inventory.application.report_results import SWEEP_SECONDS as REPORT_SWEEP_SECONDS
+from inventory.application.report_results import forget_old_reports
 from inventory.application.reports import produce_report
 from inventory.config import ConfigError, Settings
 from inventory.domain.errors import DomainError, ReadOnly
@@ -96,11 +96,6 @@ class Services:
         return {"storage": storage, **{name: probe() for name, probe in self.probes.items()}}
 
     @property
-    def reports(self) -> ReportFiles:
-        """Where report jobs write their files (``INVENTORY_REPORTS_DIR``)."""
-        return ReportDirectory(Path(self.settings.reports_dir))
-
-    @property
     def alerts(self) -> AlertPolicy:
         """How use cases queue low-stock alert jobs (``INVENTORY_JOB_MAX_ATTEMPTS``)."""
         return AlertPolicy(max_attempts=self.settings.job_max_attempts)
@@ -119,27 +114,38 @@ class Services:
 
     def job_runner(self, threads: int = 2, poll_seconds: float = 1.0) -> JobRunner:
         """A runner for every kind of job, with the periodic reservation expiry."""
-        reports = self.reports
         notifier = self.notifier()
+        max_bytes = self.settings.report_max_bytes
+        if self.settings.reports_dir is not None:
+            logging.getLogger("inventory.jobs").warning(
+                "INVENTORY_REPORTS_DIR is no longer used and can be removed:"
+                " reports are kept in the database, where every instance finds them"
+            )
         # No address configured: the outbox keeps the alert without one.
         recipient = self.settings.alert_email or ""
         handlers: JobHandlers = {
-            JobKind.REPORT: lambda job: produce_report(job, self.uow(), reports),
+            JobKind.REPORT: lambda job: produce_report(
+                job, self.uow, self.clock, self.new_id, max_bytes
+            ),
             JobKind.LOW_STOCK_ALERT: lambda job: send_low_stock_alert(job, notifier, recipient),
         }
         expiry = Periodic("expire-reservations", EXPIRY_SWEEP_SECONDS, self._expire_orders)
+        old_reports = Periodic("forget-old-reports", REPORT_SWEEP_SECONDS, self._forget_reports)
         return JobRunner(
             self.uow,
             self.clock,
             handlers,
             threads=threads,
             poll_seconds=poll_seconds,
-            periodic=[expiry],
+            periodic=[expiry, old_reports],
             record=self.metrics.job_finished,
         )
 
     def _expire_orders(self) -> int:
         return expire_orders(self.uow, self.clock)
+
+    def _forget_reports(self) -> int:
+        return forget_old_reports(self.uow, self.clock)
 
     def close(self) -> None:
         self.storage.close()
@@ -234,6 +240,7 @@ def _redis_cache(variable: str, url: str, ttl: float) -> Cache:
 def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     """Wire the adapters the settings choose; migrate the schema first unless told not to."""
     cache = open_cache(settings)  # a bad setting stops start-up before the schema is touched
+
     storage = open_storage(settings.database_url)
     if migrate:
         storage.migrate()

@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     job_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = "text"
-    reports_dir: str = "reports"
+    reports_dir: str | None = None
+    """Deprecated and ignored: reports are kept in the database (a warning says so when set)."""
+    report_max_bytes: Annotated[int, Field(ge=1024, le=2**40)] = 256 * 1024 * 1024
+    """The largest report a job may make; a larger one fails its job, saying so."""
     sentry_dsn: str | None = None
     """Report unhandled errors to this Sentry (or Sentry-compatible) project; off when unset."""
     sentry_environment: str = "production"

@@ -60,7 +60,8 @@ def fresh_schema(prefix: str = "test") -> Iterator[str]:
 # for the emptying, inside the same transaction.
 _DATA_TABLES = (
     "order_lines", "orders", "movements", "stock_levels", "products", "warehouses",
-    "api_keys", "idempotency_keys", "jobs", "outbox", "runner_heartbeats",
+    "api_keys", "idempotency_keys", "jobs", "outbox", "runner_heartbeats", "report_chunks",
+    "report_results",
 )  # fmt: skip
 _EMPTY = (
     "BEGIN; ALTER TABLE movements DISABLE TRIGGER USER; "

@@ -36,7 +36,7 @@ KINDS = (
 )  # fmt: skip
 """What is copied, in the order it is written (each kind only refers to kinds before it)."""
 
-SKIPPED = ("idempotency_records",)
+SKIPPED = ("idempotency_records", "report_results")
 """What is not copied: see :func:`copy_inventory`."""
 
 VERIFYING = "verifying"
@@ -111,7 +111,9 @@ def copy_inventory(
     cannot list them. A request retried across the move is therefore applied
     again rather than replayed, one more reason to stop clients (servers and
     workers) during the copy: writes made to the source after its snapshot
-    began are not in the target either.
+    began are not in the target either. Nor are the stored reports of report
+    jobs: they are kept for a week only, and can be made again; in the target
+    their jobs answer a download with "no longer kept".
     """
     with source().reading() as src, target() as dst:
         held = [kind for kind, rows in _readers(dst).items() if _holds_any(rows())]

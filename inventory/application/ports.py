@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import BinaryIO, Protocol, Self, TextIO
+from typing import Protocol, Self
 
 from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.outbox import OutboxMessage
@@ -28,6 +28,7 @@ from inventory.application.queries import (
     ValuationRow,
 )
 from inventory.application.rate_limits import RateDecision
+from inventory.application.report_results import ReportResult
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
@@ -242,15 +243,36 @@ class Notifier(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
 
 
-class ReportFiles(Protocol):
-    """Where finished reports are kept, by name, for download."""
+class ReportResultRepository(Protocol):
+    """Reports made by report jobs, in numbered chunks, for download from any instance.
 
-    def create(self, name: str) -> AbstractContextManager[TextIO]:
-        """A text file to write ``name`` into; it appears under ``name`` only once complete."""
+    Bookkeeping, not data: no cached read holds them, so writing them raises
+    no data generation.
+    """
+
+    def add(self, result: ReportResult) -> None:
+        """Record a report about to be written (its size and chunk count come with ``complete``)."""
         ...
 
-    def open(self, name: str) -> tuple[BinaryIO, int]:
-        """The finished file and its size in bytes; ``FileNotFoundError`` if there is none."""
+    def add_chunk(self, result_id: str, seq: int, data: bytes) -> None:
+        """Store chunk number ``seq`` (from 0) of the report ``result_id``."""
+        ...
+
+    def complete(self, result_id: str, size: int, chunks: int) -> None:
+        """Mark the report written: ``size`` bytes in ``chunks`` chunks."""
+        ...
+
+    def get(self, result_id: str) -> ReportResult | None: ...
+    def chunk(self, result_id: str, seq: int) -> bytes | None:
+        """Chunk number ``seq`` of the report, or None if there is no such chunk."""
+        ...
+
+    def delete(self, result_id: str) -> None:
+        """Remove the report and its chunks; no error if there is none."""
+        ...
+
+    def delete_created_before(self, before: datetime) -> int:
+        """Remove every report made before ``before``, with its chunks; returns how many."""
         ...
 
 
@@ -271,6 +293,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     jobs: JobRepository
     outbox: OutboxRepository
+    report_results: ReportResultRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

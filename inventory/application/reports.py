@@ -2,25 +2,35 @@
 
 The CLI runs these synchronously; ``POST /api/v1/reports`` (and the CLI's
 ``--async``) queues a job whose handler, :func:`produce_report`, streams the
-very same rows into a file.
+very same bytes into storage (see ``report_results``), for download.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TextIO
 
 from inventory.application.commands import RequestReport
-from inventory.application.jobs import queue_job
-from inventory.application.ports import Clock, IdGenerator, ReportFiles, UnitOfWork
+from inventory.application.jobs import get_job, queue_job
+from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.application.queries import MovementFilter
+from inventory.application.report_results import (
+    ReportResult,
+    ResultWriter,
+    forget_result,
+    report_chunks,
+    start_result,
+    stored_report,
+)
 from inventory.application.views import MovementView
-from inventory.domain.jobs import Job, JobKind
+from inventory.domain.errors import NotFound
+from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.valuation import ZERO, value_of
 
 
@@ -36,29 +46,45 @@ MOVEMENT_COLUMNS = (
     "unit_cost", "reason", "reference", "note", "created_at", "created_by",
 )  # fmt: skip
 LOW_STOCK_COLUMNS = ("sku", "name", "available", "reorder_point", "reorder_quantity")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+"""The media type of a report in each format, as downloaded."""
 
 
-def valuation_report(uow: UnitOfWork, warehouse: str | None = None) -> Iterator[Row]:
-    """One row per (sku, warehouse) with stock: on hand x average cost, then a total row."""
-    total = ZERO
-    with uow.reading():
-        for row in uow.stock.valuation(warehouse):
-            value = value_of(row.on_hand, row.average_cost)
-            total += value
-            yield {
-                "sku": row.sku,
-                "warehouse": row.warehouse,
-                "on_hand": row.on_hand,
-                "average_cost": f"{row.average_cost:.4f}",
-                "value": f"{value:.4f}",
-            }
-    yield {
-        "sku": "TOTAL",
-        "warehouse": "",
-        "on_hand": "",
-        "average_cost": "",
-        "value": f"{total:.4f}",
-    }
+class Valuation:
+    """The valuation rows, one per (sku, warehouse) with stock: on hand x average cost.
+
+    Iterate it once for the rows; :meth:`total` is then the grand total, which
+    API.md §6 keeps apart from the rows (``TOTAL`` is a valid sku).
+    """
+
+    def __init__(self, uow: UnitOfWork, warehouse: str | None = None) -> None:
+        self._uow = uow
+        self._warehouse = warehouse
+        self._on_hand = 0
+        self._value = ZERO
+
+    def __iter__(self) -> Iterator[Row]:
+        with self._uow.reading():
+            for row in self._uow.stock.valuation(self._warehouse):
+                value = value_of(row.on_hand, row.average_cost)
+                self._on_hand += row.on_hand
+                self._value += value
+                yield {
+                    "sku": row.sku,
+                    "warehouse": row.warehouse,
+                    "on_hand": row.on_hand,
+                    "average_cost": f"{row.average_cost:.4f}",
+                    "value": f"{value:.4f}",
+                }
+
+    def total(self) -> Row:
+        """Units on hand and their value over the rows read so far (all of them, once read)."""
+        return {"on_hand": self._on_hand, "value": f"{self._value:.4f}"}
+
+
+def valuation_report(uow: UnitOfWork, warehouse: str | None = None) -> Valuation:
+    """Stock value per (sku, warehouse), optionally of one warehouse, and its grand total."""
+    return Valuation(uow, warehouse)
 
 
 def movements_report(
@@ -89,9 +115,19 @@ def low_stock_report(uow: UnitOfWork) -> Iterator[Row]:
 
 
 def write_report(
-    rows: Iterable[Row], columns: Sequence[str], fmt: ReportFormat, out: TextIO
+    rows: Iterable[Row],
+    columns: Sequence[str],
+    fmt: ReportFormat,
+    out: TextIO,
+    total: Callable[[], Row] | None = None,
 ) -> int:
-    """Write rows as CSV (header first) or as a JSON array, one row at a time; returns the count."""
+    """Write rows as CSV (header first) or JSON, one row at a time; returns the row count.
+
+    Without ``total`` the JSON is an array of the rows. With it (called once
+    the rows are written), the JSON is ``{"rows": [...], "total": {...}}`` and
+    the CSV ends with one more line: an empty first cell, ``TOTAL`` in the
+    second, and the total's values in their columns.
+    """
     count = 0
     if fmt is ReportFormat.CSV:
         writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
@@ -99,13 +135,23 @@ def write_report(
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
             count += 1
+        if total is not None:
+            writer.writerow({**total(), columns[0]: "", columns[1]: "TOTAL"})
         return count
-    out.write("[")
+    out.write("[" if total is None else '{"rows": [')
     for row in rows:
         out.write(("\n  " if count == 0 else ",\n  ") + json.dumps(row, default=_json_default))
         count += 1
-    out.write("\n]\n" if count else "]\n")
+    out.write("\n]" if count else "]")
+    if total is not None:
+        out.write(', "total": ' + json.dumps(total(), default=_json_default) + "}")
+    out.write("\n")
     return count
+
+
+def write_valuation(report: Valuation, fmt: ReportFormat, out: TextIO) -> int:
+    """A valuation as CSV or JSON with its grand total (API.md §6); returns the row count."""
+    return write_report(report, VALUATION_COLUMNS, fmt, out, report.total)
 
 
 def _json_default(value: object) -> object:
@@ -114,27 +160,22 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-COLUMNS = {
-    "valuation": VALUATION_COLUMNS,
-    "movements": MOVEMENT_COLUMNS,
-    "low_stock": LOW_STOCK_COLUMNS,
-}
-
-
-def report_rows(request: RequestReport, uow: UnitOfWork) -> Iterator[Row]:
-    """The rows of the report ``request`` asks for, streamed."""
+def write_requested(request: RequestReport, uow: UnitOfWork, out: TextIO) -> int:
+    """Write the report ``request`` asks for, streamed; returns its row count."""
     params = request.params
+    fmt = ReportFormat(request.format)
     if request.kind == "valuation":
-        return valuation_report(uow, params.warehouse)
+        return write_valuation(valuation_report(uow, params.warehouse), fmt, out)
     if request.kind == "movements":
-        return movements_report(uow, params.warehouse, params.since, params.until)
-    return low_stock_report(uow)
+        rows = movements_report(uow, params.warehouse, params.since, params.until)
+        return write_report(rows, MOVEMENT_COLUMNS, fmt, out)
+    return write_report(low_stock_report(uow), LOW_STOCK_COLUMNS, fmt, out)
 
 
 def request_report(
     request: RequestReport, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, max_attempts: int
 ) -> Job:
-    """Queue a report; a runner writes it and the job's result names the file."""
+    """Queue a report; a runner writes it and the job's result names the stored report."""
     with uow:
         job = queue_job(
             uow, JobKind.REPORT, request.model_dump(mode="json"), clock, new_id, max_attempts
@@ -143,12 +184,45 @@ def request_report(
     return job
 
 
-def produce_report(job: Job, uow: UnitOfWork, files: ReportFiles) -> str:
-    """Write the report a job asks for (the job runner's handler); returns the file's name."""
+def produce_report(
+    job: Job, uow: UnitOfWorkFactory, clock: Clock, new_id: IdGenerator, max_bytes: int
+) -> str:
+    """Write the report a job asks for into storage (the job runner's handler).
+
+    Returns the stored report's id, the job's result. A report over
+    ``max_bytes`` fails with :class:`ReportTooLarge`; a failed one leaves nothing.
+    """
     request = RequestReport.model_validate(job.params)
-    name = f"{job.id}.{request.format}"
-    with files.create(name) as out:
-        write_report(
-            report_rows(request, uow), COLUMNS[request.kind], ReportFormat(request.format), out
-        )
-    return name
+    result = ReportResult(
+        id=new_id(),
+        job_id=job.id,
+        content_type=CONTENT_TYPES[request.format],
+        filename=f"{request.kind}-{job.id}.{request.format}",
+        created_at=clock(),
+    )
+    start_result(result, uow)
+    writer = ResultWriter(uow, result, max_bytes)
+    # newline="": the rows' own line ends, as in a file written for download.
+    text = io.TextIOWrapper(io.BufferedWriter(writer), encoding="utf-8", newline="")
+    try:
+        write_requested(request, uow(), text)
+        text.flush()
+        writer.finish()
+    except BaseException:
+        writer.discard()
+        forget_result(result.id, uow)
+        raise
+    finally:
+        text.close()
+    return result.id
+
+
+def download_report(job_id: str, uow: UnitOfWorkFactory) -> tuple[ReportResult, Iterator[bytes]]:
+    """A finished report job's stored report, and its bytes to stream, chunk by chunk."""
+    job = get_job(job_id, uow())
+    if job.kind is not JobKind.REPORT or job.status is not JobStatus.SUCCEEDED or not job.result:
+        raise NotFound(f"job {job.id!r} has no result (it is {job.status.value})")
+    result = stored_report(job.result, uow)
+    if result is None:
+        raise NotFound(f"the report of job {job.id!r} is no longer kept")
+    return result, report_chunks(result, uow)

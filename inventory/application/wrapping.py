@@ -10,6 +10,7 @@ from inventory.application.ports import (
     OrderRepository,
     OutboxRepository,
     ProductRepository,
+    ReportResultRepository,
     StockRepository,
     UnitOfWork,
     WarehouseRepository,
@@ -17,7 +18,7 @@ from inventory.application.ports import (
 
 REPOSITORIES = (
     "products", "warehouses", "stock", "movements", "orders", "api_keys", "idempotency",
-    "jobs", "outbox",
+    "jobs", "outbox", "report_results",
 )  # fmt: skip
 """Every repository a :class:`UnitOfWork` carries."""
 
@@ -38,6 +39,7 @@ class UnitOfWorkRepositories:
     idempotency: IdempotencyRepository
     jobs: JobRepository
     outbox: OutboxRepository
+    report_results: ReportResultRepository
 
 
 class WrappedRepositories(UnitOfWorkRepositories):

@@ -272,6 +272,7 @@ def running_server(
     backend: str = "sqlite",
     shared: Server | None = None,
     password: str | None = None,
+    jobs: bool = True,
     **env: str,
 ) -> Iterator[Server]:
     """``inventory serve`` on a fresh database in ``directory``; stopped (SIGTERM) at the end.
@@ -282,6 +283,8 @@ def running_server(
     ``database_query`` is appended to the database URL, e.g. ``busy_timeout_ms=200``;
     ``env`` adds ``INVENTORY_*`` variables (the rate limit is off unless given).
     ``password``: put it in a PostgreSQL URL (the test server trusts any password).
+    ``jobs=False``: ``serve --no-jobs``; it is then waited for on ``/health``, as it is not
+    ready until some job runner reports.
     """
     with contextlib.ExitStack() as stack:
         if shared is None:
@@ -303,13 +306,14 @@ def running_server(
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "inventory", "serve", "--host", "127.0.0.1",
-                 "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
+                 "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+                 *([] if jobs else ["--no-jobs"])],
                 cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         database = directory / "inventory.db" if url.startswith("sqlite:") else None
         server = Server(process, port, cli, admin_key, log, url, database)
         try:
-            wait_until_ready(port, process, log, workers)
+            wait_until_ready(port, process, log, workers, path="/ready" if jobs else "/health")
             yield server
         finally:
             server.stop()

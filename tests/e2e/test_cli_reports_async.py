@@ -9,17 +9,35 @@ from pathlib import Path
 
 import pytest
 
+from inventory.application.reports import download_report
+from inventory.bootstrap import bootstrap
+from inventory.config import load_settings
+from inventory.domain.errors import NotFound
 from tests.e2e.shell import Cli, cli_env
 
 pytestmark = pytest.mark.e2e
 
 
+def stored(url: str, job_id: str, timeout: float = 30.0) -> str:
+    """The report job ``job_id`` stored, as a download reads it, once it has succeeded."""
+    services = bootstrap(load_settings(database_url=url), migrate=False)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _, chunks = download_report(job_id, services.uow)
+                return b"".join(chunks).decode()
+            except NotFound:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
+    finally:
+        services.close()
+
+
 def test_an_async_report_is_queued_then_written_by_the_worker(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    cli = Cli(
-        tmp_path,
-        cli_env(f"sqlite:///{tmp_path}/inventory.db", INVENTORY_REPORTS_DIR=str(reports)),
-    )
+    url = f"sqlite:///{tmp_path}/inventory.db"
+    cli = Cli(tmp_path, cli_env(url))
     cli.ok("warehouses", "add", "--code", "MAIN", "--name", "Main")
     cli.ok("products", "add", "--sku", "BOLT", "--name", "Bolt")
     cli.ok("stock", "receive", "--sku", "BOLT", "--warehouse", "MAIN",
@@ -37,16 +55,16 @@ def test_an_async_report_is_queued_then_written_by_the_worker(tmp_path: Path) ->
     assert refused.stderr.startswith("inventory: --since: ")
     worker = cli.popen("worker", "--poll", "0.1")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(list(reports.glob("*.*"))) < 2:
-            time.sleep(0.1)
+        written = json.loads(stored(url, job["id"]))
+        low_stock = stored(url, plain.stdout.strip())
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
-    written = json.loads((reports / f"{job['id']}.json").read_text())
-    assert written[0] == {"sku": "BOLT", "warehouse": "MAIN", "on_hand": 4,
-                          "average_cost": "2.5000", "value": "10.0000"}  # fmt: skip
-    assert (reports / f"{plain.stdout.strip()}.csv").read_text().startswith("sku,name,available")
+    assert written["rows"][0] == {"sku": "BOLT", "warehouse": "MAIN", "on_hand": 4,
+                                  "average_cost": "2.5000", "value": "10.0000"}  # fmt: skip
+    assert written["total"] == {"on_hand": 4, "value": "10.0000"}
+    assert low_stock.startswith("sku,name,available")
+    assert not (tmp_path / "reports").exists()
 
 
 def test_the_worker_refuses_bad_options(tmp_path: Path) -> None:

@@ -16,12 +16,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.http_server import (
+    BACKENDS,
     Client,
     Reply,
     Server,
@@ -29,6 +31,7 @@ from tests.e2e.http_server import (
     issue,
     order,
     receipt,
+    running_server,
     stocked,
     unique,
     wait_until_ready,
@@ -97,10 +100,24 @@ def queued_report(client: Client, body: dict[str, Any]) -> tuple[str, Any]:
 
 
 def rows_of(text: str, fmt: str) -> list[dict[str, Any]]:
+    """The rows of a report; a valuation's total (its own member or line) is not one of them."""
     if fmt == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
-    rows: list[dict[str, Any]] = json.loads(text)
-    return rows
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return rows[:-1] if rows and rows[-1].get("warehouse") == "TOTAL" else rows
+    document = json.loads(text)
+    found: list[dict[str, Any]] = document["rows"] if isinstance(document, dict) else document
+    return found
+
+
+def total_of(text: str, fmt: str) -> dict[str, str]:
+    """A valuation's grand total as text: the CSV's last line, or the JSON's ``total``."""
+    if fmt == "csv":
+        last = list(csv.DictReader(io.StringIO(text)))[-1]
+        assert (last["sku"], last["warehouse"], last["average_cost"]) == ("", "TOTAL", "")
+        return {"on_hand": last["on_hand"], "value": last["value"]}
+    document = json.loads(text)
+    assert list(document) == ["rows", "total"]
+    return {name: str(value) for name, value in document["total"].items()}
 
 
 def downloaded(client: Client, job: Any) -> Reply:
@@ -144,7 +161,10 @@ def test_a_report_job_is_queued_run_and_downloaded_with_the_rows_the_cli_prints(
         ]
         assert sorted(mine) == sorted([(shop["bolt"], shop["north"], "32"),
                                        (shop["bolt"], shop["south"], "12")])  # fmt: skip
-        assert rows[-1]["sku"] == "TOTAL"
+        total = total_of(text, fmt)
+        assert int(total["on_hand"]) == sum(int(r["on_hand"]) for r in rows)
+        assert Decimal(total["value"]) == sum(Decimal(r["value"]) for r in rows)
+        assert all(r["warehouse"] != "TOTAL" for r in rows)
     elif kind == "movements":
         notes = [r["note"] for r in rows if r["sku"] == shop["bolt"] and r["note"]]
         assert notes == ['a "quoted", note']
@@ -266,6 +286,43 @@ def test_jobs_queued_on_a_server_without_a_runner_are_run_by_a_separate_worker(
     assert worker.returncode == 0, err
     assert "stopped (1 done, 0 failed attempts)" in err
     assert job["id"] == queued["id"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_report_a_worker_in_another_directory_made_is_downloaded_from_the_server(
+    tmp_path: Path, backend: str
+) -> None:
+    served, elsewhere = tmp_path / "server", tmp_path / "worker"
+    served.mkdir()
+    elsewhere.mkdir()
+    with running_server(served, workers=1, threads=1, backend=backend, jobs=False) as server:
+        admin = server.client()
+        sku, _ = stocked(admin, 6, unit_cost="1.5000")
+        admin.ok("POST", "/api/v1/products", {"sku": unique("NUT"), "name": "Nut",
+                                              "reorder_point": 3})  # fmt: skip
+        asked = [(kind, fmt) for kind in CLI_REPORT for fmt in MEDIA_TYPES]
+        locations = [queued_report(admin, {"kind": k, "format": f})[0] for k, f in asked]
+        # Started in another directory than the server, with no setting of where reports go.
+        worker = Cli(elsewhere, server.cli.env).popen(
+            "worker", "--poll", "0.1", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            for (kind, fmt), location in zip(asked, locations, strict=True):
+                job = finished(admin, location)
+                assert job["status"] == "succeeded", job["error"]
+                reply = downloaded(admin, job)
+                assert reply.header("Content-Type") == MEDIA_TYPES[fmt]
+                text = reply.body.decode()
+                assert text == server.cli.ok("report", CLI_REPORT[kind], "--format", fmt)
+                if kind == "valuation":
+                    assert [r["value"] for r in rows_of(text, fmt) if r["sku"] == sku] == ["9.0000"]
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "stopped (6 done, 0 failed attempts)" in err
+    assert not (served / "reports").exists()
+    assert not (elsewhere / "reports").exists()
 
 
 # --- reservation expiry ---------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -95,7 +98,6 @@ def test_sigterm_lets_the_job_runner_finish_its_jobs_start_no_other_and_exits_ze
         running_server(
             tmp_path, workers=1, threads=1,
             INVENTORY_SMTP_URL=inbox.url, INVENTORY_ALERT_EMAIL=BUYER,
-            INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
         ) as server,
     ):  # fmt: skip
         client = server.client()
@@ -122,3 +124,48 @@ def test_sigterm_lets_the_job_runner_finish_its_jobs_start_no_other_and_exits_ze
         assert alert_states(server.database) == [("succeeded", 1), ("succeeded", 1)]
         assert jobs_in(server.database)[report["id"]] == ("report", "queued", 0)  # never started
         assert "stopped (2 done, 0 failed attempts)" in server.logs()
+
+
+ORPHAN_DEADLINE = 10.0
+"""How soon after the master's death its job runner and web workers must be gone."""
+
+
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.parametrize("threads", [4, 1], ids=["gthread", "sync"])
+def test_the_job_runner_and_the_web_workers_exit_soon_after_the_master_is_killed(
+    tmp_path: Path, threads: int
+) -> None:
+    started: list[int] = []
+    try:
+        with running_server(tmp_path, workers=2, threads=threads) as server:
+            master = server.process.pid
+            runner = re.search(r"job runner started \(pid (\d+)\)", server.logs())
+            assert runner is not None, server.logs()
+            workers = [int(pid) for pid in re.findall(r"worker ready \(pid (\d+)\)", server.logs())]
+            started.extend([int(runner.group(1)), *workers])
+            assert len(workers) == 2
+            assert all(_parent_of(pid) == master for pid in started)
+
+            server.process.kill()
+            server.process.wait(5)
+            deadline = time.monotonic() + ORPHAN_DEADLINE
+            while (alive := [pid for pid in started if not _gone(pid)]) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.1)
+
+            assert alive == [], f"still running {ORPHAN_DEADLINE} s after the master died"
+            assert server.database is not None
+            # The runner stopped as on SIGTERM: it removed its heartbeat, so no /ready
+            # of the deployment reports a job runner that is not there.
+            with closing(sqlite3.connect(server.database)) as conn:
+                assert conn.execute("SELECT count(*) FROM runner_heartbeats").fetchone() == (0,)
+            assert "inventory worker" in server.logs()
+            assert "stopped (0 done, 0 failed attempts)" in server.logs()
+    finally:
+        for pid in started:  # whatever happened above, leave no process of ours behind
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)

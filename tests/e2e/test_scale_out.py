@@ -29,13 +29,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Ser
     redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to share between instances")
-    # Report files must be where every instance can serve them: one directory.
-    reports = tmp_path_factory.mktemp("shared-reports")
-    env = {
-        "INVENTORY_REDIS_URL": redis_url,
-        "INVENTORY_RATE_LIMIT": f"{LIMIT}/hour",
-        "INVENTORY_REPORTS_DIR": str(reports),
-    }
+    env = {"INVENTORY_REDIS_URL": redis_url, "INVENTORY_RATE_LIMIT": f"{LIMIT}/hour"}
     with (
         running_server(
             tmp_path_factory.mktemp("instance-a"), backend="postgres", threads=1, **env

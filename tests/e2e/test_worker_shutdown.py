@@ -120,7 +120,6 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: HeldInbox) -> C
             url,
             INVENTORY_SMTP_URL=inbox.url,
             INVENTORY_ALERT_EMAIL=BUYER,
-            INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
         ),
     )
 
@@ -225,3 +224,17 @@ def test_the_worker_refuses_a_stop_timeout_out_of_range(
 
     assert main(["worker", "--stop-timeout", "-1"]) == 2
     assert "--stop-timeout must be 0 to 3600 seconds, not -1.0" in capsys.readouterr().err
+
+
+def test_a_worker_told_of_a_parent_it_no_longer_has_stops_as_on_sigterm(tmp_path: Path) -> None:
+    # As after the parent's death, when the kernel sent no signal (not Linux):
+    # the pid given is not this worker's parent (that is this test's process).
+    cli = Cli(tmp_path, cli_env(f"sqlite:///{tmp_path}/inventory.db"))
+    gone = os.getppid()
+
+    done = cli.run("worker", "--poll", "0.1", "--parent-pid", str(gone))
+
+    assert done.returncode == 0, done.stderr
+    assert f"its parent {gone} is gone" in done.stderr
+    assert "stopped (0 done, 0 failed attempts)" in done.stderr
+    assert cli.run("worker", "--parent-pid", "0").returncode == 2

@@ -43,7 +43,7 @@ from inventory.application.jobs import (
 )
 from inventory.application.orders import get_order, reserve_order
 from inventory.application.ports import Storage
-from inventory.application.reports import request_report
+from inventory.application.reports import download_report, request_report
 from inventory.application.stock import record_movement
 from inventory.bootstrap import bootstrap
 from inventory.config import load_settings
@@ -471,12 +471,10 @@ def test_a_periodic_task_repeats_until_the_runner_stops_even_when_it_fails(
 
 
 def test_the_service_runner_writes_reports_and_expires_lapsed_reservations(
-    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inventory.bootstrap, "EXPIRY_SWEEP_SECONDS", 0.05)
-    settings = load_settings(
-        database_url=f"sqlite:///{path}", reports_dir=str(tmp_path / "reports"), rate_limit="off"
-    )
+    settings = load_settings(database_url=f"sqlite:///{path}", rate_limit="off")
     clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     services = replace(bootstrap(settings), clock=clock)
     try:
@@ -507,13 +505,14 @@ def test_the_service_runner_writes_reports_and_expires_lapsed_reservations(
             )
         finally:
             runner.stop()
-        done = stored(services.storage, report)
-        written = (tmp_path / "reports" / f"{report.id}.csv").read_text()
-        assert done.result == f"{report.id}.csv"
+        result, chunks = download_report(report.id, services.uow)
+        written = b"".join(chunks).decode()
+        assert stored(services.storage, report).result == result.id
+        assert result.filename == f"valuation-{report.id}.csv"
         assert written.splitlines() == [
             "sku,warehouse,on_hand,average_cost,value",
             "A,WH-1,10,2.5000,25.0000",
-            "TOTAL,,,,25.0000",
+            ",TOTAL,10,,25.0000",
         ]
     finally:
         services.close()

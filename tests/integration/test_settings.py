@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
+from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, Settings, load_settings
 
 
@@ -53,6 +55,8 @@ def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) 
         ("INVENTORY_ALERT_EMAIL", "nobody", "must be an e-mail address"),
         ("INVENTORY_SMTP_FROM", "x@", "must be an e-mail address"),
         ("INVENTORY_JOB_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+        ("INVENTORY_REPORT_MAX_BYTES", "100", "greater than or equal to 1024"),
+        ("INVENTORY_REPORT_MAX_BYTES", "256MiB", "valid integer"),
         ("INVENTORY_LOG_LEVEL", "LOUD", "Input should be"),
         ("INVENTORY_LOG_FORMAT", "xml", "Input should be"),
     ],
@@ -187,3 +191,16 @@ def test_the_example_environment_holds_the_defaults(monkeypatch: pytest.MonkeyPa
     Path(".env").write_text(EXAMPLE.read_text())
 
     assert load_settings() == load_settings(_env_file=None)
+
+
+def test_the_old_reports_directory_is_accepted_ignored_and_named_by_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INVENTORY_REPORTS_DIR", str(tmp_path / "reports"))
+    services = bootstrap(load_settings(database_url="memory://"))
+
+    with caplog.at_level(logging.WARNING, logger="inventory.jobs"):
+        services.job_runner()
+
+    assert "INVENTORY_REPORTS_DIR is no longer used" in caplog.text
+    assert not (tmp_path / "reports").exists()

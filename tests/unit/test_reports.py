@@ -21,6 +21,7 @@ from inventory.application.reports import (
     movements_report,
     valuation_report,
     write_report,
+    write_valuation,
 )
 from inventory.application.stock import record_movement
 from tests.factories import T0
@@ -42,64 +43,105 @@ def valued(shop: Shop) -> Shop:
 
 
 def test_valuation_has_a_row_per_stocked_level_and_an_exact_total(valued: Shop) -> None:
-    rows = list(valuation_report(valued.uow()))
+    report = valuation_report(valued.uow())
+
+    rows = list(report)
 
     assert [tuple(row.values()) for row in rows] == [
         ("A", "WH-EAST", 3, "0.3333", "0.9999"),
         ("A", "WH-WEST", 4, "0.3333", "1.3332"),
         ("B", "WH-EAST", 2, "12.5000", "25.0000"),
-        ("TOTAL", "", "", "", "27.3331"),
     ]
     assert all(tuple(row) == VALUATION_COLUMNS for row in rows)
+    assert report.total() == {"on_hand": 9, "value": "27.3331"}
 
 
 def test_valuation_of_one_warehouse(valued: Shop) -> None:
-    rows = list(valuation_report(valued.uow(), warehouse="WH-WEST"))
+    report = valuation_report(valued.uow(), warehouse="WH-WEST")
 
-    assert [(r["sku"], r["value"]) for r in rows] == [("A", "1.3332"), ("TOTAL", "1.3332")]
+    rows = list(report)
+
+    assert [(r["sku"], r["value"]) for r in rows] == [("A", "1.3332")]
+    assert report.total() == {"on_hand": 4, "value": "1.3332"}
 
 
 def test_reserved_stock_is_still_valued(valued: Shop) -> None:
     given_order(valued, [("B", 2)], warehouse="WH-EAST")
+    report = valuation_report(valued.uow())
 
-    rows = list(valuation_report(valued.uow()))
+    list(report)
 
-    assert rows[-1]["value"] == "27.3331"
+    assert report.total() == {"on_hand": 9, "value": "27.3331"}
 
 
 def test_valuation_of_an_empty_inventory_is_a_zero_total(shop: Shop) -> None:
-    assert list(valuation_report(shop.uow())) == [
-        {"sku": "TOTAL", "warehouse": "", "on_hand": "", "average_cost": "", "value": "0.0000"}
+    report = valuation_report(shop.uow())
+
+    assert list(report) == []
+    assert report.total() == {"on_hand": 0, "value": "0.0000"}
+
+
+def test_a_product_whose_sku_is_total_is_an_ordinary_row_of_the_valuation(shop: Shop) -> None:
+    given_stock(shop, "TOTAL", "WH-EAST", 2, unit_cost="1.5")
+    given_stock(shop, "A", "WH-EAST", 1, unit_cost="4")
+    csv_out, json_out = io.StringIO(), io.StringIO()
+
+    write_valuation(valuation_report(shop.uow()), ReportFormat.CSV, csv_out)
+    write_valuation(valuation_report(shop.uow()), ReportFormat.JSON, json_out)
+
+    assert csv_out.getvalue().splitlines() == [
+        "sku,warehouse,on_hand,average_cost,value",
+        "A,WH-EAST,1,4.0000,4.0000",
+        "TOTAL,WH-EAST,2,1.5000,3.0000",
+        ",TOTAL,3,,7.0000",
     ]
+    assert json.loads(json_out.getvalue()) == {
+        "rows": [
+            {"sku": "A", "warehouse": "WH-EAST", "on_hand": 1, "average_cost": "4.0000",
+             "value": "4.0000"},
+            {"sku": "TOTAL", "warehouse": "WH-EAST", "on_hand": 2, "average_cost": "1.5000",
+             "value": "3.0000"},
+        ],
+        "total": {"on_hand": 3, "value": "7.0000"},
+    }  # fmt: skip
 
 
-def test_a_valuation_written_as_csv_has_a_header_then_every_row(valued: Shop) -> None:
+def test_a_valuation_written_as_csv_has_a_header_every_row_then_the_total(valued: Shop) -> None:
     out = io.StringIO()
 
-    count = write_report(valuation_report(valued.uow()), VALUATION_COLUMNS, ReportFormat.CSV, out)
+    count = write_valuation(valuation_report(valued.uow()), ReportFormat.CSV, out)
 
-    assert count == 4
+    assert count == 3
     assert out.getvalue().splitlines() == [
         "sku,warehouse,on_hand,average_cost,value",
         "A,WH-EAST,3,0.3333,0.9999",
         "A,WH-WEST,4,0.3333,1.3332",
         "B,WH-EAST,2,12.5000,25.0000",
-        "TOTAL,,,,27.3331",
+        ",TOTAL,9,,27.3331",
     ]
 
 
-def test_a_valuation_written_as_json_is_an_array_of_objects(valued: Shop) -> None:
+def test_a_valuation_written_as_json_is_its_rows_and_its_total(valued: Shop) -> None:
     out = io.StringIO()
 
-    count = write_report(valuation_report(valued.uow()), VALUATION_COLUMNS, ReportFormat.JSON, out)
+    count = write_valuation(valuation_report(valued.uow()), ReportFormat.JSON, out)
 
     written = json.loads(out.getvalue())
-    assert count == len(written) == 4
-    assert written[0] == {
+    assert count == len(written["rows"]) == 3
+    assert written["rows"][0] == {
         "sku": "A", "warehouse": "WH-EAST", "on_hand": 3, "average_cost": "0.3333",
         "value": "0.9999",
     }  # fmt: skip
-    assert written[-1]["value"] == "27.3331"
+    assert written["total"] == {"on_hand": 9, "value": "27.3331"}
+    assert list(written) == ["rows", "total"]
+
+
+def test_an_empty_valuation_written_as_json_has_no_rows_and_a_zero_total(shop: Shop) -> None:
+    out = io.StringIO()
+
+    write_valuation(valuation_report(shop.uow()), ReportFormat.JSON, out)
+
+    assert json.loads(out.getvalue()) == {"rows": [], "total": {"on_hand": 0, "value": "0.0000"}}
 
 
 def test_an_empty_json_report_is_an_empty_array() -> None:

@@ -29,9 +29,11 @@ from inventory.application.ports import (
     OrderRepository,
     OutboxRepository,
     ProductRepository,
+    ReportResultRepository,
     StockRepository,
     WarehouseRepository,
 )
+from inventory.application.report_results import ReportResult
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
@@ -59,6 +61,8 @@ class MemoryStore:
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     heartbeats: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     """Each job runner's latest heartbeat, as (runner, at), by runner."""
+    report_results: dict[str, ReportResult] = field(default_factory=dict)
+    report_chunks: dict[tuple[str, int], tuple[str, int, bytes]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Raised by every commit that wrote. A random start, as in SQLite's
     # migration 0004: a new store is all but certain not to reuse the generations a file cache
@@ -130,6 +134,7 @@ class MemoryUnitOfWork:
 
     def __init__(self, store: MemoryStore) -> None:
         from inventory.adapters.memory import repositories as r
+        from inventory.adapters.memory.report_results import MemoryReportResultRepository
 
         self._store = store
         self._products = Table(store.products)
@@ -141,6 +146,8 @@ class MemoryUnitOfWork:
         self._jobs = Table(store.jobs)
         self._outbox = Table(store.outbox)
         self._heartbeats = Table(store.heartbeats)
+        self._report_results = Table(store.report_results)
+        self._report_chunks = Table(store.report_chunks)
         self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
@@ -153,6 +160,9 @@ class MemoryUnitOfWork:
         self.idempotency: IdempotencyRepository = r.MemoryIdempotencyRepository(self._idempotency)
         self.jobs: JobRepository = r.MemoryJobRepository(self._jobs, self._heartbeats)
         self.outbox: OutboxRepository = r.MemoryOutboxRepository(self._outbox)
+        self.report_results: ReportResultRepository = MemoryReportResultRepository(
+            self._report_results, self._report_chunks
+        )
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -178,9 +188,11 @@ class MemoryUnitOfWork:
                 self._discard()
 
     def commit(self) -> None:
-        # Heartbeats are bookkeeping that no cached read holds: they raise no generation.
+        # Heartbeats and stored reports are bookkeeping that no cached read holds:
+        # they raise no generation.
+        bookkeeping = (self._heartbeats, self._report_results, self._report_chunks)
         wrote = bool(self._new_movements) or any(
-            table.changed for table in self._tables() if table is not self._heartbeats
+            table.changed for table in self._tables() if table not in bookkeeping
         )
         for table in self._tables():
             table.apply()
@@ -214,6 +226,8 @@ class MemoryUnitOfWork:
             self._jobs,
             self._outbox,
             self._heartbeats,
+            self._report_results,
+            self._report_chunks,
         )
 
 

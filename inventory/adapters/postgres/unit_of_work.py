@@ -23,6 +23,7 @@ from inventory.adapters.postgres.records import (
     PostgresJobRepository,
     PostgresOutboxRepository,
 )
+from inventory.adapters.postgres.report_results import PostgresReportResultRepository
 from inventory.adapters.postgres.rows import Connection, Transaction
 from inventory.application.wrapping import UnitOfWorkRepositories
 
@@ -137,6 +138,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self.idempotency = PostgresIdempotencyRepository(tx)
         self.jobs = PostgresJobRepository(tx)
         self.outbox = PostgresOutboxRepository(tx)
+        self.report_results = PostgresReportResultRepository(tx)
 
     def _end(self, exc: BaseException | None) -> None:
         stack, tx = self._stack, self._tx

@@ -16,6 +16,7 @@ from inventory.adapters.sqlite.movements import SqliteMovementRepository
 from inventory.adapters.sqlite.orders import SqliteOrderRepository
 from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
 from inventory.adapters.sqlite.pool import ConnectionPool, refusal
+from inventory.adapters.sqlite.report_results import SqliteReportResultRepository
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.wrapping import UnitOfWorkRepositories
 
@@ -118,9 +119,10 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.idempotency = SqliteIdempotencyRepository(conn)
         self.jobs = SqliteJobRepository(conn, self._not_data)
         self.outbox = SqliteOutboxRepository(conn)
+        self.report_results = SqliteReportResultRepository(conn, self._not_data)
 
     def _not_data(self, changes: int) -> None:
-        # Heartbeats: the repository's changes that no cached read depends on,
+        # Heartbeats and stored reports: changes that no cached read depends on,
         # so that commit() does not raise the generation for them.
         self._changes_at_begin += changes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -115,12 +115,16 @@ def write_rows(
     fmt: ReportFormat,
     output: str | None,
     what: str,
+    total: Callable[[], Row] | None = None,
 ) -> int:
-    """Stream rows as CSV or JSON to stdout, or to ``output`` (replaced only once complete)."""
+    """Stream rows as CSV or JSON to stdout, or to ``output`` (replaced only once complete).
+
+    ``total``: the report's grand total, written after the rows (see ``write_report``).
+    """
     if output is None or output == "-":
-        return write_report(rows, columns, fmt, console.out)
+        return write_report(rows, columns, fmt, console.out, total)
     with replacing(Path(output)) as out:
-        count = write_report(rows, columns, fmt, out)
+        count = write_report(rows, columns, fmt, out, total)
     console.say(f"wrote {count} {what} to {output}", {"rows": count, "output": output})
     return count
 

@@ -37,7 +37,8 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         report_valuation,
         "stock value: on hand x average cost per sku and warehouse",
         shared,
-        epilog="The last row, sku TOTAL, carries the grand total.",
+        epilog="The grand total follows the rows: in CSV, a last line with an empty sku\n"
+        'and TOTAL as its warehouse; in JSON, {"rows": [...], "total": {...}}.',
     )
     valuation.add_argument("--warehouse", help="only this warehouse")
 
@@ -87,9 +88,9 @@ def report_valuation(args: argparse.Namespace, services: Services, console: Cons
     if args.queue:
         return queue_report("valuation", args, services, console)
     warehouse = parse(ReportParams, given(args, "warehouse")).warehouse
-    rows = valuation_report(services.uow(), warehouse)
+    report = valuation_report(services.uow(), warehouse)
     fmt = report_format(args.format, console)
-    write_rows(console, rows, VALUATION_COLUMNS, fmt, args.output, "rows")
+    write_rows(console, report, VALUATION_COLUMNS, fmt, args.output, "rows", report.total)
     return 0
 
 

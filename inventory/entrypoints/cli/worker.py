@@ -12,6 +12,7 @@ from inventory.bootstrap import Services, counting
 from inventory.entrypoints import tracking
 from inventory.entrypoints.cli.arguments import Subcommands, UsageError, command
 from inventory.entrypoints.cli.output import Console
+from inventory.entrypoints.lifeline import parent_is_gone, signal_on_parent_death
 from inventory.entrypoints.logs import configure_logging
 
 log = logging.getLogger("inventory.worker")
@@ -46,6 +47,13 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"after SIGTERM, how long jobs in hand may take to finish (default {STOP_TIMEOUT:g})",
     )
+    worker.add_argument(
+        "--parent-pid",
+        type=int,
+        metavar="PID",
+        help="stop as on SIGTERM as soon as process PID, its parent, is gone"
+        " (`inventory serve` starts its job runner so)",
+    )
 
 
 def run_worker(args: argparse.Namespace, services: Services, console: Console) -> int:
@@ -55,6 +63,8 @@ def run_worker(args: argparse.Namespace, services: Services, console: Console) -
         raise UsageError(f"--poll must be 0.05 to 60 seconds, not {args.poll}")
     if not 0 <= args.stop_timeout <= 3600:
         raise UsageError(f"--stop-timeout must be 0 to 3600 seconds, not {args.stop_timeout}")
+    if args.parent_pid is not None and args.parent_pid < 1:
+        raise UsageError(f"--parent-pid must be a process id, not {args.parent_pid}")
     configure_logging(services.settings)
     tracking.configure_error_tracking(services.settings)
     services = counting(services)
@@ -64,12 +74,20 @@ def run_worker(args: argparse.Namespace, services: Services, console: Console) -
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if args.parent_pid is not None:
+        # The kernel's signal comes at once on Linux; the pid check below covers
+        # the rest, and a parent that died before the signal was asked for.
+        signal_on_parent_death(signal.SIGTERM)
     runner = services.job_runner(threads=args.threads, poll_seconds=args.poll)
     runner.start()
     log.info("inventory worker %s: running jobs; SIGTERM stops", runner.name)
     try:
         while not stop.wait(0.5):
-            pass
+            if args.parent_pid is not None and parent_is_gone(args.parent_pid):
+                log.warning(
+                    "inventory worker %s: its parent %d is gone", runner.name, args.parent_pid
+                )
+                break
     finally:
         runner.stop(args.stop_timeout)
         for sig, handler in previous.items():

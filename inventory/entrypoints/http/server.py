@@ -24,6 +24,7 @@ from inventory.config import Settings
 from inventory.entrypoints import tracking
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 from inventory.entrypoints.http.routes import create_app
+from inventory.entrypoints.lifeline import signal_on_parent_death
 from inventory.entrypoints.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class Server(BaseApplication):
             # Newer gunicorns open a control socket at one fixed path per user,
             # which two servers on one host would fight over; nothing here uses it.
             "control_socket_disable": True,
+            "post_fork": _worker_forked,
             "post_worker_init": _worker_ready,
             "worker_exit": _worker_exit,
             "when_ready": self._start_job_runner,
@@ -98,7 +100,11 @@ class Server(BaseApplication):
         if not self.options.jobs:
             return
         env = {**os.environ, "INVENTORY_DATABASE_URL": self.settings.database_url}
-        self._runner = subprocess.Popen([sys.executable, "-m", "inventory", "worker"], env=env)
+        # when_ready runs in the arbiter's main thread, which lives as long as the
+        # arbiter: the kernel's parent-death signal (keyed to the forking thread)
+        # then comes when the arbiter dies, however it dies.
+        command = [sys.executable, "-m", "inventory", "worker", "--parent-pid", str(os.getpid())]
+        self._runner = subprocess.Popen(command, env=env)
         logging.getLogger("inventory.server").info("job runner started (pid %d)", self._runner.pid)
 
     def _stop_job_runner(self, arbiter: Arbiter) -> None:
@@ -138,6 +144,14 @@ class GunicornLogs(glogging.Logger):
 
 def _worker_exit(arbiter: Arbiter, worker: Worker) -> None:
     tracking.flush()
+
+
+def _worker_forked(arbiter: Arbiter, worker: Worker) -> None:
+    # gunicorn's workers notice a dead arbiter by its pid, but only between two
+    # waits for a request (up to half the worker timeout); the kernel's signal
+    # makes them stop (gracefully: SIGTERM) at once. The arbiter forks them
+    # from its main thread.
+    signal_on_parent_death(signal.SIGTERM)
 
 
 def _worker_ready(worker: Worker) -> None:

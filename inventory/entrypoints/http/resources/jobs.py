@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from inventory.application import jobs, reports
 from inventory.application.commands import RequestReport
 from inventory.application.listing import JOB_SORTS, JobList
 from inventory.application.views import JobView
-from inventory.domain.errors import NotFound
-from inventory.domain.jobs import JobKind, JobStatus
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
 from inventory.entrypoints.http.response import Response
 from inventory.entrypoints.http.routing import Call, Route
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 JOBS = "/api/v1/jobs"
 REPORTS = "/api/v1/reports"
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 def request_report(call: Call) -> Response:
@@ -35,21 +39,44 @@ def show_job(call: Call) -> Response:
 
 
 def job_result(call: Call) -> Response:
-    job = jobs.get_job(call.params["id"], call.uow())
-    if job.kind is not JobKind.REPORT or job.status is not JobStatus.SUCCEEDED or not job.result:
-        raise NotFound(f"job {job.id!r} has no result (it is {job.status.value})")
-    request = RequestReport.model_validate(job.params)
-    try:
-        file, size = call.services.reports.open(job.result)
-    except FileNotFoundError:
-        raise NotFound(f"the report of job {job.id!r} is no longer kept") from None
-    filename = f"{request.kind}-{job.id}.{request.format}"
+    result, chunks = reports.download_report(call.params["id"], call.uow)
     headers = [
-        ("Content-Type", MEDIA_TYPES[request.format]),
-        ("Content-Disposition", f'attachment; filename="{filename}"'),
-        ("ETag", f'"{job.id}"'),
+        ("Content-Type", result.content_type),
+        ("Content-Disposition", f'attachment; filename="{result.filename}"'),
+        ("ETag", f'"{result.job_id}"'),
     ]
-    return Response(200, headers=headers, file=file, file_size=size)
+    stream = io.BufferedReader(ChunkStream(chunks))
+    return Response(200, headers=headers, file=stream, file_size=result.size or 0)
+
+
+class ChunkStream(io.RawIOBase):
+    """A readable stream over an iterator of byte chunks (a stored report, read lazily)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        view = memoryview(buffer).cast("B")
+        count = min(len(view), len(self._left))
+        view[:count] = self._left[:count]
+        self._left = self._left[count:]  # a view: the chunk is not copied again
+        return count
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:  # a generator: end its unit of work now, not when collected
+            close()
+        super().close()
 
 
 ROUTES = [
