@@ -227,6 +227,26 @@ def _operation(route: Route, schemas: _Schemas) -> Schema:
     return operation
 
 
+_ROWS: Schema = {"type": "array", "items": {"type": "object"}}
+_JSON_REPORT: Schema = {
+    "anyOf": [
+        _ROWS,
+        {
+            "type": "object",
+            "required": ["rows", "total"],
+            "properties": {
+                "rows": _ROWS,
+                "total": {
+                    "type": "object",
+                    "required": ["on_hand", "value"],
+                    "properties": {"on_hand": {"type": "integer"}, "value": {"type": "string"}},
+                },
+            },
+        },
+    ]
+}
+
+
 def _responses(route: Route, schemas: _Schemas) -> Schema:
     success: Schema = {"description": HTTPStatus(route.status).phrase}
     if route.response is not None:
@@ -242,12 +262,8 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
             }
         success["content"] = {"application/json": {"schema": ref}}
     for media in route.produces:
-        # A JSON download is an array of row objects (a report); anything else is text.
-        schema = (
-            {"type": "array", "items": {"type": "object"}}
-            if media == "application/json"
-            else {"type": "string"}
-        )
+        # A JSON download is a report: its rows, or (valuation) its rows and a total.
+        schema = _JSON_REPORT if media == "application/json" else {"type": "string"}
         success.setdefault("content", {})[media] = {"schema": schema}
     headers = ["Link"] if route.paged else ["ETag"] if route.response or route.produces else []
     if route.status in (201, 202):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+from jsonschema import Draft202012Validator
+
 from inventory.entrypoints.http.resources.jobs import ChunkStream
 from tests.unit.http.driver import Api
 
@@ -58,3 +60,19 @@ def test_a_report_job_run_by_the_runner_is_downloaded_whole(stocked: Api) -> Non
     assert reply.header("Content-Length") == str(len(reply.body))
     assert (head.status, head.body) == (200, b"")
     assert head.header("Content-Length") == str(len(reply.body))
+
+
+def test_every_json_report_matches_the_documented_download(stocked: Api) -> None:
+    document = stocked.ok("GET", "/openapi.json")
+    download = document["paths"]["/api/v1/jobs/{id}/result"]["get"]["responses"]["200"]
+    validator = Draft202012Validator(download["content"]["application/json"]["schema"])
+    for kind in ("valuation", "movements", "low_stock"):
+        job = stocked.ok("POST", "/api/v1/reports", {"kind": kind, "format": "json"},
+                         key=stocked.clerk)  # fmt: skip
+        assert stocked.services.job_runner(threads=1).run_once() is not None
+        done = stocked.ok("GET", f"/api/v1/jobs/{job['id']}")
+
+        report = stocked.get(done["result_url"]).json
+
+        assert list(validator.iter_errors(report)) == [], kind
+    assert list(validator.iter_errors({"rows": [], "total": {"on_hand": 1}})) != []
