@@ -98,7 +98,7 @@ def lint() -> None:
         "dev.py",
         *OPS_SCRIPTS,
     )
-    step(str(BIN / "mypy"), "--strict", "inventory")
+    step(str(BIN / "mypy"), "--strict", "inventory", "tests")
     step(str(BIN / "mypy"), "--strict", "--scripts-are-modules", *OPS_SCRIPTS)
     step(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile")
     workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))

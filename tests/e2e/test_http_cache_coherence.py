@@ -44,7 +44,7 @@ def server(
         redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
         if not redis_url:
             pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to cache in")
-        settings = {"backend": "postgres", "INVENTORY_CACHE": redis_url}
+        settings: dict[str, Any] = {"backend": "postgres", "INVENTORY_CACHE": redis_url}
     else:
         cache = "memory" if request.param == "memory" else f"file:{directory / 'cache' / 'http'}"
         settings = {"INVENTORY_CACHE": cache}

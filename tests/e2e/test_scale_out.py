@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Ser
         pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to share between instances")
     # Report files must be where every instance can serve them: one directory.
     reports = tmp_path_factory.mktemp("shared-reports")
-    env = {
+    env: dict[str, Any] = {
         "INVENTORY_REDIS_URL": redis_url,
         "INVENTORY_RATE_LIMIT": f"{LIMIT}/hour",
         "INVENTORY_REPORTS_DIR": str(reports),
