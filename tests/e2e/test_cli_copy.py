@@ -148,6 +148,7 @@ def test_bad_urls_are_bad_usage(tmp_path: Path, source: str, target: str, why: s
     assert why in done.stderr
 
 
+@pytest.mark.postgres
 def test_a_copy_to_postgresql_lands_in_a_fresh_schema(shop: Path) -> None:
     server_url()  # skips, saying why, when no PostgreSQL is configured
     with fresh_schema("copy") as target:

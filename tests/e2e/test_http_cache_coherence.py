@@ -33,7 +33,10 @@ MAX_WARM_READS = 600
 _ACCESS_LINE = re.compile(r"^.* inventory\.access \[(\d+)\] .* id=(\S+)$", re.M)
 
 
-@pytest.fixture(scope="module", params=["memory", "file", "redis"])
+@pytest.fixture(
+    scope="module",
+    params=["memory", "file", pytest.param("redis", marks=pytest.mark.postgres)],
+)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:

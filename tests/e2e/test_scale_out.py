@@ -18,7 +18,7 @@ import pytest
 from tests.e2e.http_server import Client, Server, order, running_server, stocked, unique
 from tests.e2e.test_http_concurrency import all_at_once, codes, statuses, totals
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
 LIMIT = 300
 """Requests per key per hour: far above what the other tests send with one key."""

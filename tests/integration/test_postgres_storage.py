@@ -43,6 +43,8 @@ from tests.factories import T0, FixedClock, ProductFactory, ReserveOrderFactory,
 from tests.integration.contract import given, reading
 from tests.postgres import fresh_schema
 
+pytestmark = pytest.mark.postgres
+
 T = TypeVar("T")
 
 MIGRATIONS = sorted(
