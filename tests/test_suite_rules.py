@@ -129,3 +129,20 @@ def test_no_test_waits_a_fixed_time() -> None:
             ]
 
     assert found == [], "poll a condition against a deadline, or inject a clock"
+
+
+def test_every_factory_is_used() -> None:
+    (factories,) = (module for path, module in sources("tests") if path.name == "factories.py")
+    defined = {
+        node.name
+        for node in factories.body
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Factory")
+    }
+    used = {
+        node.id
+        for path, module in sources("tests")
+        for node in ast.walk(module)
+        if isinstance(node, ast.Name) and node.id in defined
+    }
+
+    assert sorted(defined - used) == [], "use these factories, or delete them"
