@@ -94,7 +94,9 @@ def test(*args: str) -> None:
         return
     for old in ROOT.glob(".coverage*"):
         old.unlink()
-    step(str(BIN / "coverage"), "run", "-m", "pytest", "--durations=15", *pytest_args)
+    # Two xdist workers; a module's e2e tests stay on one (tests/conftest.py groups them).
+    xdist = ["-n", "2", "--dist", "loadgroup"]
+    step(str(BIN / "coverage"), "run", "-m", "pytest", *xdist, "--durations=15", *pytest_args)
     step(str(BIN / "coverage"), "combine", "--quiet")
     step(str(BIN / "coverage"), "report")
     step(str(BIN / "python"), str(ROOT / ".ci" / "coverage_gate.py"), "90")

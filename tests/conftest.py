@@ -4,6 +4,7 @@
 of its own). ``postgres`` / ``redis``: a test parametrized onto that backend
 (a ``"postgres"`` or ``"redis"`` parameter value), or marked so by its module.
 ``bench``: runs a benchmark script; deselected unless asked for (``-m bench``).
+Under xdist, e2e tests are grouped (see below) so that a server is started once.
 
 A test that reaches for PostgreSQL or Redis (``tests.postgres.server_url``,
 ``tests.integration.redis_server.redis_url``) without its marker fails,
@@ -27,13 +28,18 @@ SERVICES = ("postgres", "redis")
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if E2E in item.path.parents:
-            item.add_marker(pytest.mark.e2e)
         callspec = getattr(item, "callspec", None)
         values = list(callspec.params.values()) if callspec is not None else []
         for service in SERVICES:
             if service in values:
                 item.add_marker(service)
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+            # Under xdist (--dist loadgroup), one worker runs a module's tests, which share
+            # its server; and one runs every e2e test on Redis, whose servers would share
+            # one Redis database (and its cache keys) if they ran at once.
+            group = "redis" if item.get_closest_marker("redis") else item.path.stem
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(tryfirst=True)
