@@ -12,18 +12,16 @@ import pytest
 
 from inventory.application.listing import WAREHOUSE_SORTS
 from inventory.application.ports import Storage
+from inventory.domain.catalog import Warehouse
 from inventory.domain.keys import Role
-from tests.factories import T0, ApiKeyFactory, WarehouseFactory
+from tests.factories import T0, ApiKeyFactory
 from tests.integration.contract import SECOND, given, page_through, reading, warehouses
 
 # --- warehouses -----------------------------------------------------------------------
 
 
 def test_a_warehouse_comes_back_with_its_creation_time(storage: Storage) -> None:
-    given(
-        storage,
-        WarehouseFactory(code="WH-1", name="North hall", created_at=T0 + timedelta(microseconds=1)),
-    )
+    given(storage, Warehouse("WH-1", "North hall", T0 + timedelta(microseconds=1)))
 
     with reading(storage) as uow:
         got = uow.warehouses.get("WH-1")
