@@ -57,6 +57,7 @@ POLL = 0.02
 WAIT = 20.0
 """The most any condition here is waited for."""
 LEASE = timedelta(minutes=2)
+TICK = timedelta(microseconds=1)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
@@ -287,17 +288,46 @@ def test_a_job_longer_than_its_lease_is_kept_by_renewal_and_not_run_twice(
     databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
 ) -> None:
     first, second = databases(), databases()
-    (job,) = queue(first, 1, lambda: datetime.now(UTC))
-    calls = Calls(seconds=2.5)
-    lease = timedelta(seconds=1)  # renewed every third of a second
+    clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    (job,) = queue(first, 1, clock)
+    started, finish = threading.Event(), threading.Event()
+    calls: Counter[str] = Counter()
 
-    runners(first, calls.handler, lease=lease)
-    runners(second, calls.handler, lease=lease)
+    def long(job: Job) -> str:
+        calls[job.id] += 1
+        started.set()
+        assert finish.wait(WAIT), "the test never let the job finish"
+        return "done"
+
+    lease = timedelta(seconds=0.3)  # renewed every tenth of a second
+    runners(first, long, clock, threads=1, lease=lease)
+    assert started.wait(WAIT)
+    other = runners(second, long, clock, lease=lease)
+    claimed_until = stored(first, job).lease_until
+    assert claimed_until is not None
+    # Time runs on to just short of each lease's end; the renewal pushes the end on.
+    lease_until = claimed_until
+    while clock() < claimed_until + 3 * lease:
+        clock.advance_to(lease_until - TICK)
+        wait_for(renewed_past(first, job, lease_until), "the lease renewed")
+        renewed = stored(first, job).lease_until
+        assert renewed is not None
+        lease_until = renewed
+        looked_again(other)
+        assert calls[job.id] == 1
+    finish.set()
     wait_for(lambda: all_succeeded(first, [job]), "the long job succeeded")
 
-    assert calls.count == Counter({job.id: 1})
-    assert calls.overlapping == []
+    assert calls == Counter({job.id: 1})
     assert stored(first, job).attempts == 1
+
+
+def renewed_past(storage: Storage, job: Job, moment: datetime) -> Callable[[], bool]:
+    def check() -> bool:
+        lease_until = stored(storage, job).lease_until
+        return lease_until is not None and lease_until > moment
+
+    return check
 
 
 def test_stop_waits_for_the_job_in_hand_and_claims_no_more(
