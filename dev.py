@@ -3,6 +3,8 @@
 
     python3 dev.py run      set up, then serve the HTTP API on the embedded SQLite default
     python3 dev.py test     set up, then run every test under coverage (90% gate)
+                            (--fast: unit and in-process tests only, in under a minute;
+                            --bench-smoke: the benchmark scripts' smoke runs)
     python3 dev.py lint     ruff, ruff format --check, mypy --strict; hadolint (Dockerfile),
                             actionlint and yamllint (.github/workflows)
     python3 dev.py demo     a warehouse day through the CLI, on demo.db
@@ -89,10 +91,30 @@ def demo() -> None:
     step("sh", str(ROOT / "ops" / "demo.sh"), env=env)
 
 
-def test(*pytest_args: str) -> None:
+FAST = "not e2e and not postgres and not redis and not bench"
+"""The fast lane: unit tests and the in-process ones (memory and SQLite storages, file
+caches, the job runner's threads); no server, no CLI process, no PostgreSQL, no Redis."""
+
+
+def test(*args: str) -> None:
+    """Every test under coverage (90% gate), then the 15 slowest; other arguments go to pytest.
+
+    ``--fast``: the fast lane only, plain pytest (no coverage, no gate).
+    ``--bench-smoke``: only the benchmark scripts' smoke runs (``-m bench``), which the
+    default run leaves out.
+    """
+    pytest_args = [arg for arg in args if arg not in ("--fast", "--bench-smoke")]
+    if "--fast" in args:
+        step(str(BIN / "python"), "-m", "pytest", "-n", "2", "-m", FAST, *pytest_args)
+        return
+    if "--bench-smoke" in args:
+        step(str(BIN / "python"), "-m", "pytest", "-m", "bench", *pytest_args)
+        return
     for old in ROOT.glob(".coverage*"):
         old.unlink()
-    step(str(BIN / "coverage"), "run", "-m", "pytest", *pytest_args)
+    # Two xdist workers; a module's e2e tests stay on one (tests/conftest.py groups them).
+    xdist = ["-n", "2", "--dist", "loadgroup"]
+    step(str(BIN / "coverage"), "run", "-m", "pytest", *xdist, "--durations=15", *pytest_args)
     step(str(BIN / "coverage"), "combine", "--quiet")
     step(str(BIN / "coverage"), "report")
     step(str(BIN / "python"), str(ROOT / ".ci" / "coverage_gate.py"), "90")
@@ -116,7 +138,7 @@ def lint() -> None:
         "dev.py",
         *OPS_SCRIPTS,
     )
-    step(str(BIN / "mypy"), "--strict", "inventory")
+    step(str(BIN / "mypy"), "--strict", "inventory", "tests")
     step(str(BIN / "mypy"), "--strict", "--scripts-are-modules", *OPS_SCRIPTS)
     step(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile")
     workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))

@@ -15,21 +15,13 @@ from factory.base import Factory
 from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory, Trait
 
 from inventory.application.commands import (
-    AdjustStock,
-    CreateApiKey,
-    CreateProduct,
-    CreateWarehouse,
-    IssueStock,
     OrderLineIn,
-    ReceiveStock,
     ReserveOrder,
-    TransferStock,
 )
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.keys import ApiKey, Role, hash_secret
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
-from inventory.domain.stock import StockLevel
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
 """The moment every story starts at: aware UTC, with microseconds."""
@@ -121,16 +113,6 @@ class WarehouseFactory(_Factory[Warehouse]):
     created_at = T0
 
 
-class StockLevelFactory(_Factory[StockLevel]):
-    class Meta:
-        model = StockLevel
-
-    sku = Sequence(lambda n: f"SKU-{n:05d}")
-    warehouse = "WH-MAIN"
-    on_hand = 10
-    reserved = 0
-
-
 class MovementFactory(_Factory[Movement]):
     """A receipt by default; the traits ``issue``, ``transfer`` and ``adjustment`` give the rest."""
 
@@ -193,61 +175,6 @@ class ApiKeyFactory(_Factory[ApiKey]):
 # --- commands -------------------------------------------------------------------
 
 
-class CreateProductFactory(_Factory[CreateProduct]):
-    class Meta:
-        model = CreateProduct
-
-    sku = Sequence(lambda n: f"SKU-{n:05d}")
-    name = Sequence(lambda n: f"Product {n}")
-
-
-class CreateWarehouseFactory(_Factory[CreateWarehouse]):
-    class Meta:
-        model = CreateWarehouse
-
-    code = Sequence(lambda n: f"WH-{n:03d}")
-    name = LazyAttribute(lambda w: f"Warehouse {w.code}")
-
-
-class ReceiveStockFactory(_Factory[ReceiveStock]):
-    class Meta:
-        model = ReceiveStock
-
-    sku = "SKU-1"
-    warehouse = "WH-MAIN"
-    quantity = 10
-    unit_cost = "1.0000"
-
-
-class IssueStockFactory(_Factory[IssueStock]):
-    class Meta:
-        model = IssueStock
-
-    sku = "SKU-1"
-    warehouse = "WH-MAIN"
-    quantity = 1
-
-
-class TransferStockFactory(_Factory[TransferStock]):
-    class Meta:
-        model = TransferStock
-
-    sku = "SKU-1"
-    from_warehouse = "WH-MAIN"
-    to_warehouse = "WH-OTHER"
-    quantity = 1
-
-
-class AdjustStockFactory(_Factory[AdjustStock]):
-    class Meta:
-        model = AdjustStock
-
-    sku = "SKU-1"
-    warehouse = "WH-MAIN"
-    counted_quantity = 0
-    reason = AdjustmentReason.COUNT
-
-
 class ReserveOrderFactory(_Factory[ReserveOrder]):
     """An order; pass ``lines=[("SKU-1", 2), ...]`` as (sku, quantity) pairs."""
 
@@ -266,11 +193,3 @@ class ReserveOrderFactory(_Factory[ReserveOrder]):
             for line in lines  # type: ignore[attr-defined]
         ]
         return kwargs
-
-
-class CreateApiKeyFactory(_Factory[CreateApiKey]):
-    class Meta:
-        model = CreateApiKey
-
-    name = Sequence(lambda n: f"client {n}")
-    role = Role.CLERK

@@ -14,11 +14,14 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
+from tests.lanes import require_mark
+
 URL_VARIABLE = "INVENTORY_TEST_POSTGRES_URL"
 
 
 def server_url() -> str:
     """The test server's URL, or a skip of the calling test when none is configured."""
+    require_mark("postgres")
     url = os.environ.get(URL_VARIABLE)
     if not url:
         pytest.skip(f"{URL_VARIABLE} is not set: no PostgreSQL to test against")

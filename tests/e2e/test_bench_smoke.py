@@ -15,7 +15,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_and_paging.py"
 SCALE_OUT = BENCH.with_name("scale_out.py")
 
 
-@pytest.mark.e2e
+@pytest.mark.bench
 def test_the_import_and_paging_benchmark_runs_and_reports_every_figure() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), "--products", "200", "--movements", "1000", "--pages", "5"],
@@ -33,7 +33,9 @@ def test_the_import_and_paging_benchmark_runs_and_reports_every_figure() -> None
     assert "page 5 " in done.stdout
 
 
-@pytest.mark.e2e
+@pytest.mark.bench
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_the_scale_out_benchmark_runs_keeps_every_invariant_and_compares() -> None:
     redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
     done = subprocess.run(

@@ -21,7 +21,7 @@ ROWS = (
 )
 
 
-@pytest.mark.e2e
+@pytest.mark.bench
 def test_the_cache_benchmark_runs_and_reports_every_read(tmp_path: Path) -> None:
     done = subprocess.run(
         [

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from inventory.bootstrap import open_storage
-from inventory.config import ConfigError
 from tests.e2e.shell import Cli, cli_env
 from tests.postgres import fresh_schema, server_url
 
@@ -150,17 +148,10 @@ def test_bad_urls_are_bad_usage(tmp_path: Path, source: str, target: str, why: s
     assert why in done.stderr
 
 
+@pytest.mark.postgres
 def test_a_copy_to_postgresql_lands_in_a_fresh_schema(shop: Path) -> None:
     server_url()  # skips, saying why, when no PostgreSQL is configured
     with fresh_schema("copy") as target:
-        try:
-            open_storage(target).close()
-        except ConfigError as exc:
-            pytest.skip(
-                "open_storage does not accept postgresql:// URLs yet"
-                f" (the PostgreSQL adapter is in progress): {exc}"
-            )
-
         cli = copied(shop, target)
 
         assert cli.run("--database", target, "check").returncode == 0

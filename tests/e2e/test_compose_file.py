@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from inventory.config import Settings
 from inventory.entrypoints.cli.main import build_parser
 from tests.e2e.shell import REPO
-
-# PyYAML is not a dependency of the service; it arrives with the dev extra (schemathesis).
-yaml = pytest.importorskip("yaml", reason="PyYAML (installed with the dev extra) reads the file")
 
 COMPOSE = REPO / "ops" / "docker-compose.yml"
 INVENTORY_SERVICES = ("migrate", "app", "worker")

@@ -64,12 +64,8 @@ def test_a_signal_to_dev_run_stops_every_process_of_the_server(
     assert stamp.stat().st_mtime >= pyproject.stat().st_mtime, ".venv older than pyproject.toml"
     port = free_port()
     log = tmp_path / "dev-run.log"
-    # Its own database and reports: the checkout's inventory.db is never touched.
-    env = cli_env(
-        f"sqlite:///{tmp_path / 'inventory.db'}",
-        INVENTORY_REPORTS_DIR=str(tmp_path / "reports"),
-        INVENTORY_RATE_LIMIT="off",
-    )
+    # Its own database: the checkout's inventory.db is never touched.
+    env = cli_env(f"sqlite:///{tmp_path / 'inventory.db'}", INVENTORY_RATE_LIMIT="off")
     with log.open("wb") as out:
         dev = subprocess.Popen(
             [sys.executable, str(REPO / "dev.py"), "run", "--port", str(port), "--workers", "2"],

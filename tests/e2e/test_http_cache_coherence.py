@@ -33,7 +33,10 @@ MAX_WARM_READS = 600
 _ACCESS_LINE = re.compile(r"^.* inventory\.access \[(\d+)\] .* id=(\S+)$", re.M)
 
 
-@pytest.fixture(scope="module", params=["memory", "file", "redis"])
+@pytest.fixture(
+    scope="module",
+    params=["memory", "file", pytest.param("redis", marks=pytest.mark.postgres)],
+)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
@@ -44,7 +47,7 @@ def server(
         redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
         if not redis_url:
             pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to cache in")
-        settings = {"backend": "postgres", "INVENTORY_CACHE": redis_url}
+        settings: dict[str, Any] = {"backend": "postgres", "INVENTORY_CACHE": redis_url}
     else:
         cache = "memory" if request.param == "memory" else f"file:{directory / 'cache' / 'http'}"
         settings = {"INVENTORY_CACHE": cache}

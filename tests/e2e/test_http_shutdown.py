@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.http_server import (
     Client,
+    Server,
     hold_write_lock,
     issue,
     receipt,
@@ -29,17 +30,23 @@ pytestmark = pytest.mark.e2e
 GRACEFUL_TIMEOUT = 30.0
 """``inventory serve``'s graceful timeout (gunicorn's ``graceful_timeout``)."""
 
-IN_FLIGHT = 1.0
-"""How long a request is left waiting before and after SIGTERM."""
+
+def taken_up(server: Server) -> int:
+    """How many ``POST /api/v1/movements`` a worker has taken up (logged at DEBUG)."""
+    return len(re.findall(r" POST /api/v1/movements$", server.logs(), re.MULTILINE))
 
 
 @pytest.mark.parametrize("threads", [4, 1], ids=["gthread", "sync"])
 def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(
     tmp_path: Path, threads: int
 ) -> None:
-    # The busy timeout outlasts the wait below, so the POST waits for the lock, not fails.
+    # The busy timeout outlasts the test, so the POST waits for the lock, not fails. At
+    # DEBUG, gunicorn logs each request as a worker takes it up ("POST /api/v1/movements").
     with running_server(
-        tmp_path, threads=threads, database_query="busy_timeout_ms=15000"
+        tmp_path,
+        threads=threads,
+        database_query="busy_timeout_ms=15000",
+        INVENTORY_LOG_LEVEL="DEBUG",
     ) as server:
         client = server.client()
         sku, warehouse = stocked(client, 0)
@@ -49,12 +56,11 @@ def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(
         with ThreadPoolExecutor(max_workers=1) as pool:
             with hold_write_lock(server.database):
                 pending = pool.submit(client.post, "/api/v1/movements", body)
-                time.sleep(IN_FLIGHT)  # the POST reaches a worker and waits for the lock
-                assert not pending.done()
+                wait_for(lambda: taken_up(server) == 1, "the POST taken up by a worker")
                 server.process.send_signal(signal.SIGTERM)
-                time.sleep(IN_FLIGHT)
-                assert not pending.done()  # still waiting, and the server still running
-                assert server.process.poll() is None
+                wait_for(lambda: "Handling signal: term" in server.logs(), "SIGTERM handled")
+                assert not pending.done()  # still waiting for the lock we hold ...
+                assert server.process.poll() is None  # ... and the server waiting for it
                 stopping = time.monotonic()
             reply = pending.result(timeout=GRACEFUL_TIMEOUT)
         status = server.process.wait(timeout=GRACEFUL_TIMEOUT + 10)

@@ -11,13 +11,14 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.e2e.http_server import Client, Server, order, running_server, stocked, unique
 from tests.e2e.test_http_concurrency import all_at_once, codes, statuses, totals
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
 LIMIT = 300
 """Requests per key per hour: far above what the other tests send with one key."""
@@ -29,7 +30,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Ser
     redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("INVENTORY_TEST_REDIS_URL is not set: no Redis to share between instances")
-    env = {"INVENTORY_REDIS_URL": redis_url, "INVENTORY_RATE_LIMIT": f"{LIMIT}/hour"}
+    env: dict[str, Any] = {
+        "INVENTORY_REDIS_URL": redis_url,
+        "INVENTORY_RATE_LIMIT": f"{LIMIT}/hour",
+    }
     with (
         running_server(
             tmp_path_factory.mktemp("instance-a"), backend="postgres", threads=1, **env

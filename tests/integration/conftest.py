@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from inventory.adapters.memory import MemoryStorage
+from inventory.adapters.sqlite import SqliteDatabase
 from inventory.application.ports import Storage
 from tests.postgres import emptied_schema
 
@@ -26,10 +27,6 @@ def memory_storage(tmp_path: Path) -> Iterator[Storage]:
 
 @contextmanager
 def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
-    try:
-        from inventory.adapters.sqlite import SqliteDatabase
-    except ImportError as exc:  # the adapter is still being written
-        pytest.skip(f"the SQLite adapter is not importable yet: {exc}")
     database = SqliteDatabase.from_url(f"sqlite:///{tmp_path / 'contract.db'}")
     database.migrate()
     try:

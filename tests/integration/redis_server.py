@@ -15,6 +15,8 @@ from typing import TypedDict
 import pytest
 import redis
 
+from tests.lanes import require_mark
+
 UNREACHABLE = "redis://127.0.0.1:1/0"
 """Nothing listens on port 1: connections are refused at once."""
 
@@ -32,6 +34,7 @@ and so a request let through uncounted."""
 
 def redis_url() -> str:
     """The test server's URL, or a skip when none is configured."""
+    require_mark("redis")
     url = os.environ.get("INVENTORY_TEST_REDIS_URL")
     if not url:
         pytest.skip("needs a Redis server: set INVENTORY_TEST_REDIS_URL=redis://host:port/db")

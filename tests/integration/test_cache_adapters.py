@@ -9,26 +9,42 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 
 from inventory.adapters.cache import FileCache, MemoryCache, RedisCache
 from inventory.application.ports import Cache, CacheStats
 from tests.integration.redis_server import PATIENT, redis_url, remove_keys, unique_prefix
 
-CacheMaker = Callable[[Path], AbstractContextManager[Cache]]
+
+class SteppedClock:
+    """Seconds since the epoch that pass only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+CacheMaker = Callable[[Path, SteppedClock], AbstractContextManager[Cache]]
 
 
 @contextmanager
-def memory_cache(tmp_path: Path) -> Iterator[Cache]:
-    yield MemoryCache()
+def memory_cache(tmp_path: Path, clock: SteppedClock) -> Iterator[Cache]:
+    yield MemoryCache(clock=clock)
 
 
 @contextmanager
-def file_cache(tmp_path: Path) -> Iterator[Cache]:
-    yield FileCache(tmp_path / "cache")
+def file_cache(tmp_path: Path, clock: SteppedClock) -> Iterator[Cache]:
+    yield FileCache(tmp_path / "cache", clock=clock)
 
 
 @contextmanager
-def redis_cache(tmp_path: Path) -> Iterator[Cache]:
+def redis_cache(tmp_path: Path, clock: SteppedClock) -> Iterator[Cache]:
+    """On Redis's own clock: entries expire in Redis, whatever ``clock`` says."""
     url, prefix = redis_url(), unique_prefix("cache")
     cache = RedisCache(url, prefix=prefix, **PATIENT)
     try:
@@ -47,11 +63,38 @@ SHARED = ["file", "redis"]
 """The adapters whose instances on one store see each other's entries."""
 
 
+@pytest.fixture
+def clock() -> SteppedClock:
+    return SteppedClock()
+
+
 @pytest.fixture(params=sorted(CACHES))
-def cache(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cache]:
-    """A fresh, empty cache of each kind in turn."""
-    with CACHES[request.param](tmp_path) as made:
+def cache(request: pytest.FixtureRequest, tmp_path: Path, clock: SteppedClock) -> Iterator[Cache]:
+    """A fresh, empty cache of each kind in turn (on ``clock``, but for Redis)."""
+    with CACHES[request.param](tmp_path, clock) as made:
         yield made
+
+
+def let_pass(cache: Cache, clock: SteppedClock, seconds: float) -> None:
+    """Move the cache's clock on by ``seconds``: ours, or (Redis) wait until Redis's has."""
+    if not isinstance(cache, RedisCache):
+        clock.advance(seconds)
+        return
+    server = redis.Redis.from_url(cache.url)
+    try:
+        start = redis_seconds(server)
+        deadline = time.monotonic() + 10
+        # Redis keeps expiry times in whole milliseconds, and one is still live at its own.
+        while redis_seconds(server) <= start + seconds + 0.001:
+            assert time.monotonic() < deadline, "Redis's clock stands still"
+            time.sleep(0.01)
+    finally:
+        server.close()
+
+
+def redis_seconds(server: redis.Redis) -> float:
+    seconds, microseconds = server.time()
+    return seconds + microseconds / 1e6
 
 
 def twin(cache: Cache) -> Cache:
@@ -72,12 +115,25 @@ def test_a_value_is_found_under_its_key_and_replaced_by_a_later_one(cache: Cache
     assert cache.get("product:SKU-2@7") is None
 
 
-def test_a_value_is_gone_once_its_ttl_has_passed(cache: Cache) -> None:
+def test_a_value_is_gone_once_its_ttl_has_passed(cache: Cache, clock: SteppedClock) -> None:
     cache.set("short", b"v", ttl=0.05)
 
-    time.sleep(0.1)
+    let_pass(cache, clock, 0.05)
 
     assert cache.get("short") is None
+
+
+@pytest.mark.parametrize("kind", ["memory", "file"])
+def test_a_value_is_kept_until_the_end_of_its_ttl(
+    kind: str, tmp_path: Path, clock: SteppedClock
+) -> None:
+    with CACHES[kind](tmp_path, clock) as cache:
+        cache.set("k", b"v", ttl=60)
+        clock.advance(59.9)
+        kept = cache.get("k")
+        clock.advance(0.1)
+
+        assert (kept, cache.get("k")) == (b"v", None)
 
 
 def test_a_ttl_of_zero_keeps_nothing_and_forgets_the_old_value(cache: Cache) -> None:

@@ -95,12 +95,13 @@ def a_working_month(storage: Storage) -> Shop:
     shop = Shop(storage, FixedClock(step=timedelta(seconds=1)), SequentialIds("src"))
     for code in ("MAIN", "EAST", "WEST"):
         add_warehouse(CreateWarehouse(code=code, name=f"{code} depot"), shop.uow(), shop.clock)
-    for sku, fields in {
+    products: dict[str, dict[str, object]] = {
         "WIDGET": {"reorder_point": 20, "reorder_quantity": 50, "category": "widgets"},
         "GADGET": {"description": "A gadget", "unit": "box", "barcode": "4006381333931"},
         "BOLT": {"category": "fasteners"},
         "RETIRED": {},
-    }.items():
+    }
+    for sku, fields in products.items():
         command = CreateProduct.model_validate({"sku": sku, "name": f"The {sku}", **fields})
         add_product(command, shop.uow(), shop.clock)
 
@@ -328,7 +329,7 @@ class LedgerBreaksAfterOneBatch(WrappedRepositories):
         self._inner.__enter__()
         self.expose(self._inner)
         self.ledger = BreakingLedger(self._inner.movements)
-        self.movements = self.ledger  # type: ignore[assignment]
+        self.movements = self.ledger
         return self
 
     def __exit__(

@@ -11,6 +11,7 @@ would otherwise make a test wait minutes.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ POLL = 0.02
 WAIT = 20.0
 """The most any condition here is waited for."""
 LEASE = timedelta(minutes=2)
+TICK = timedelta(microseconds=1)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
@@ -66,14 +68,12 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT) ->
         time.sleep(0.01)
 
 
-def stays(condition: Callable[[], bool], seconds: float = 10 * POLL) -> bool:
-    """Whether ``condition`` holds all through ``seconds`` (a few idle polls of every runner)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not condition():
-            return False
-        time.sleep(0.01)
-    return condition()
+def looked_again(runner: JobRunner, threads: int = 2) -> None:
+    """Returns once one of ``runner``'s threads has begun a look for a due job since this
+    call, and found none. Each thread may have had a look under way when it was called;
+    of the next ``threads + 1`` looks, one at least began afterwards."""
+    enough = runner.idle_polls + threads + 1
+    wait_for(lambda: runner.idle_polls >= enough, "the runner looked for a due job again")
 
 
 class SteppedClock:
@@ -111,7 +111,7 @@ class Calls:
             self.count[job.id] += 1
             self.most_at_once = max(self.most_at_once, len(self.running))
         try:
-            time.sleep(self.seconds)
+            time.sleep(self.seconds)  # work, not a wait
         finally:
             with self._lock:
                 self.running.discard(job.id)
@@ -239,7 +239,9 @@ def test_a_failing_job_is_retried_after_a_growing_backoff_then_failed_with_its_e
         assert backoff(attempt, 0.0) <= pause <= backoff(attempt, 0.0) * 2
         assert retry.error == f"ConnectionRefusedError: supplier API down (attempt {attempt})"
         # Not run again before its time (the clock stands still meanwhile) ...
-        assert stays(ran(attempt))
+        looked_again(runner)
+        assert ran(attempt)()
+        assert failed_attempts(attempt)()
         # ... and run again once it comes.
         clock.advance_to(retry.run_at)
 
@@ -249,8 +251,8 @@ def test_a_failing_job_is_retried_after_a_growing_backoff_then_failed_with_its_e
     assert failed.error == "ConnectionRefusedError: supplier API down (attempt 3)"
     assert failed.finished_at == clock()
     assert failed.lease_until is None
+    looked_again(runner)
     assert attempts == [1, 2, 3]
-    assert stays(ran(3))
     assert (runner.done, runner.failed) == (0, 3)
 
 
@@ -266,8 +268,10 @@ def test_a_job_whose_runner_died_is_taken_over_once_its_lease_ends(
     assert dead.lease_until is not None
     calls = Calls()
 
-    runners(database, calls.handler, clock, lease=LEASE)
-    assert stays(lambda: not calls.count)
+    runner = runners(database, calls.handler, clock, lease=LEASE)
+    looked_again(runner)
+    assert not calls.count
+    assert stored(database, job).runner == dead.runner
     clock.advance_to(dead.lease_until)
     wait_for(lambda: all_succeeded(database, [job]), "the job taken over and run")
 
@@ -284,22 +288,54 @@ def test_a_job_longer_than_its_lease_is_kept_by_renewal_and_not_run_twice(
     databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
 ) -> None:
     first, second = databases(), databases()
-    (job,) = queue(first, 1, lambda: datetime.now(UTC))
-    calls = Calls(seconds=2.5)
-    lease = timedelta(seconds=1)  # renewed every third of a second
+    clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    (job,) = queue(first, 1, clock)
+    started, finish = threading.Event(), threading.Event()
+    calls: Counter[str] = Counter()
 
-    runners(first, calls.handler, lease=lease)
-    runners(second, calls.handler, lease=lease)
+    def long(job: Job) -> str:
+        calls[job.id] += 1
+        started.set()
+        assert finish.wait(WAIT), "the test never let the job finish"
+        return "done"
+
+    lease = timedelta(seconds=0.3)  # renewed every tenth of a second
+    runners(first, long, clock, threads=1, lease=lease)
+    assert started.wait(WAIT)
+    other = runners(second, long, clock, lease=lease)
+    claimed_until = stored(first, job).lease_until
+    assert claimed_until is not None
+    # Time runs on to just short of each lease's end; the renewal pushes the end on.
+    lease_until = claimed_until
+    while clock() < claimed_until + 3 * lease:
+        clock.advance_to(lease_until - TICK)
+        wait_for(renewed_past(first, job, lease_until), "the lease renewed")
+        renewed = stored(first, job).lease_until
+        assert renewed is not None
+        lease_until = renewed
+        looked_again(other)
+        assert calls[job.id] == 1
+    finish.set()
     wait_for(lambda: all_succeeded(first, [job]), "the long job succeeded")
 
-    assert calls.count == Counter({job.id: 1})
-    assert calls.overlapping == []
+    assert calls == Counter({job.id: 1})
     assert stored(first, job).attempts == 1
 
 
+def renewed_past(storage: Storage, job: Job, moment: datetime) -> Callable[[], bool]:
+    def check() -> bool:
+        lease_until = stored(storage, job).lease_until
+        return lease_until is not None and lease_until > moment
+
+    return check
+
+
 def test_stop_waits_for_the_job_in_hand_and_claims_no_more(
-    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+    databases: Callable[[], SqliteDatabase],
+    runners: Callable[..., JobRunner],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, "inventory.jobs")
     database = databases()
     in_hand, later = queue(database, 2, lambda: datetime.now(UTC))
     started, release = threading.Event(), threading.Event()
@@ -314,7 +350,8 @@ def test_stop_waits_for_the_job_in_hand_and_claims_no_more(
     stopper = threading.Thread(target=runner.stop, kwargs={"timeout": WAIT})
     stopper.start()
 
-    assert stays(stopper.is_alive, 0.3)  # stop() is waiting for the job in hand
+    wait_for(lambda: "1 job(s) in hand" in caplog.text, "stop() begun")
+    assert stopper.is_alive()  # stop() is waiting for the job in hand
     release.set()
     stopper.join(WAIT)
 
@@ -325,8 +362,11 @@ def test_stop_waits_for_the_job_in_hand_and_claims_no_more(
 
 
 def test_a_job_still_running_when_stop_times_out_is_released_and_taken_over_at_once(
-    databases: Callable[[], SqliteDatabase], runners: Callable[..., JobRunner]
+    databases: Callable[[], SqliteDatabase],
+    runners: Callable[..., JobRunner],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, "inventory.jobs")
     first, second = databases(), databases()
     in_hand, later = queue(first, 2, lambda: datetime.now(UTC))
     started, finish = threading.Event(), threading.Event()
@@ -343,7 +383,7 @@ def test_a_job_still_running_when_stop_times_out_is_released_and_taken_over_at_o
     stopping.stop(timeout=0.2)
     took = time.monotonic() - began
 
-    assert took < 2
+    assert took < WAIT / 2  # not the 20 s the job would take: the stop timeout ended it
     released = stored(first, in_hand)
     assert (released.status, released.attempts, released.lease_until) == (JobStatus.QUEUED, 0, None)
     assert stored(first, later).attempts == 0  # stop() stopped the claims
@@ -353,7 +393,8 @@ def test_a_job_still_running_when_stop_times_out_is_released_and_taken_over_at_o
     runners(second, calls.handler)
     wait_for(lambda: all_succeeded(first, [in_hand, later]), "both jobs run by the other runner")
     finish.set()  # the released attempt ends at last: what it returns is not recorded
-    assert stays(lambda: stored(first, in_hand).result == f"{in_hand.id}.out")
+    wait_for(lambda: "finished after it was released" in caplog.text, "the attempt over")
+    assert stored(first, in_hand).result == f"{in_hand.id}.out"
     assert stored(first, in_hand).attempts == 1
     assert (stopping.done, outcomes) == (0, [("report", "released")])
 
@@ -461,9 +502,9 @@ def test_a_periodic_task_repeats_until_the_runner_stops_even_when_it_fails(
     runner = runners(databases(), Calls().handler, periodic=[Periodic("tick", 0.05, tick)])
     wait_for(lambda: len(runs) >= 3, "the task ran three times")
     runner.stop()
-    after_stop = len(runs)
 
-    assert stays(lambda: len(runs) == after_stop, 0.2)
+    # stop() waited for the task's thread, so it runs no more.
+    assert [thread for thread in threading.enumerate() if thread.name == "periodic-tick"] == []
     assert all(b - a >= 0.04 for a, b in itertools.pairwise(runs))
 
 

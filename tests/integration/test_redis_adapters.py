@@ -36,6 +36,8 @@ from tests.integration.redis_server import (
     unique_prefix,
 )
 
+pytestmark = pytest.mark.redis
+
 START = 1_800_000_000.0  # a window edge for every unit
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
@@ -22,6 +21,7 @@ from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.errors import Unavailable
 from inventory.domain.movements import Movement, MovementType
 from inventory.domain.stock import StockLevel
+from tests.factories import WarehouseFactory
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
 MIGRATIONS = sorted(
@@ -57,8 +57,8 @@ Shell = Callable[[Path], sqlite3.Connection]
 
 def stock_a_pallet(db: SqliteDatabase) -> None:
     with db.unit_of_work() as uow:
-        uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
-        uow.warehouses.add(Warehouse("WH-2", "Overflow", T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-2", name="Overflow", created_at=T0))
         uow.products.add(Product.register("SKU-1", ProductDetails(name="Pallet jack"), T0))
         uow.stock.save_all([StockLevel("SKU-1", "WH-1", on_hand=5, reserved=2)])
         uow.movements.add(
@@ -239,7 +239,7 @@ def test_synchronous_normal_and_busy_timeout_can_be_chosen_in_the_url(tmp_path: 
 
 def test_a_unit_of_work_that_is_not_committed_leaves_nothing(db: SqliteDatabase) -> None:
     with db.unit_of_work() as uow:
-        uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
 
     with db.unit_of_work().reading() as uow:
         assert uow.warehouses.get("WH-1") is None
@@ -250,7 +250,7 @@ def test_a_failing_unit_of_work_leaves_nothing_and_its_error_propagates(
 ) -> None:
     def add_a_warehouse_then_fail() -> None:
         with db.unit_of_work() as uow:
-            uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+            uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
             raise RuntimeError("label printer jammed")
 
     with pytest.raises(RuntimeError, match="label printer jammed"):
@@ -262,9 +262,9 @@ def test_a_failing_unit_of_work_leaves_nothing_and_its_error_propagates(
 
 def test_a_write_made_after_commit_is_not_kept(db: SqliteDatabase) -> None:
     with db.unit_of_work() as uow:
-        uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
         uow.commit()
-        uow.warehouses.add(Warehouse("WH-2", "Overflow", T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-2", name="Overflow", created_at=T0))
 
     with db.unit_of_work().reading() as uow:
         assert uow.warehouses.get("WH-1") is not None
@@ -275,7 +275,7 @@ def test_units_of_work_nested_in_one_thread_each_have_their_own_transaction(
     db: SqliteDatabase,
 ) -> None:
     with db.unit_of_work() as writer:
-        writer.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+        writer.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
         with db.unit_of_work().reading() as reader:
             assert reader.warehouses.get("WH-1") is None
         writer.commit()
@@ -285,21 +285,26 @@ def test_units_of_work_nested_in_one_thread_each_have_their_own_transaction(
 
 
 def test_a_second_writer_waits_until_the_first_commits(db: SqliteDatabase) -> None:
-    first_holds_the_lock = threading.Event()
+    first_holds_the_lock, second_tries, second_began = (threading.Event() for _ in range(3))
     events: list[str] = []
     seen_by_second: list[Warehouse | None] = []
 
     def first() -> None:
         with db.unit_of_work() as uow:
-            uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+            uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
             first_holds_the_lock.set()
-            time.sleep(0.3)
+            assert second_tries.wait(10)
+            # No sign can show that the second is waiting; for a while it must not begin.
+            if second_began.wait(0.3):
+                events.append("second began while the first held the lock")
             events.append("first commits")
             uow.commit()
 
     def second() -> None:
         first_holds_the_lock.wait()
+        second_tries.set()
         with db.unit_of_work() as uow:
+            second_began.set()
             events.append("second begins")
             seen_by_second.append(uow.warehouses.get("WH-1"))
 
@@ -310,7 +315,7 @@ def test_a_second_writer_waits_until_the_first_commits(db: SqliteDatabase) -> No
         thread.join()
 
     assert events == ["first commits", "second begins"]
-    assert seen_by_second == [Warehouse("WH-1", "Main hall", T0)]
+    assert seen_by_second == [WarehouseFactory(code="WH-1", name="Main hall", created_at=T0)]
 
 
 def test_a_writer_that_cannot_get_the_lock_in_time_is_told_to_retry(
@@ -327,7 +332,7 @@ def test_a_writer_that_cannot_get_the_lock_in_time_is_told_to_retry(
 
     other_process.execute("ROLLBACK")
     with impatient.unit_of_work() as uow:
-        uow.warehouses.add(Warehouse("WH-1", "Main hall", T0))
+        uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall", created_at=T0))
         uow.commit()
 
 

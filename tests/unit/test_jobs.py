@@ -15,8 +15,6 @@ from hypothesis import given, strategies
 from inventory.application.commands import RequestReport
 from inventory.application.jobs import (
     ABANDONED,
-    BACKOFF_BASE,
-    BACKOFF_CAP,
     backoff,
     claim_next,
     forget_heartbeat,
@@ -105,22 +103,30 @@ def _all_jobs(shop: Shop) -> list[Job]:
 # --- backoff --------------------------------------------------------------------------
 
 
+CEILINGS = {1: 2, 2: 4, 3: 8, 4: 16, 5: 32, 6: 64, 7: 128, 8: 256, 9: 512}
+"""The longest pause, in seconds, before each retry: 2 s doubling, up to 10 minutes
+(from the 10th retry on)."""
+
+
+def ceiling(attempt: int) -> timedelta:
+    return timedelta(seconds=CEILINGS.get(attempt, 600))
+
+
 def test_the_backoff_ceiling_doubles_with_each_retry() -> None:
     # With no jitter the pause is half the ceiling: 1 s, 2 s, 4 s, 8 s, ...
-    pauses = [backoff(attempt, 0.0) for attempt in range(1, 6)]
+    pauses = [backoff(attempt, 0.0).total_seconds() for attempt in range(1, 11)]
 
-    assert pauses == [BACKOFF_BASE * 2**n / 2 for n in range(5)]
-    assert pauses[0] == timedelta(seconds=1)
+    assert pauses == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
 
 
 def test_the_backoff_stops_growing_at_the_cap() -> None:
-    assert backoff(30, 0.0) == BACKOFF_CAP / 2
-    assert backoff(10_000, 0.0) == BACKOFF_CAP / 2
-    assert backoff(10_000, 0.999999) <= BACKOFF_CAP
+    assert backoff(10, 0.0) == backoff(30, 0.0) == backoff(10_000, 0.0) == timedelta(minutes=5)
+    assert backoff(10_000, 0.999999) <= timedelta(minutes=10)
+    assert backoff(9, 0.999999) < timedelta(seconds=512)
 
 
 def test_a_retry_numbered_zero_or_less_waits_like_the_first() -> None:
-    assert backoff(0, 0.5) == backoff(-3, 0.5) == backoff(1, 0.5)
+    assert backoff(0, 0.5) == backoff(-3, 0.5) == backoff(1, 0.5) == timedelta(seconds=1.5)
 
 
 @given(
@@ -130,11 +136,19 @@ def test_a_retry_numbered_zero_or_less_waits_like_the_first() -> None:
 def test_the_jittered_backoff_lies_in_the_upper_half_of_its_ceiling(
     attempt: int, jitter: float
 ) -> None:
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempt - 1, 20))
-
     pause = backoff(attempt, jitter)
 
-    assert ceiling / 2 <= pause <= ceiling
+    assert ceiling(attempt) / 2 <= pause <= ceiling(attempt)
+
+
+def test_the_jitter_moves_the_pause_linearly_through_the_upper_half() -> None:
+    # Retry 3: a ceiling of 8 s, so 4 s with no jitter, 6 s halfway, 8 s at the top.
+    assert [backoff(3, jitter).total_seconds() for jitter in (0.0, 0.25, 0.5, 0.75)] == [
+        4.0,
+        5.0,
+        6.0,
+        7.0,
+    ]
 
 
 def test_more_jitter_means_a_longer_pause() -> None:
@@ -327,7 +341,7 @@ def test_a_failure_queues_the_job_again_after_the_backoff(shop: Shop) -> None:
 
     stored = _stored(shop, job)
     assert stored.status is JobStatus.QUEUED
-    assert stored.run_at == failed_at + backoff(1, 0.5)
+    assert stored.run_at == failed_at + timedelta(seconds=1.5)  # half-way up a 2 s ceiling
     assert stored.error == "ConnectionError: refused"
     shop.clock.set(stored.run_at - TICK)
     assert _claim(shop) is None

@@ -73,6 +73,9 @@ class JobRunner:
     queue recorded, with the job's kind and ``"succeeded"``, ``"failed"`` or
     ``"released"`` (an attempt whose lease was lost to another runner has no
     outcome here: that runner's counts).
+
+    ``idle_polls`` counts the looks for a due job that found none: how a test
+    knows the runner has looked since some moment, rather than waiting a while.
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class JobRunner:
         self.done = 0
         self.failed = 0
         self.released = 0
+        self.idle_polls = 0
 
     def start(self) -> None:
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
@@ -158,6 +162,9 @@ class JobRunner:
             except DomainError as exc:  # storage busy or gone: wait, then try again
                 log.warning("job runner could not claim a job: %s", exc.detail)
                 job = None
+            else:
+                if job is None:
+                    self.idle_polls += 1
             if job is None:
                 self._stopping.wait(self._poll)
 
