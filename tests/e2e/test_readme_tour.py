@@ -13,6 +13,8 @@ from tests.e2e.shell import REPO
 
 README = REPO / "README.md"
 TOTALS = re.compile(r'# "totals": (\{[^}]*\})')
+"""A figure the tour announces, in a comment under the command that prints it."""
+PRINTED_TOTALS = re.compile(r'"totals": *(\{[^}]*\})')
 
 
 def tour_blocks(text: str) -> list[str]:
@@ -25,7 +27,8 @@ def test_the_tour_has_its_blocks_and_names_its_figures() -> None:
     blocks = tour_blocks(README.read_text())
     assert len(blocks) >= 3
     script = "\n".join(blocks)
-    assert "$BASE" in script and "${KEY:?" in script
+    assert "$BASE" in script
+    assert "${KEY:?" in script
     assert len(TOTALS.findall(script)) >= 2
 
 
@@ -37,8 +40,9 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
         # where `inventory` is this interpreter running this checkout.
         bin_dir = tmp_path / ".venv" / "bin"
         bin_dir.mkdir(parents=True)
-        (bin_dir / "inventory").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m inventory "$@"\n')
-        (bin_dir / "inventory").chmod(0o755)
+        command = bin_dir / "inventory"
+        command.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m inventory "$@"\n')
+        command.chmod(0o755)
         env = {**server.cli.env, "BASE": f"http://127.0.0.1:{server.port}", "KEY": server.admin_key}
         done = subprocess.run(
             ["bash", "-eu", "-c", script],
@@ -51,7 +55,7 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"the tour failed:\n{done.stdout}\n{done.stderr}"
 
         # Every figure the tour announces was printed by the command before it.
-        printed = [json.loads(found) for found in re.findall(r'"totals": *(\{[^}]*\})', done.stdout)]
+        printed = [json.loads(found) for found in PRINTED_TOTALS.findall(done.stdout)]
         assert printed == promised
         stock = server.client().ok("GET", "/api/v1/products/BOLT-M8/stock")
         assert stock["totals"] == promised[-1]
