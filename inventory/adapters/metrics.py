@@ -1,15 +1,6 @@
 """Prometheus metrics, summed over every process that writes to one directory.
 
-gunicorn serves with several worker processes, and jobs run in another: a
-``GET /metrics`` answered by any one of them must show the figures of all.
-``prometheus_client``'s multi-process mode does that: each process keeps its
-values in memory-mapped files in a shared directory (``PROMETHEUS_MULTIPROC_DIR``),
-and an exposition reads and sums every file there. Without a directory the
-figures are this process's own (tests, a single process).
-
-The files are named by ``host-pid`` rather than the library's bare pid, so that
-processes of two containers sharing one directory (with pids that may repeat
-across containers) never write to the same file.
+See docs/adr/0012-metrics-summed-over-processes.md.
 """
 
 from __future__ import annotations

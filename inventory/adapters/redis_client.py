@@ -1,16 +1,7 @@
 """Reaching Redis so that a server which is down or slow costs requests next to nothing.
 
-The Redis adapters are a cache and a rate limiter: a shortcut and a
-safeguard, never the source of truth. When Redis fails they carry on without
-it (a miss, an uncounted request) rather than fail the request, and the
-outage must then cost neither time nor log lines:
-
-- each command gets short socket timeouts and no retry but one reconnection
-  (a pooled connection the server has closed is not an outage);
-- after a failure Redis is skipped outright for a short back-off, after which
-  a single request probes it again, so a dead server costs one timeout per
-  back-off per process, not one per request;
-- one warning when an outage begins and one info line when it ends.
+Short timeouts, a back-off after a failure, one log line per outage.
+See docs/adr/0011-redis-as-a-shortcut-that-fails-open.md.
 """
 
 from __future__ import annotations

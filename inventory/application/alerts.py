@@ -1,29 +1,7 @@
 """Low-stock alerts: one ``low_stock_alert`` job per downward crossing of a reorder point.
 
-A crossing is a change that takes a product's total available (on hand less
-reserved, over every warehouse) from above its reorder point to at or below
-it, for an active product whose reorder point is above zero (API.md §6). It
-is found by comparing that total before and after the change, inside the
-change's own unit of work, and its job is queued in that same unit, so a
-rolled-back change queues nothing and a committed one never loses its alert.
-
-Nothing is remembered about earlier alerts: whether a change crossed depends
-on its own before and after alone. Once stock has risen above the reorder
-point again (a receipt, a count up, a cancelled or expired order), the next
-fall to or below it is a new crossing and sends a new alert; a change that
-leaves stock below the point sends none.
-
-Where crossings are looked for:
-
-* movements (receipt, issue, adjustment) go through :class:`~inventory.application.ledger.Posting`,
-  which follows each sku's total available movement by movement, so a bulk
-  import alerts once per crossing even inside one batch;
-* an order reservation compares the totals of its skus before and after;
-* transfers, shipping, cancelling and expiring never lower the total available.
-
-The job's handler, :func:`send_low_stock_alert`, runs later in a job runner,
-outside the change: a failed e-mail is retried by the runner and never undoes
-the stock change that caused it.
+A crossing is found inside the change's own unit of work and its job queued
+there; see docs/adr/0013-low-stock-alerts-by-crossing.md.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
 """Read-through caching keyed by the data generation: no entry outlives a later write.
 
-Every commit that writes raises the storage's data generation, in the same
-transaction, whichever process makes it (a server worker, the CLI). A cached
-read stores its entry under its key *and* the generation it read in the same
-snapshot as the data, and looks entries up under the generation it sees now.
-Once a write is acknowledged, every later read sees a higher generation, so
-it can only find entries made after the write: the cache needs no message
-between processes, and an adapter may be per process or shared.
+See docs/adr/0003-cache-coherence-by-generation.md.
 """
 
 from __future__ import annotations

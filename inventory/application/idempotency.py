@@ -1,18 +1,7 @@
 """Idempotent requests: a client's retry with the same key replays the first answer.
 
-A request with a key goes through three steps, each its own transaction:
-
-1. :func:`claim` records the key as in flight (or finds an earlier record:
-   a stored answer to replay, a request still running, or a different
-   request that reused the key).
-2. The use case runs on a :class:`Remembering` unit of work, which marks the
-   record applied in the same transaction as the write it guards. So a crash
-   can never leave a write whose key looks unused: a retry cannot apply it twice.
-3. :func:`remember` stores the answer (or :func:`forget` drops the claim when
-   there is no answer worth replaying, so the client may retry).
-
-A claim whose request died before applying anything is taken over once
-``LEASE`` has passed: nothing was written, so running it again is safe.
+Claim, apply (marking the record in the write's own transaction), remember:
+see docs/adr/0008-idempotency-records-in-the-database.md.
 """
 
 from __future__ import annotations

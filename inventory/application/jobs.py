@@ -1,15 +1,7 @@
 """Use cases of the job queue: queue, claim, renew, finish, release and read jobs.
 
-A runner (adapters/jobs) loops over :func:`claim_next`, runs the job's
-handler outside any transaction, renews the lease while it runs, and records
-the outcome with :func:`record_success` or :func:`record_failure`; a runner
-stopping with a job still in hand gives it back with :func:`release_job`.
-Every step is its own short unit of work, so a long job never holds the write
-lock.
-
-Each runner also records a heartbeat every few seconds
-(:func:`record_heartbeat`), so that :func:`runner_heartbeat` can tell, from
-any process of the deployment, whether some runner is alive.
+Every step is its own short unit of work; runners record heartbeats.
+See docs/adr/0006-job-runner-in-the-database.md.
 """
 
 from __future__ import annotations

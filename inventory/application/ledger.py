@@ -1,10 +1,7 @@
 """Posting movements to the ledger inside one unit of work.
 
-A :class:`Posting` keeps the products and levels it touches in memory and
-writes them all at :meth:`Posting.flush`, so one movement and a million
-movements run the very same rules, the latter in a few large writes. It
-also follows each sku's total available movement by movement and queues a
-low-stock alert for every crossing of a reorder point (see ``alerts.py``).
+A :class:`Posting` runs the same rules for one movement or a million, writes
+at :meth:`Posting.flush`, and queues a low-stock alert for every crossing.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """The ports the use cases run through. Adapters satisfy them structurally.
 
-Every repository belongs to a unit of work and sees that unit's transaction.
-Methods named ``fetch_page`` return at most ``page.limit + 1`` items (see
-:class:`PageSpec`); methods returning iterators stream rows and must be
-consumed inside the unit of work that produced them.
+Repositories see their unit of work's transaction; ``fetch_page`` returns at
+most ``page.limit + 1`` items; iterators must be consumed inside their unit.
 """
 
 from __future__ import annotations

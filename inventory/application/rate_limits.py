@@ -1,34 +1,7 @@
-"""The rate-limit policy and its sliding-window algorithm: pure, time passed in.
+"""The rate-limit policy and its weighted two-window counter: pure, time passed in.
 
-The algorithm is the **weighted two-window counter** (a sliding-window
-approximation), not a sliding log. Time is cut into fixed windows of the
-rate's length; for each key we keep only the index of the window last seen
-and two integers, the hits counted in that window and in the one before it.
-A new hit at ``elapsed`` seconds into the current window sees the count::
-
-    floor(previous * (1 - elapsed / window)) + current
-
-that is, the previous window's hits are assumed spread evenly over it and
-slide out linearly as the window moves on, one whole hit at a time. The hit
-is allowed while that count is below the limit. Only allowed hits are
-counted, so a client that keeps knocking while refused is let in again as
-soon as its budget returns rather than being locked out for good. (Counting
-the previous window's share in whole hits, rather than as a fraction, lets a
-client pacing itself just under the limit keep that pace: with a fraction,
-the last sliver of the previous window would cost a small limit one request
-in every window.)
-
-Why this and not a sliding log: the default is ``600/minute``, and the state
-must be shared between the processes of a deployment (a SQLite row on one
-host, a Redis hash across hosts). A log keeps one timestamp per hit, up to
-600 per key, to be read, trimmed and written back on every request; the counter is
-three integers per key, whatever the limit, read and written in O(1). The
-price is that it is an estimate: with hits spread through the window it
-matches a true sliding window closely, and a window edge never lets a full
-second budget through at once as a fixed-window counter would. Only a client that
-crowds its whole budget into the last instant of one window and then spends
-steadily through the next can get more than ``limit`` into some stretch of
-one window's length (at most ``2 * limit``, approached only at the far end).
+See docs/adr/0004-rate-limit-algorithm.md for the algorithm, what it costs
+and why not a sliding log.
 """
 
 from __future__ import annotations

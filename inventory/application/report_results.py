@@ -1,12 +1,6 @@
 """Finished reports, kept with the data in chunks, so that every instance can serve them.
 
-A report job's runner may be any process of the deployment (``inventory
-serve``'s own, or an ``inventory worker`` on another host, in another working
-directory) and the download may reach any instance: the one place they all
-reach already is the database. The report is written into it chunk by chunk
-as it is generated, each chunk in a short write unit of work of its own (so no
-write lock is held while the rows are read), and read back chunk by chunk, so
-neither side ever holds a whole report in memory.
+See docs/adr/0007-reports-kept-in-the-database.md.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
 """Child processes that must not outlive the process that started them.
 
-``inventory serve`` starts its job runner (``inventory worker``) and gunicorn
-forks its web workers; if the server dies without a chance to stop them (a
-``kill -9``, an out-of-memory kill), a child left running would keep
-heartbeating, and ``/ready`` of a dead deployment would say ``jobs: ok``. Two
-mechanisms, because each covers what the other cannot: the kernel's
-parent-death signal (Linux, immediate), and a check of the parent pid (any
-POSIX system, as often as the child looks).
+The parent-death signal (Linux) and a check of the parent pid (any POSIX system).
+See docs/adr/0006-job-runner-in-the-database.md.
 """
 
 from __future__ import annotations

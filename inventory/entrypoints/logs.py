@@ -1,15 +1,8 @@
 """How the long-running processes (server workers, job runners) write their log lines.
 
-One handler on stderr, configured once per process by :func:`configure_logging`:
-
-- ``INVENTORY_LOG_FORMAT=text``: a readable line for development;
-- ``INVENTORY_LOG_FORMAT=json``: one JSON object per line for a log collector,
-  with ``time``, ``level``, ``logger``, ``message``, ``pid``, the ``request_id``
-  of the request being served (if any), an access line's ``method``, ``route``,
-  ``status``, ``duration_ms`` and ``key_name``, and ``exception`` for a traceback.
-
-Every line goes through :func:`~inventory.redaction.redact` on its way out, so
-a URL password or an API key secret that reaches a message is written as ``***``.
+One handler on stderr, text or JSON lines (``INVENTORY_LOG_FORMAT``), with the
+request id; every line goes through :func:`~inventory.redaction.redact`.
+See docs/operating.md#logs.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Error tracking: unhandled errors to Sentry when ``INVENTORY_SENTRY_DSN`` is set.
 
-What is sent is the exception with its stack trace, the release
-(``inventory@VERSION``), the environment (``INVENTORY_SENTRY_ENVIRONMENT``) and,
-for a request, its id, method and route template; never a request body, a
-header, a local variable, the command line or a log line. Every string of an
-event goes through :func:`~inventory.redaction.redact` before it leaves, so an
-API key or a URL password in an exception message is sent as ``***``.
+The exception, release, environment and request id, method and route; nothing
+of the request, and every string redacted. See docs/operating.md#errors.
 """
 
 from __future__ import annotations

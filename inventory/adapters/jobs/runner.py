@@ -1,15 +1,7 @@
 """A thread-based job runner: claim a due job, run its handler, record the outcome.
 
-Several runners (threads here, processes elsewhere) may share one queue: a
-claim happens inside a write unit of work, so two can never start the same
-job. While a job runs, its lease is renewed every third of the lease; a
-runner that dies stops renewing, and the job is due again once the lease
-ends. ``stop(timeout)`` stops claiming and gives the jobs in hand ``timeout``
-seconds to finish; a job still running then is released (due again at once,
-its attempt not counted), so another runner need not wait for its lease.
-
-Each runner also records a heartbeat from a thread of its own (a long job
-does not delay it), and removes it when it stops.
+Leases renewed while a job runs, a heartbeat thread, a graceful stop.
+See docs/adr/0006-job-runner-in-the-database.md.
 """
 
 from __future__ import annotations

@@ -1,22 +1,7 @@
 """A rate limiter shared by every process on one host, through a small SQLite file.
 
-gunicorn runs several worker processes, and API.md §8 wants the limit to
-hold for the whole deployment: a client must not get one budget per worker.
-Every worker opens the same file, and each hit is one short read-modify-write
-of the key's row under ``BEGIN IMMEDIATE`` (SQLite's write lock), so the
-workers count into the same three integers.
-
-The file is not the inventory database: counts are scratch state, written on
-every request, and must neither queue behind stock writes for the database's
-lock nor share its durability. Hence WAL (readers never wait for the writer)
-and ``synchronous=OFF``: no fsync per hit; an OS crash or power cut may lose
-the last counts, which only hands clients a fresh budget.
-
-On any storage error (file unreadable, disk full, lock not granted within the
-short busy timeout) the limiter **fails open**: the request is allowed and a
-warning is logged (at most once a minute per process). The rate limit guards
-capacity; refusing every request because the counter is broken would turn a
-fault in a safeguard into an outage of the whole API.
+One read-modify-write per hit under ``BEGIN IMMEDIATE``; WAL, no fsync; fails open.
+See docs/adr/0004-rate-limit-algorithm.md.
 """
 
 from __future__ import annotations

@@ -1,26 +1,7 @@
 """A rate limiter in Redis, shared by every process on every host of a deployment.
 
-The host limiter holds the limit across one host's workers; with several
-hosts each would grant the whole budget. Here every instance counts into
-the same Redis hash per key, and each hit is one Lua script run with
-EVALSHA: read, decide and write happen atomically in Redis, in one round
-trip, so concurrent hits from anywhere are counted one after the other.
-
-The script applies the weighted two-window counter of
-:mod:`inventory.application.rate_limits` to the stored counts and stores
-the result; it returns the counts it found and the time it used, and
-:func:`~inventory.application.rate_limits.hit` is run on them here to build
-the decision (remaining, reset, retry-after) exactly as the other limiters
-do. Both sides use the same float operations in the same order (Lua numbers
-are doubles), so they agree to the last bit.
-
-Time is Redis's own (``TIME``), so hosts whose clocks disagree still share
-one window. Each key's hash expires two windows after its last write: by
-then it no longer weighs on any decision, so Redis prunes it.
-
-On any Redis failure the limiter **fails open**, as the host limiter does:
-the request is allowed, one warning is logged per outage, and Redis is left
-alone for ``backoff`` seconds after each failure.
+One Lua script per hit (atomic, one round trip, on Redis's clock); fails open.
+See docs/adr/0004-rate-limit-algorithm.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Input errors named after the options that carried them (``--to``, not ``to_warehouse``).
 
-The use cases name fields as the API does. On the command line each field
-came from an option whose ``dest`` is that field's name, so the command's own
-parser is the table from field names back to flags: it cannot drift from the
-options the command actually takes.
+Each option's ``dest`` is its field's name, so the command's own parser maps
+field names back to flags and cannot drift from the options it takes.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""Whole answers of the cached read routes, kept under their path and query.
+"""Whole answers of the cached read routes (``cached=True``), kept under their path and query.
 
-A route opts in with ``cached=True`` (see the route tables). Only a 200 with
-a body in memory is kept: an error is raised, never cached, and a streamed
-file is not held in a cache. What a handler answers depends only on the path,
-the query and the data (not on which key asked, once it is allowed), so the
-key needs nothing else; see application/caching.py for why an answer is never
-older than an acknowledged write.
+Only a 200 with a body in memory is kept. See
+docs/adr/0003-cache-coherence-by-generation.md.
 """
 
 from __future__ import annotations

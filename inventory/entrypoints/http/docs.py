@@ -1,9 +1,7 @@
 """``/docs``: the OpenAPI document rendered as one self-contained HTML page.
 
-Each operation shows its parameters and request body as field tables (name,
-type, required, constraints, description) and its answers; response bodies
-link to the table of their schema. Refusals share one format, so the problem
-document, the statuses and the codes are described once, under "Errors".
+Field tables per operation, links from response bodies to their schemas, and
+the error format described once, under "Errors".
 """
 
 from __future__ import annotations
