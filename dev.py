@@ -99,7 +99,7 @@ def test(*pytest_args: str) -> None:
 
 
 OPS_SCRIPTS = (
-    "ops/smoke", "ops/deploy", "ops/check-deploy", "ops/changelog-section", "ops/container/observe",
+    "ops/smoke", "ops/changelog-section", "ops/container/observe",
 )  # fmt: skip
 """The operators' Python scripts (no .py suffix: they are commands)."""
 

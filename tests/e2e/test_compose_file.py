@@ -249,7 +249,7 @@ def test_every_variable_the_file_reads_is_documented_in_its_header() -> None:
 def test_the_documented_first_key_command_is_one_the_cli_accepts() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if "keys create" in line)
-    args = line.split(" exec app inventory ", 1)[1].split()
+    args = line.split(" exec worker inventory ", 1)[1].split()
     parsed = build_parser().parse_args(args)
     assert (parsed.name, parsed.role) == ("admin", "admin")
 
