@@ -121,7 +121,7 @@ def test(*args: str) -> None:
 
 
 OPS_SCRIPTS = (
-    "ops/smoke", "ops/deploy", "ops/check-deploy", "ops/changelog-section", "ops/container/observe",
+    "ops/smoke", "ops/changelog-section", "ops/container/observe",
 )  # fmt: skip
 """The operators' Python scripts (no .py suffix: they are commands)."""
 

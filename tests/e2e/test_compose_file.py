@@ -20,7 +20,8 @@ from inventory.entrypoints.cli.main import build_parser
 from tests.e2e.shell import REPO
 
 COMPOSE = REPO / "ops" / "docker-compose.yml"
-INVENTORY_SERVICES = ("migrate", "app", "worker")
+INVENTORY_SERVICES = ("migrate", "app", "app-green", "worker")
+SLOTS = {"blue": "app", "green": "app-green"}
 _VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
 
@@ -72,20 +73,52 @@ def test_every_inventory_service_is_built_from_the_project_dockerfile(
         context = (COMPOSE.parent / build["context"]).resolve()
         assert context == REPO, name
         assert (context / build.get("dockerfile", "Dockerfile")).is_file(), name
-        # One image for all three, so a deployment never mixes versions.
-        assert services[name]["image"] == services["app"]["image"], name
+        # One repository; each app slot has a tag of its own, so that a release
+        # (ops/release) replaces the idle slot's image only.
+        assert services[name]["image"].split(":")[0] == "localhost/inventory", name
+    assert services["migrate"]["image"] == services["worker"]["image"]
+    slot_images = {services[name]["image"] for name in SLOTS.values()}
+    assert len(slot_images) == 2
+    assert services["worker"]["image"] not in slot_images
 
 
-def test_the_dockerfile_serves_on_the_port_compose_publishes(services: dict[str, Any]) -> None:
+def test_the_two_app_slots_differ_by_their_image_alone(services: dict[str, Any]) -> None:
+    blue, green = ({**services[name], "image": None} for name in SLOTS.values())
+    assert blue == green
+    assert blue["restart"] == "unless-stopped"  # supervision: the runtime restarts a crash
+
+
+def test_the_proxy_publishes_the_api_and_sends_it_to_the_live_slot(
+    services: dict[str, Any],
+) -> None:
+    proxy = services["proxy"]
+    assert [interpolate(port).rsplit(":", 1)[-1] for port in proxy["ports"]] == ["8080"]
+    assert "ports" not in services["app"]  # only through the proxy
+    assert proxy["restart"] == "unless-stopped"
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    config_dir = COMPOSE.parent / "proxy"
+    assert "./proxy:/etc/nginx/proxy:ro" in proxy["volumes"]
+    nginx = (config_dir / "nginx.conf").read_text(encoding="utf-8")
+    assert re.search(r"^\s*listen 8080;$", nginx, re.MULTILINE)
+    assert "include /etc/nginx/live/slot.conf;" in nginx
+    assert "proxy_pass http://live;" in nginx
+    for slot, service in SLOTS.items():
+        conf = (config_dir / f"{slot}.conf").read_text(encoding="utf-8")
+        assert f"server {service}:8000;" in conf
+        assert f"default {slot};" in conf
+    # Before the first release the live slot is blue.
+    assert "/etc/nginx/proxy/blue.conf /etc/nginx/live/slot.conf" in " ".join(proxy["command"])
+
+
+def test_the_dockerfile_serves_on_the_port_the_proxy_sends_to(services: dict[str, Any]) -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert image_entrypoint() == ["inventory", "serve"]
     assert re.search(r"^EXPOSE 8000$", dockerfile, re.MULTILINE)
     users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert users, "the service must not run as root"
     assert users[-1].split(":")[0] not in ("0", "root")
-    app = services["app"]
-    assert parsed_command(app).port == 8000
-    assert [interpolate(port).rsplit(":", 1)[-1] for port in app["ports"]] == ["8000"]
+    for name in SLOTS.values():
+        assert parsed_command(services[name]).port == 8000, name
 
 
 def test_app_serves_with_two_workers_and_leaves_the_jobs_to_the_worker(
@@ -214,7 +247,7 @@ def test_every_variable_the_file_reads_is_documented_in_its_header() -> None:
 def test_the_documented_first_key_command_is_one_the_cli_accepts() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if "keys create" in line)
-    args = line.split(" exec app inventory ", 1)[1].split()
+    args = line.split(" exec worker inventory ", 1)[1].split()
     parsed = build_parser().parse_args(args)
     assert (parsed.name, parsed.role) == ("admin", "admin")
 
