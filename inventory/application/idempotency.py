@@ -26,6 +26,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
+from inventory.application.errors import IdempotencyKeyReused
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
     Progress,
@@ -33,7 +34,7 @@ from inventory.application.idempotency_records import (
 )
 from inventory.application.ports import Clock, UnitOfWork
 from inventory.application.wrapping import WrappedRepositories
-from inventory.domain.errors import Conflict, IdempotencyKeyReused
+from inventory.domain.errors import Conflict
 
 KEEP_FOR = timedelta(hours=24)
 """How long a key's answer is replayed."""

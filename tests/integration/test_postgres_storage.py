@@ -29,6 +29,7 @@ from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.rows import FETCH_BATCH
 from inventory.application.catalog import add_product, add_warehouse
 from inventory.application.commands import CreateProduct, CreateWarehouse, ReceiveStock
+from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
 from inventory.application.orders import reserve_order
 from inventory.application.ports import UnitOfWork
@@ -36,7 +37,7 @@ from inventory.application.retrying import retrying
 from inventory.application.stock import record_movement
 from inventory.bootstrap import open_storage
 from inventory.config import ConfigError
-from inventory.domain.errors import Contention, InsufficientStock, Unavailable
+from inventory.domain.errors import InsufficientStock
 from inventory.domain.stock import StockLevel
 from tests.factories import (
     FixedClock,

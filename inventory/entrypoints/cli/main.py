@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from inventory import __version__
+from inventory.application.errors import InvalidRequest
 from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, load_settings
-from inventory.domain.errors import DomainError, FieldError, InvalidRequest, ValidationFailed
+from inventory.domain.errors import DomainError, FieldError, ValidationFailed
 from inventory.entrypoints.cli import (
     admin,
     bulk,
