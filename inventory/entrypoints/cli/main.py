@@ -25,7 +25,7 @@ from inventory.entrypoints.cli import (
     stock,
     worker,
 )
-from inventory.entrypoints.cli.arguments import Handler, UsageError, shared_options
+from inventory.entrypoints.cli.arguments import CommandHandler, UsageError, shared_options
 from inventory.entrypoints.cli.flags import Flags
 from inventory.entrypoints.cli.output import Console
 
@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             raise ConfigError("--database:" + str(exc).removeprefix(variable)) from None
         raise
     try:
-        handler: Handler = args.handler
+        handler: CommandHandler = args.handler
         status = handler(args, services, console)
         console.out.flush()
         return status

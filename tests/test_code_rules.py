@@ -1,0 +1,38 @@
+"""Rules the service's code keeps, checked by reading its source.
+
+One name, one thing: no two classes or type aliases of the service share a name.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPE_NAME = re.compile(r"_?[A-Z][a-z]\w*$")
+"""``Progress``, ``MovementCommand``: a class or alias name, not a CONSTANT."""
+
+
+def type_names(module: ast.Module) -> list[str]:
+    """The classes and type aliases ``module`` defines at its top level."""
+    names = []
+    for node in module.body:
+        if isinstance(node, ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name) and TYPE_NAME.match(t.id)]
+    return names
+
+
+def test_no_two_classes_or_type_aliases_share_a_name() -> None:
+    where: defaultdict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "inventory").rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        for name in type_names(module):
+            where[name].append(str(path.relative_to(ROOT)))
+
+    shared = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert shared == {}, "give each thing its own name"
