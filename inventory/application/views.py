@@ -280,13 +280,12 @@ class JobView(View):
     started_at: TimeOut | None
     finished_at: TimeOut | None
     error: Annotated[str | None, Field(description="Why the last attempt failed")]
-    result_url: Annotated[
-        str | None, Field(description="Where to download the report once the job succeeded")
+    has_result: Annotated[
+        bool, Field(description="Whether its report can be downloaded: the job succeeded")
     ]
 
     @classmethod
     def of(cls, job: Job) -> JobView:
-        done = job.status is JobStatus.SUCCEEDED and job.result is not None
         return cls(
             id=job.id,
             kind=job.kind,
@@ -297,5 +296,5 @@ class JobView(View):
             started_at=job.started_at,
             finished_at=job.finished_at,
             error=job.error,
-            result_url=f"/api/v1/jobs/{job.id}/result" if done else None,
+            has_result=job.status is JobStatus.SUCCEEDED and job.result is not None,
         )
