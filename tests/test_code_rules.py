@@ -6,6 +6,7 @@ One name, one thing: no two classes or type aliases of the service share a name.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -36,3 +37,30 @@ def test_no_two_classes_or_type_aliases_share_a_name() -> None:
 
     shared = {name: paths for name, paths in where.items() if len(paths) > 1}
     assert shared == {}, "give each thing its own name"
+
+
+MEMORY_REPOSITORIES = {
+    "MemoryProductRepository": "catalog",
+    "MemoryWarehouseRepository": "catalog",
+    "MemoryStockRepository": "stock",
+    "MemoryMovementRepository": "movements",
+    "MemoryOrderRepository": "orders",
+    "MemoryApiKeyRepository": "keys",
+    "MemoryIdempotencyRepository": "idempotency",
+    "MemoryJobRepository": "jobs",
+    "MemoryOutboxRepository": "outbox",
+    "MemoryReportResultRepository": "report_results",
+}
+
+
+def test_each_memory_repository_lives_where_its_sqlite_twin_does() -> None:
+    store = importlib.import_module("inventory.adapters.memory.store")
+    uow = store.MemoryStore().unit_of_work()
+    found = {type(repo).__name__: type(repo).__module__ for repo in vars(uow).values()}
+    twins = {
+        name: f"inventory.adapters.memory.{module}" for name, module in MEMORY_REPOSITORIES.items()
+    }
+
+    assert {name: found.get(name) for name in twins} == twins
+    for module in set(MEMORY_REPOSITORIES.values()):
+        assert (ROOT / "inventory/adapters/sqlite" / f"{module}.py").exists(), module
