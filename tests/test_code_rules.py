@@ -64,3 +64,23 @@ def test_each_memory_repository_lives_where_its_sqlite_twin_does() -> None:
     assert {name: found.get(name) for name in twins} == twins
     for module in set(MEMORY_REPOSITORIES.values()):
         assert (ROOT / "inventory/adapters/sqlite" / f"{module}.py").exists(), module
+
+
+def test_sql_written_once_for_both_databases_takes_its_placeholders_from_the_dialect() -> None:
+    found = []
+    for path in sorted((ROOT / "inventory/adapters").rglob("*.py")):
+        shared = path.parent.name == "sql"
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.value) for n in ast.walk(module) if isinstance(n, ast.Expr)}
+        for node in ast.walk(module):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            if id(node) in docs:
+                continue
+            if shared and re.search(r"= \?|= %s|\(\?|\(%s", node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+        source = path.read_text(encoding="utf-8")
+        if '.replace("%s"' in source or ".replace('%s'" in source:
+            found.append(f"{path.relative_to(ROOT)}: rewrites placeholders")
+
+    assert found == [], "shared SQL takes Dialect.mark / Dialect.marks()"
