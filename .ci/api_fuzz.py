@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: for tests/
+
+from tests.waiting import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,31 +36,11 @@ CHECKS = ",".join(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cli(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [str(BIN / "inventory"), *args], env=env, capture_output=True, text=True, check=True
     )
     return done.stdout.strip()
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/ready", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("the server was not ready within 30 s")
 
 
 def main() -> int:
@@ -80,7 +61,7 @@ def main() -> int:
                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
             )  # fmt: skip
         try:
-            wait_ready(base, server)
+            wait_ready(f"{base}/ready", server, log=log)
             command = [
                 str(BIN / "schemathesis"), "run", f"{base}/openapi.json",
                 "--header", f"Authorization: Bearer {key}",
@@ -97,7 +78,9 @@ def main() -> int:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
-        errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
+        errors = [
+            line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line
+        ]
         if errors:
             print(f"the server logged {len(errors)} traceback(s); see its log", file=sys.stderr)
             print(log.read_text(errors="replace")[-5000:], file=sys.stderr)

@@ -46,16 +46,18 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: for tests/
+
+from tests.waiting import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -82,23 +84,6 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1e3, errors))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{url} did not answer within 30 s")
 
 
 def tree_rss_kib(pid: int) -> int:
@@ -249,14 +234,14 @@ def run_config(
             if server == "api" and kind == "sync":
                 argv[argv.index("--threads") + 1] = "1"
             # The server's log lines (an access line a request with --access-log) go to a file.
-            log = (directory / f"{server}-{port}.log").open("wb")
-            process = subprocess.Popen(
-                argv, env=env, cwd=directory, stdout=subprocess.DEVNULL, stderr=log
-            )
-            log.close()
+            log = directory / f"{server}-{port}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    argv, env=env, cwd=directory, stdout=subprocess.DEVNULL, stderr=out
+                )
             try:
                 base = f"http://127.0.0.1:{port}"
-                wait_ready(f"{base}/health" if server == "api" else base)
+                wait_ready(f"{base}/health" if server == "api" else base, process, log=log)
                 sampler = Sampler(process.pid)
                 for name in names:
                     path = {"get": "/api/v1/products/BENCH-1", "list": "/api/v1/products?limit=50",

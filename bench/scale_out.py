@@ -60,8 +60,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this folder is on sys.path: share the HTTP benchmark's helpers.
-from http_api import free_port, postgres_schema
+# Run as a script, this folder is on sys.path: share the HTTP benchmark's helpers
+# (importing it puts the repository's root there too, for tests.waiting).
+from http_api import postgres_schema
+
+from tests.waiting import free_port, wait_ready
 
 BIN = Path(sys.executable).parent
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -140,7 +143,9 @@ def serving(env: dict[str, str], directory: Path, workers: int, name: str) -> It
         )  # fmt: skip
     instance = Instance(process, port, log)
     try:
-        wait_ready(instance)
+        # /health, not /ready: with --no-jobs and no worker, no runner's heartbeat
+        # makes it ready (and serve has migrated before it answers at all).
+        wait_ready(f"http://127.0.0.1:{port}/health", process, START_TIMEOUT, log=log)
         yield instance
     finally:
         if process.poll() is None:
@@ -150,28 +155,6 @@ def serving(env: dict[str, str], directory: Path, workers: int, name: str) -> It
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-
-
-def wait_ready(instance: Instance) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if instance.process.poll() is not None:
-            sys.exit(
-                f"server exited with {instance.process.returncode}:\n{instance.log.read_text()}"
-            )
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=2)
-            # /health, not /ready: with --no-jobs and no worker, no runner's heartbeat
-            # makes it ready (and serve has migrated before it answers at all).
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.1)
-    sys.exit(f"server not ready after {START_TIMEOUT:g} s:\n{instance.log.read_text()}")
 
 
 def stock_one_sku(instance: Instance, key: str, units: int) -> tuple[str, str]:

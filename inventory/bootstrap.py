@@ -31,6 +31,7 @@ from inventory.adapters.redis_client import Probe
 from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
 from inventory.application.caching import ReadThrough
+from inventory.application.errors import ReadOnly
 from inventory.application.jobs import JobHandlers, runner_heartbeat
 from inventory.application.orders import expire_orders
 from inventory.application.ports import (
@@ -49,7 +50,7 @@ from inventory.application.report_results import SWEEP_SECONDS as REPORT_SWEEP_S
 from inventory.application.report_results import forget_old_reports
 from inventory.application.reports import produce_report
 from inventory.config import ConfigError, Settings
-from inventory.domain.errors import DomainError, ReadOnly
+from inventory.domain.errors import DomainError
 from inventory.domain.jobs import JobKind
 
 EXPIRY_SWEEP_SECONDS = 20.0

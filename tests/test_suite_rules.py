@@ -146,3 +146,18 @@ def test_every_factory_is_used() -> None:
     }
 
     assert sorted(defined - used) == [], "use these factories, or delete them"
+
+
+WAITING_HELPERS = {"free_port", "wait_for", "wait_ready", "wait_until_ready", "_wait"}
+
+
+def test_ports_and_readiness_come_from_one_helper_module() -> None:
+    found = []
+    for path, module in sources(*PYTHON_SOURCES):
+        if path == Path("tests/waiting.py"):
+            continue
+        for node in ast.walk(module):
+            if isinstance(node, ast.FunctionDef) and node.name in WAITING_HELPERS:
+                found.append(f"{path}:{node.lineno} {node.name}")
+
+    assert found == [], "use tests/waiting.py (free_port, wait_for, wait_ready)"

@@ -117,7 +117,7 @@ def _time_text(value: Any) -> Any:
     return value
 
 
-Time = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+TimeIn = Annotated[AwareDatetime, BeforeValidator(_time_text)]
 """An RFC 3339 time with its offset, sent as a string."""
 
 
@@ -296,11 +296,10 @@ class AdjustStock(Command):
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
-MovementCommand = Annotated[
-    ReceiveStock | IssueStock | TransferStock | AdjustStock, Field(discriminator="type")
-]
-MOVEMENT_COMMAND: TypeAdapter[ReceiveStock | IssueStock | TransferStock | AdjustStock] = (
-    TypeAdapter(MovementCommand)
+MovementCommand = ReceiveStock | IssueStock | TransferStock | AdjustStock
+"""Any of the four movements the ledger posts."""
+MOVEMENT_COMMAND: TypeAdapter[MovementCommand] = TypeAdapter(
+    Annotated[MovementCommand, Field(discriminator="type")]
 )
 """Validates any movement body, choosing the model by its ``type``."""
 
@@ -318,7 +317,7 @@ class ReserveOrder(Command):
         Field(min_length=1, max_length=500, description="What to reserve: each sku once"),
     ]
     expires_at: Annotated[
-        Time | None,
+        TimeIn | None,
         Field(description="When a reservation not shipped by then expires and frees its stock"),
     ] = None
 
@@ -347,10 +346,10 @@ class CreateApiKey(Command):
 class ReportParams(Command):
     warehouse: Annotated[Code | None, Field(description="Only this warehouse")] = None
     since: Annotated[
-        Time | None, Field(description="Only movements from this time on (movements report)")
+        TimeIn | None, Field(description="Only movements from this time on (movements report)")
     ] = None
     until: Annotated[
-        Time | None, Field(description="Only movements before this time (movements report)")
+        TimeIn | None, Field(description="Only movements before this time (movements report)")
     ] = None
 
 

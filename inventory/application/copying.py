@@ -40,9 +40,9 @@ SKIPPED = ("idempotency_records", "report_results")
 """What is not copied: see :func:`copy_inventory`."""
 
 VERIFYING = "verifying"
-"""The step :data:`Progress` is told of once every row is written and the check begins."""
+"""The step :data:`CopyProgress` is told of once every row is written and the check begins."""
 
-Progress = Callable[[str, int], None]
+CopyProgress = Callable[[str, int], None]
 """Told the kind being copied and its rows copied so far, after every batch; then, once,
 :data:`VERIFYING` and the rows copied in all."""
 
@@ -96,7 +96,7 @@ class CopyNotVerified(Conflict):
 def copy_inventory(
     source: UnitOfWorkFactory,
     target: UnitOfWorkFactory,
-    on_progress: Progress = lambda kind, done: None,
+    on_progress: CopyProgress = lambda kind, done: None,
 ) -> CopyReport:
     """Copy every record of ``source`` into the empty ``target``, all or nothing, verified.
 
@@ -172,7 +172,7 @@ def _writers(uow: UnitOfWork) -> dict[str, Write]:
     }
 
 
-def _copy(kind: str, rows: Iterator[Any], write: Write, on_progress: Progress) -> int:
+def _copy(kind: str, rows: Iterator[Any], write: Write, on_progress: CopyProgress) -> int:
     done = 0
     while batch := list(islice(rows, BATCH)):
         write(batch)

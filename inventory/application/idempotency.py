@@ -15,14 +15,15 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
+from inventory.application.errors import IdempotencyKeyReused
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
-    Progress,
+    KeyProgress,
     StoredResponse,
 )
 from inventory.application.ports import Clock, UnitOfWork
 from inventory.application.wrapping import WrappedRepositories
-from inventory.domain.errors import Conflict, IdempotencyKeyReused
+from inventory.domain.errors import Conflict
 
 KEEP_FOR = timedelta(hours=24)
 """How long a key's answer is replayed."""
@@ -106,9 +107,9 @@ def claim(
                 raise IdempotencyKeyReused(
                     f"Idempotency-Key {key!r} was already used for a different request"
                 )
-            if found.progress is Progress.DONE and found.response is not None:
+            if found.progress is KeyProgress.DONE and found.response is not None:
                 return Claim(owner, key, fingerprint, found.response)
-            if found.progress is Progress.APPLIED:
+            if found.progress is KeyProgress.APPLIED:
                 raise Conflict(
                     f"the request with Idempotency-Key {key!r} was applied but its answer "
                     "was not recorded; read the resource to see its outcome"
@@ -116,7 +117,7 @@ def claim(
             if found.created_at + LEASE > now:
                 raise Conflict(f"a request with Idempotency-Key {key!r} is still in flight")
         uow.idempotency.put(
-            IdempotencyRecord(owner, key, fingerprint, Progress.IN_FLIGHT, now, now + KEEP_FOR)
+            IdempotencyRecord(owner, key, fingerprint, KeyProgress.IN_FLIGHT, now, now + KEEP_FOR)
         )
         uow.commit()
     return Claim(owner, key, fingerprint)
@@ -127,7 +128,7 @@ def remember(taken: Claim, response: StoredResponse, uow: UnitOfWork) -> None:
     with uow:
         found = uow.idempotency.get(taken.owner, taken.key)
         if found is not None and found.fingerprint == taken.fingerprint:
-            uow.idempotency.put(replace(found, progress=Progress.DONE, response=response))
+            uow.idempotency.put(replace(found, progress=KeyProgress.DONE, response=response))
             uow.commit()
 
 
@@ -135,7 +136,7 @@ def forget(taken: Claim, uow: UnitOfWork) -> None:
     """Drop the claim of a request that applied nothing, so that the client may retry."""
     with uow:
         found = uow.idempotency.get(taken.owner, taken.key)
-        if found is not None and found.progress is Progress.IN_FLIGHT:
+        if found is not None and found.progress is KeyProgress.IN_FLIGHT:
             uow.idempotency.delete(taken.owner, taken.key)
             uow.commit()
 
@@ -168,8 +169,8 @@ class Remembering(WrappedRepositories):
 
     def commit(self) -> None:
         found = self.idempotency.get(self._claim.owner, self._claim.key)
-        if found is not None and found.progress is Progress.IN_FLIGHT:
-            self.idempotency.put(replace(found, progress=Progress.APPLIED))
+        if found is not None and found.progress is KeyProgress.IN_FLIGHT:
+            self.idempotency.put(replace(found, progress=KeyProgress.APPLIED))
         self._inner.commit()
 
     def rollback(self) -> None:

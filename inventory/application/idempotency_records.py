@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 
-class Progress(StrEnum):
+class KeyProgress(StrEnum):
     """How far the first request with a key has gone.
 
     ``in_flight``: claimed, nothing written yet. ``applied``: its write has
@@ -36,7 +36,7 @@ class IdempotencyRecord:
     owner: str
     key: str
     fingerprint: str
-    progress: Progress
+    progress: KeyProgress
     created_at: datetime
     expires_at: datetime
     response: StoredResponse | None = None

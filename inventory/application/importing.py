@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import product_exists
-from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct
-from inventory.application.ledger import MovementCommand
+from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct, MovementCommand
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork
 from inventory.application.stock import record_movements
 from inventory.application.validation import parse, parse_as
@@ -34,7 +33,7 @@ PRODUCT_COLUMNS = (
 _INTEGER = re.compile(r"-?[0-9]+")
 _INTEGERS = frozenset({"reorder_point", "reorder_quantity", "quantity", "counted_quantity"})
 
-Progress = Callable[[int], None]
+ImportProgress = Callable[[int], None]
 
 
 def import_products(
@@ -42,7 +41,7 @@ def import_products(
     uow: UnitOfWork,
     clock: Clock,
     update: bool = False,
-    on_progress: Progress = lambda done: None,
+    on_progress: ImportProgress = lambda done: None,
 ) -> int:
     """Add every product in a CSV file (or, with ``update``, replace existing ones too)."""
     rows = _rows(source, frozenset(PRODUCT_COLUMNS), required=("sku", "name"))
@@ -87,7 +86,7 @@ def import_movements(
     clock: Clock,
     new_id: IdGenerator,
     actor: str,
-    on_progress: Progress = lambda done: None,
+    on_progress: ImportProgress = lambda done: None,
     *,
     alerts: AlertPolicy = DEFAULT_ALERTS,
 ) -> int:

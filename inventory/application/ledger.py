@@ -16,15 +16,19 @@ from inventory.application.alerts import (
     LowStock,
     queue_low_stock_alerts,
 )
-from inventory.application.commands import AdjustStock, IssueStock, ReceiveStock, TransferStock
+from inventory.application.commands import (
+    AdjustStock,
+    IssueStock,
+    MovementCommand,
+    ReceiveStock,
+    TransferStock,
+)
 from inventory.application.ports import Clock, IdGenerator, StockKey, UnitOfWork
 from inventory.domain.catalog import Product
 from inventory.domain.errors import NotFound
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.stock import StockLevel
 from inventory.domain.valuation import money
-
-MovementCommand = ReceiveStock | IssueStock | TransferStock | AdjustStock
 
 WORKING_SET = 100_000
 """Products plus levels kept in memory across batches before they are dropped."""

@@ -13,9 +13,9 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from inventory.application.errors import InvalidRequest
 from inventory.application.queries import PageSpec, SortKey
 from inventory.application.times import rfc3339
-from inventory.domain.errors import InvalidRequest
 
 T = TypeVar("T")
 

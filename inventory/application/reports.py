@@ -39,7 +39,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
 
 
-Row = dict[str, object]
+ReportRow = dict[str, object]
 VALUATION_COLUMNS = ("sku", "warehouse", "on_hand", "average_cost", "value")
 MOVEMENT_COLUMNS = (
     "id", "type", "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity",
@@ -63,7 +63,7 @@ class Valuation:
         self._on_hand = 0
         self._value = ZERO
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[ReportRow]:
         with self._uow.reading():
             for row in self._uow.stock.valuation(self._warehouse):
                 value = value_of(row.on_hand, row.average_cost)
@@ -77,7 +77,7 @@ class Valuation:
                     "value": f"{value:.4f}",
                 }
 
-    def total(self) -> Row:
+    def total(self) -> ReportRow:
         """Units on hand and their value over the rows read so far (all of them, once read)."""
         return {"on_hand": self._on_hand, "value": f"{self._value:.4f}"}
 
@@ -92,7 +92,7 @@ def movements_report(
     warehouse: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Iterator[Row]:
+) -> Iterator[ReportRow]:
     """The ledger in order, optionally for one warehouse and a time window."""
     with uow.reading():
         for movement in uow.movements.stream(
@@ -101,7 +101,7 @@ def movements_report(
             yield MovementView.of(movement).to_json()
 
 
-def low_stock_report(uow: UnitOfWork) -> Iterator[Row]:
+def low_stock_report(uow: UnitOfWork) -> Iterator[ReportRow]:
     """Active products with a reorder point whose total available is at or below it."""
     with uow.reading():
         for row in uow.products.low_stock():
@@ -115,11 +115,11 @@ def low_stock_report(uow: UnitOfWork) -> Iterator[Row]:
 
 
 def write_report(
-    rows: Iterable[Row],
+    rows: Iterable[ReportRow],
     columns: Sequence[str],
     fmt: ReportFormat,
     out: TextIO,
-    total: Callable[[], Row] | None = None,
+    total: Callable[[], ReportRow] | None = None,
 ) -> int:
     """Write rows as CSV (header first) or JSON, one row at a time; returns the row count.
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from inventory.domain.errors import Contention
+from inventory.application.errors import Contention
 
 T = TypeVar("T")
 

@@ -7,7 +7,8 @@ from itertools import islice
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import require_product, require_warehouse
-from inventory.application.ledger import MovementCommand, Posting
+from inventory.application.commands import MovementCommand
+from inventory.application.ledger import Posting
 from inventory.application.listing import (
     MOVEMENT_SORTS,
     STOCK_LEVEL_SORTS,

@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from inventory.domain.errors import DomainError, FieldError, InvalidRequest, ValidationFailed
+from inventory.application.errors import InvalidRequest
+from inventory.domain.errors import DomainError, FieldError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
 
-Time = Annotated[
+TimeOut = Annotated[
     datetime,
     PlainSerializer(rfc3339, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
@@ -49,8 +49,8 @@ class ProductView(View):
     archived: Annotated[
         bool, Field(description="Archived products take no new movement or order line")
     ]
-    created_at: Time
-    updated_at: Time
+    created_at: TimeOut
+    updated_at: TimeOut
     version: Annotated[int, Field(description="Goes up by one with every change")]
 
     @classmethod
@@ -76,7 +76,7 @@ class ProductView(View):
 class WarehouseView(View):
     code: str
     name: str
-    created_at: Time
+    created_at: TimeOut
 
     @classmethod
     def of(cls, warehouse: Warehouse) -> WarehouseView:
@@ -161,7 +161,7 @@ class MovementView(View):
         str | None, Field(description="The document it belongs to, e.g. the order it ships")
     ]
     note: str | None
-    created_at: Time
+    created_at: TimeOut
     created_by: Annotated[str, Field(description="The name of the API key that recorded it")]
 
     @classmethod
@@ -214,10 +214,11 @@ class OrderView(View):
     ]
     lines: list[OrderLineView]
     expires_at: Annotated[
-        Time | None, Field(description="When the reservation expires if not shipped; null: never")
+        TimeOut | None,
+        Field(description="When the reservation expires if not shipped; null: never"),
     ]
-    created_at: Time
-    updated_at: Time
+    created_at: TimeOut
+    updated_at: TimeOut
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -237,9 +238,9 @@ class ApiKeyView(View):
     id: str
     name: str
     role: Role
-    created_at: Time
+    created_at: TimeOut
     revoked_at: Annotated[
-        Time | None, Field(description="When it was revoked; null while it works")
+        TimeOut | None, Field(description="When it was revoked; null while it works")
     ]
 
     @classmethod
@@ -262,7 +263,7 @@ class NewApiKeyView(View):
     key: Annotated[
         str, Field(description="The secret to send as Authorization: Bearer; shown this once")
     ]
-    created_at: Time
+    created_at: TimeOut
 
     @classmethod
     def of(cls, key: ApiKey, secret: str) -> NewApiKeyView:
@@ -275,17 +276,16 @@ class JobView(View):
     status: JobStatus
     attempts: Annotated[int, Field(description="How many times it was started")]
     params: dict[str, Any]
-    created_at: Time
-    started_at: Time | None
-    finished_at: Time | None
+    created_at: TimeOut
+    started_at: TimeOut | None
+    finished_at: TimeOut | None
     error: Annotated[str | None, Field(description="Why the last attempt failed")]
-    result_url: Annotated[
-        str | None, Field(description="Where to download the report once the job succeeded")
+    has_result: Annotated[
+        bool, Field(description="Whether its report can be downloaded: the job succeeded")
     ]
 
     @classmethod
     def of(cls, job: Job) -> JobView:
-        done = job.status is JobStatus.SUCCEEDED and job.result is not None
         return cls(
             id=job.id,
             kind=job.kind,
@@ -296,5 +296,5 @@ class JobView(View):
             started_at=job.started_at,
             finished_at=job.finished_at,
             error=job.error,
-            result_url=f"/api/v1/jobs/{job.id}/result" if done else None,
+            has_result=job.status is JobStatus.SUCCEEDED and job.result is not None,
         )

@@ -46,10 +46,6 @@ class PreconditionFailed(DomainError):
     """The client's expected version no longer matches."""
 
 
-class InvalidRequest(DomainError):
-    """Input that is well-formed but cannot be acted on (bad cursor, sort, filter)."""
-
-
 class ValidationFailed(DomainError):
     """Input that fails validation; ``errors`` names each field."""
 
@@ -60,23 +56,3 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     """Known credentials whose role is too low."""
-
-
-class Unavailable(DomainError):
-    """Storage is busy or unreachable; the request may be retried."""
-
-
-class ReadOnly(Unavailable):
-    """Storage refuses writes (a read-only file or filesystem, a standby); reads still work."""
-
-
-class IdempotencyKeyReused(DomainError):
-    """An ``Idempotency-Key`` already used by the same client for a different request."""
-
-
-class Contention(Unavailable):
-    """A transaction lost a race the database could not queue (a deadlock, say).
-
-    Nothing of it was kept, and running the same request again will most
-    likely succeed: entrypoints retry it a few times before answering 503.
-    """

@@ -11,7 +11,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import Any
 
 from tests.e2e.shell import Cli, cli_env
 from tests.postgres import fresh_schema
+from tests.waiting import free_port, wait_ready
 
 START_TIMEOUT = 30.0
 
@@ -28,12 +28,6 @@ START_TIMEOUT = 30.0
 def unique(prefix: str) -> str:
     """A sku, code or reference no other test uses, e.g. ``BOLT-1a2b3c4d5e``."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def raw_exchange(port: int, data: bytes, *, then: str = "wait", timeout: float = 10.0) -> bytes:
@@ -211,22 +205,15 @@ class Server:
         return None if line is None else line.group(1)
 
 
-def wait_until_ready(
+def server_ready(
     port: int, process: subprocess.Popen[bytes], log: Path, workers: int = 1, path: str = "/ready"
 ) -> None:
     """``path`` answers 200 and every worker has booted (so that each handles SIGTERM)."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            booted = log.read_text(errors="replace").count("worker ready (pid")
-            if booted >= workers and Client(port).get(path, timeout=2).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"server not ready after {START_TIMEOUT}s:\n{log.read_text()}")
+
+    def booted() -> bool:
+        return log.read_text(errors="replace").count("worker ready (pid") >= workers
+
+    wait_ready(f"http://127.0.0.1:{port}{path}", process, START_TIMEOUT, log=log, also=booted)
 
 
 @contextmanager
@@ -313,7 +300,7 @@ def running_server(
         database = directory / "inventory.db" if url.startswith("sqlite:") else None
         server = Server(process, port, cli, admin_key, log, url, database)
         try:
-            wait_until_ready(port, process, log, workers, path="/ready" if jobs else "/health")
+            server_ready(port, process, log, workers, path="/ready" if jobs else "/health")
             yield server
         finally:
             server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from inventory.bootstrap import bootstrap
 from inventory.config import load_settings
 from inventory.domain.errors import NotFound
 from tests.e2e.shell import Cli, cli_env
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -22,15 +22,15 @@ def stored(url: str, job_id: str, timeout: float = 30.0) -> str:
     """The report job ``job_id`` stored, as a download reads it, once it has succeeded."""
     services = bootstrap(load_settings(database_url=url), migrate=False)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def found() -> str | None:
             try:
                 _, chunks = download_report(job_id, services.uow)
-                return b"".join(chunks).decode()
             except NotFound:
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(0.1)
+                return None
+            return b"".join(chunks).decode()
+
+        return wait_for(found, f"report job {job_id} stored", timeout, every=0.1)
     finally:
         services.close()
 

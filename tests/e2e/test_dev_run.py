@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.http_server import free_port, wait_until_ready
+from tests.e2e.http_server import server_ready
 from tests.e2e.shell import REPO, cli_env
+from tests.waiting import NotReady, free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +74,7 @@ def test_a_signal_to_dev_run_stops_every_process_of_the_server(
         )  # fmt: skip
     tree: set[int] = {dev.pid}
     try:
-        wait_until_ready(port, dev, log, workers=2, path="/health")
+        server_ready(port, dev, log, workers=2, path="/health")
         tree = _tree(dev.pid)
         # dev.py, `inventory serve` (gunicorn's master), 2 workers and the job runner.
         assert len(tree) >= 5, log.read_text()
@@ -81,9 +82,8 @@ def test_a_signal_to_dev_run_stops_every_process_of_the_server(
         dev.send_signal(signum)
 
         status = dev.wait(STOP_TIMEOUT)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(tree) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with contextlib.suppress(NotReady):  # the assertion below says what is left
+            wait_for(lambda: not _alive(tree), "every process gone", STOP_TIMEOUT, every=0.05)
         assert _alive(tree) == set(), log.read_text()
         assert status == 0, log.read_text()
         with pytest.raises(ConnectionRefusedError):

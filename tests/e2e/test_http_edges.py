@@ -10,13 +10,13 @@ every storage backend: SQLite serves here, with gunicorn's default sync workers.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.http_server import Client, Server, metric, raw_exchange, running_server
+from tests.waiting import NotReady, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -66,13 +66,15 @@ def counted(server: Server, status: str, route: str = WAREHOUSES) -> float:
 
 def log_line_with(server: Server, *needles: str, timeout: float = 10.0) -> str:
     """The first server log line holding every one of ``needles``, waiting for it to be written."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in server.logs().splitlines():
-            if all(needle in line for needle in needles):
-                return line
-        time.sleep(0.05)
-    raise AssertionError(f"no log line with {needles}:\n{server.logs()[-3000:]}")
+
+    def found() -> str | None:
+        lines = server.logs().splitlines()
+        return next((line for line in lines if all(n in line for n in needles)), None)
+
+    try:
+        return wait_for(found, f"a log line with {needles}", timeout, every=0.05)
+    except NotReady as exc:
+        raise NotReady(f"{exc}:\n{server.logs()[-3000:]}") from None
 
 
 # --- a body that cannot be read ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.http_server import Client, Reply, Server, running_server
+from tests.waiting import NotReady, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -63,12 +65,13 @@ def all_at_once(client: Client, count: int) -> list[tuple[str, Reply]]:
 
 def workers_of(server: Server, request_ids: list[str]) -> set[str]:
     """The pids of the workers that logged these requests (the log may lag a moment)."""
-    deadline = time.monotonic() + 5
-    while True:
-        pids = [server.worker_of(request_id) for request_id in request_ids]
-        if all(pids) or time.monotonic() > deadline:
-            return {pid for pid in pids if pid}
-        time.sleep(0.05)
+
+    def pids() -> list[str | None]:
+        return [server.worker_of(request_id) for request_id in request_ids]
+
+    with contextlib.suppress(NotReady):  # those found by then
+        wait_for(lambda: all(pids()), "every request in the log", timeout=5, every=0.05)
+    return {pid for pid in pids() if pid}
 
 
 def test_the_limit_holds_across_both_workers_and_refusals_say_when_to_retry(

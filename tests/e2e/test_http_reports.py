@@ -27,16 +27,16 @@ from tests.e2e.http_server import (
     Client,
     Reply,
     Server,
-    free_port,
     issue,
     order,
     receipt,
     running_server,
+    server_ready,
     stocked,
     unique,
-    wait_until_ready,
 )
 from tests.e2e.shell import Cli, cli_env
+from tests.waiting import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -79,14 +79,12 @@ def shop(admin: Client) -> dict[str, str]:
 
 def finished(client: Client, location: str, timeout: float = JOB_TIMEOUT) -> Any:
     """The job at ``location`` once it has succeeded or failed."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def ended() -> Any:
         job = client.ok("GET", location)
-        if job["status"] in ("succeeded", "failed"):
-            return job
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job {job['id']} still {job['status']} after {timeout}s")
-        time.sleep(0.1)
+        return job if job["status"] in ("succeeded", "failed") else None
+
+    return wait_for(ended, f"{location} succeeded or failed", timeout, every=0.1)
 
 
 def queued_report(client: Client, body: dict[str, Any]) -> tuple[str, Any]:
@@ -244,7 +242,7 @@ def serving_without_jobs(directory: Path) -> Iterator[Server]:
     server = Server(process, port, cli, admin_key, log, f"sqlite:///{database}", database)
     try:
         # Not /ready: with no job runner anywhere, the server is up but not ready.
-        wait_until_ready(port, process, log, workers=1, path="/health")
+        server_ready(port, process, log, workers=1, path="/health")
         yield server
     finally:
         server.stop()
@@ -274,7 +272,7 @@ def test_jobs_queued_on_a_server_without_a_runner_are_run_by_a_separate_worker(
         )
         try:
             # The worker's heartbeat, in the shared database, makes this server ready.
-            wait_until_ready(port=server.port, process=server.process, log=server.log)
+            server_ready(port=server.port, process=server.process, log=server.log)
             job = finished(admin, location)
             assert job["status"] == "succeeded", job["error"]
             text = downloaded(admin, job).body.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -23,7 +24,8 @@ from tests.e2e.http_server import (
     stocked,
     unique,
 )
-from tests.e2e.test_worker_shutdown import BUYER, alert_states, held_inbox, jobs_in, wait_for
+from tests.e2e.test_worker_shutdown import BUYER, alert_states, held_inbox, jobs_in
+from tests.waiting import NotReady, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -157,13 +159,14 @@ def test_the_job_runner_and_the_web_workers_exit_soon_after_the_master_is_killed
 
             server.process.kill()
             server.process.wait(5)
-            deadline = time.monotonic() + ORPHAN_DEADLINE
-            while (alive := [pid for pid in started if not _gone(pid)]) and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.1)
 
-            assert alive == [], f"still running {ORPHAN_DEADLINE} s after the master died"
+            def alive() -> list[int]:
+                return [pid for pid in started if not _gone(pid)]
+
+            with contextlib.suppress(NotReady):  # the assertion below says what is left
+                wait_for(lambda: not alive(), "every child gone", ORPHAN_DEADLINE, every=0.1)
+
+            assert alive() == [], f"still running {ORPHAN_DEADLINE} s after the master died"
             assert server.database is not None
             # The runner stopped as on SIGTERM: it removed its heartbeat, so no /ready
             # of the deployment reports a job runner that is not there.

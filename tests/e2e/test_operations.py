@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.http_server import Client, Server, metric, running_server, unique
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -65,13 +66,11 @@ def test_jobs_run_by_the_job_runner_are_counted_in_the_servers_metrics(tmp_path:
     with running_server(tmp_path, workers=2, threads=1) as server:
         client = server.client()
         job = client.ok("POST", "/api/v1/reports", {"kind": "valuation", "format": "csv"})
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            state = client.ok("GET", f"/api/v1/jobs/{job['id']}")
-            if state["status"] == "succeeded":
-                break
-            time.sleep(0.1)
-        assert state["status"] == "succeeded"
+        wait_for(
+            lambda: client.ok("GET", f"/api/v1/jobs/{job['id']}")["status"] == "succeeded",
+            "the report job succeeded",
+            every=0.1,
+        )
 
         text = Client(server.port).get("/metrics").body.decode()
 

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.http_server import Client, Server, free_port, wait_until_ready
+from tests.e2e.http_server import Client, Server, server_ready
 from tests.e2e.shell import Cli, cli_env
 from tests.postgres import emptied_schema, read_only
+from tests.waiting import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +103,7 @@ def test_the_server_on_a_read_only_database_answers_writes_503_and_is_not_ready(
             )  # fmt: skip
         server = Server(process, port, cli, key, log, cli.env["INVENTORY_DATABASE_URL"])
         try:
-            wait_until_ready(port, process, log, path="/health")
+            server_ready(port, process, log, path="/health")
             admin = server.client()
             write = admin.post("/api/v1/products", {"sku": "BOLT", "name": "Bolt"})
             read = admin.get("/api/v1/warehouses/MAIN")

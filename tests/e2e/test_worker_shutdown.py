@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inventory.entrypoints.cli.main import main
-from tests.e2e.http_server import free_port
 from tests.e2e.shell import Cli, cli_env
+from tests.waiting import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -82,14 +82,6 @@ def held_inbox() -> Iterator[HeldInbox]:
 def inbox() -> Iterator[HeldInbox]:
     with held_inbox() as handler:
         yield handler
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not {what} after {timeout}s")
-        time.sleep(0.05)
 
 
 @pytest.fixture

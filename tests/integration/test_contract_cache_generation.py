@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inventory.adapters.sqlite import SqliteDatabase
-from inventory.application.idempotency_records import IdempotencyRecord, Progress
+from inventory.application.idempotency_records import IdempotencyRecord, KeyProgress
 from inventory.application.ports import Storage
 from inventory.domain.stock import StockLevel
 from tests.factories import T0, ApiKeyFactory, ProductFactory, WarehouseFactory
@@ -126,7 +126,7 @@ def test_a_changed_record_raises_the_generation_as_a_new_one_does(storage: Stora
 
 def test_an_idempotency_record_counts_as_a_write(storage: Storage) -> None:
     before = generation_of(storage)
-    record = IdempotencyRecord("key-1", "idem-1", "sha256:aa", Progress.IN_FLIGHT, T0, T0)
+    record = IdempotencyRecord("key-1", "idem-1", "sha256:aa", KeyProgress.IN_FLIGHT, T0, T0)
 
     with storage.unit_of_work() as uow:
         uow.idempotency.put(record)

@@ -12,7 +12,7 @@ import pytest
 
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
-    Progress,
+    KeyProgress,
     StoredResponse,
 )
 from inventory.application.ports import Storage
@@ -40,7 +40,7 @@ CREATED_RESPONSE = StoredResponse(
 def record(
     owner: str = "key-1",
     key: str = "idem-1",
-    progress: Progress = Progress.IN_FLIGHT,
+    progress: KeyProgress = KeyProgress.IN_FLIGHT,
     response: StoredResponse | None = None,
     expires_at: timedelta = DAY,
     fingerprint: str = "sha256:aaaa",
@@ -86,7 +86,7 @@ def test_a_done_record_comes_back_with_its_response_bytes_and_headers_in_order(
         owner="key-1",
         key="idem-1",
         fingerprint="sha256:0123abcd",
-        progress=Progress.DONE,
+        progress=KeyProgress.DONE,
         created_at=T0 + MICROSECOND,
         expires_at=T0 + DAY - MICROSECOND,
         response=CREATED_RESPONSE,
@@ -124,9 +124,9 @@ def test_times_keep_their_microseconds(storage: Storage) -> None:
     assert (got.created_at.microsecond, got.expires_at.microsecond) == (123463, 123455)
 
 
-@pytest.mark.parametrize("progress", [Progress.IN_FLIGHT, Progress.APPLIED])
+@pytest.mark.parametrize("progress", [KeyProgress.IN_FLIGHT, KeyProgress.APPLIED])
 def test_a_record_without_a_response_comes_back_with_none(
-    storage: Storage, progress: Progress
+    storage: Storage, progress: KeyProgress
 ) -> None:
     given_records(storage, record(progress=progress, fingerprint="sha256:beef"))
 
@@ -139,7 +139,7 @@ def test_a_record_without_a_response_comes_back_with_none(
 
 def test_an_empty_response_body_comes_back_empty_not_absent(storage: Storage) -> None:
     no_content = StoredResponse(status=204, headers=(), body=b"")
-    given_records(storage, record(progress=Progress.DONE, response=no_content))
+    given_records(storage, record(progress=KeyProgress.DONE, response=no_content))
 
     got = stored(storage, "key-1", "idem-1")
 
@@ -151,8 +151,8 @@ def test_an_empty_response_body_comes_back_empty_not_absent(storage: Storage) ->
 
 
 def test_put_replaces_the_record_of_the_same_owner_and_key(storage: Storage) -> None:
-    given_records(storage, record(progress=Progress.IN_FLIGHT, fingerprint="sha256:old"))
-    done = record(progress=Progress.DONE, response=CREATED_RESPONSE, fingerprint="sha256:new")
+    given_records(storage, record(progress=KeyProgress.IN_FLIGHT, fingerprint="sha256:old"))
+    done = record(progress=KeyProgress.DONE, response=CREATED_RESPONSE, fingerprint="sha256:new")
 
     given_records(storage, done)
 
@@ -162,19 +162,21 @@ def test_put_replaces_the_record_of_the_same_owner_and_key(storage: Storage) -> 
 def test_replacing_a_done_record_with_an_in_flight_one_drops_the_stored_response(
     storage: Storage,
 ) -> None:
-    given_records(storage, record(progress=Progress.DONE, response=CREATED_RESPONSE))
+    given_records(storage, record(progress=KeyProgress.DONE, response=CREATED_RESPONSE))
 
-    given_records(storage, record(progress=Progress.IN_FLIGHT, expires_at=2 * DAY))
+    given_records(storage, record(progress=KeyProgress.IN_FLIGHT, expires_at=2 * DAY))
 
     got = stored(storage, "key-1", "idem-1")
-    assert got == record(progress=Progress.IN_FLIGHT, expires_at=2 * DAY)
+    assert got == record(progress=KeyProgress.IN_FLIGHT, expires_at=2 * DAY)
     assert got is not None
     assert got.response is None
 
 
 def test_the_same_key_under_two_owners_is_two_records(storage: Storage) -> None:
     first = record(owner="key-1", key="idem-1", fingerprint="sha256:first")
-    second = record(owner="key-2", key="idem-1", progress=Progress.DONE, response=CREATED_RESPONSE)
+    second = record(
+        owner="key-2", key="idem-1", progress=KeyProgress.DONE, response=CREATED_RESPONSE
+    )
     given_records(storage, first, second)
 
     assert stored(storage, "key-1", "idem-1") == first
@@ -236,7 +238,7 @@ def test_delete_expired_removes_exactly_the_records_due_at_or_before_now(
         record(key="due-now", expires_at=DAY),
         record(key="in-a-microsecond", expires_at=DAY + MICROSECOND),
         record(
-            key="tomorrow", expires_at=2 * DAY, progress=Progress.DONE, response=CREATED_RESPONSE
+            key="tomorrow", expires_at=2 * DAY, progress=KeyProgress.DONE, response=CREATED_RESPONSE
         ),
     )
 
@@ -252,7 +254,7 @@ def test_delete_expired_removes_exactly_the_records_due_at_or_before_now(
         key="in-a-microsecond", expires_at=DAY + MICROSECOND
     )
     assert stored(storage, "key-1", "tomorrow") == record(
-        key="tomorrow", expires_at=2 * DAY, progress=Progress.DONE, response=CREATED_RESPONSE
+        key="tomorrow", expires_at=2 * DAY, progress=KeyProgress.DONE, response=CREATED_RESPONSE
     )
 
 
@@ -291,12 +293,12 @@ def test_an_uncommitted_put_is_gone_when_the_unit_of_work_ends(storage: Storage)
 
 
 def test_an_uncommitted_replacement_leaves_the_committed_record(storage: Storage) -> None:
-    given_records(storage, record(progress=Progress.IN_FLIGHT))
+    given_records(storage, record(progress=KeyProgress.IN_FLIGHT))
 
     with storage.unit_of_work() as uow:
-        uow.idempotency.put(record(progress=Progress.DONE, response=CREATED_RESPONSE))
+        uow.idempotency.put(record(progress=KeyProgress.DONE, response=CREATED_RESPONSE))
 
-    assert stored(storage, "key-1", "idem-1") == record(progress=Progress.IN_FLIGHT)
+    assert stored(storage, "key-1", "idem-1") == record(progress=KeyProgress.IN_FLIGHT)
 
 
 def test_an_uncommitted_delete_leaves_the_record(storage: Storage) -> None:

@@ -51,6 +51,7 @@ from inventory.config import load_settings
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.orders import OrderStatus
 from tests.factories import SequentialIds
+from tests.waiting import wait_for
 
 POLL = 0.02
 """How long an idle runner thread waits before it looks for a due job again."""
@@ -58,14 +59,6 @@ WAIT = 20.0
 """The most any condition here is waited for."""
 LEASE = timedelta(minutes=2)
 TICK = timedelta(microseconds=1)
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not {what} after {timeout}s")
-        time.sleep(0.01)
 
 
 def looked_again(runner: JobRunner, threads: int = 2) -> None:

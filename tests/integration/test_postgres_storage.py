@@ -29,6 +29,7 @@ from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.rows import FETCH_BATCH
 from inventory.application.catalog import add_product, add_warehouse
 from inventory.application.commands import CreateProduct, CreateWarehouse, ReceiveStock
+from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
 from inventory.application.orders import reserve_order
 from inventory.application.ports import UnitOfWork
@@ -36,7 +37,7 @@ from inventory.application.retrying import retrying
 from inventory.application.stock import record_movement
 from inventory.bootstrap import open_storage
 from inventory.config import ConfigError
-from inventory.domain.errors import Contention, InsufficientStock, Unavailable
+from inventory.domain.errors import InsufficientStock
 from inventory.domain.stock import StockLevel
 from tests.factories import (
     FixedClock,
@@ -47,6 +48,7 @@ from tests.factories import (
 )
 from tests.integration.contract import given, reading
 from tests.postgres import fresh_schema
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -140,17 +142,16 @@ def all_returned(outcomes: list[T | BaseException]) -> list[T]:
 
 def wait_until_waiting_for_a_lock(shell: Shell, application_name: str) -> None:
     """Returns once the session named ``application_name`` waits for a lock."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
+
+    def waiting() -> bool:
         row = shell.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE application_name = %s AND wait_event_type = 'Lock'",
             (application_name,),
         ).fetchone()
-        if row is not None and row[0]:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"{application_name} never waited for a lock")
+        return row is not None and bool(row[0])
+
+    wait_for(waiting, f"{application_name} waiting for a lock", WAIT, every=0.01)
 
 
 def stock_three_products(db: PostgresDatabase, on_hand: int) -> None:

@@ -18,9 +18,9 @@ import pytest
 
 from inventory.adapters.postgres import PostgresDatabase
 from inventory.adapters.sqlite import SqliteDatabase
+from inventory.application.errors import ReadOnly, Unavailable
 from inventory.application.ports import Storage
 from inventory.domain.catalog import Warehouse
-from inventory.domain.errors import ReadOnly, Unavailable
 from tests.factories import T0, ProductFactory
 from tests.integration.contract import given, reading
 from tests.postgres import emptied_schema

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -40,6 +38,7 @@ from inventory.domain.errors import InsufficientStock
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.movements import MovementType
 from tests.factories import FixedClock
+from tests.waiting import free_port, wait_for
 
 SENDER = "inventory@example.com"
 BUYER = "buyer@example.com"
@@ -70,14 +69,6 @@ class Inbox:
             assert isinstance(message, EmailMessage)
             parsed.append(message)
         return parsed
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (the OS's pick, released again)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture(autouse=True)
@@ -172,9 +163,7 @@ def test_a_running_job_runner_delivers_the_alert(open_services: OpenServices, in
 
     runner.start()
     try:
-        deadline = time.monotonic() + 10
-        while not inbox.envelopes and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: inbox.envelopes, "the alert at the mail server", timeout=10)
     finally:
         runner.stop()
 

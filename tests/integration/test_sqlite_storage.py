@@ -17,8 +17,8 @@ import pytest
 
 import inventory.adapters.sqlite.database as database_module
 from inventory.adapters.sqlite import SqliteDatabase, parse_url
+from inventory.application.errors import Unavailable
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
-from inventory.domain.errors import Unavailable
 from inventory.domain.movements import Movement, MovementType
 from inventory.domain.stock import StockLevel
 from tests.factories import WarehouseFactory

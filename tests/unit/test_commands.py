@@ -21,9 +21,10 @@ from inventory.application.commands import (
     ReserveOrder,
     TransferStock,
 )
+from inventory.application.errors import InvalidRequest
 from inventory.application.listing import MovementList, ProductList
 from inventory.application.validation import parse, parse_as, parse_query
-from inventory.domain.errors import FieldError, InvalidRequest, ValidationFailed
+from inventory.domain.errors import FieldError, ValidationFailed
 from inventory.domain.keys import Role
 
 RECEIPT = {"sku": "SKU-1", "warehouse": "WH-MAIN", "quantity": 3, "unit_cost": "1.0000"}

@@ -20,10 +20,15 @@ from inventory.application.alerts import (
     alert_message,
     send_low_stock_alert,
 )
-from inventory.application.commands import AdjustStock, IssueStock, ReceiveStock, TransferStock
+from inventory.application.commands import (
+    AdjustStock,
+    IssueStock,
+    MovementCommand,
+    ReceiveStock,
+    TransferStock,
+)
 from inventory.application.importing import import_movements
 from inventory.application.jobs import list_jobs
-from inventory.application.ledger import MovementCommand
 from inventory.application.listing import JobList
 from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.stock import BATCH, record_movement, record_movements

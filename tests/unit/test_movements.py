@@ -7,8 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.application.commands import AdjustStock, IssueStock, ReceiveStock, TransferStock
-from inventory.application.ledger import MovementCommand
+from inventory.application.commands import (
+    AdjustStock,
+    IssueStock,
+    MovementCommand,
+    ReceiveStock,
+    TransferStock,
+)
 from inventory.application.listing import MovementList
 from inventory.application.stock import (
     export_stock,

@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 
 from inventory.application.catalog import list_products
+from inventory.application.errors import InvalidRequest
 from inventory.application.listing import MovementList, ProductList
 from inventory.application.pagination import Page
 from inventory.application.stock import list_movements
 from inventory.application.validation import parse_query
 from inventory.domain.catalog import Product
-from inventory.domain.errors import InvalidRequest
 from tests.unit.stories import Shop, given_product, given_stock
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from inventory.application.errors import Contention
 from inventory.application.retrying import ATTEMPTS, retrying
-from inventory.domain.errors import Contention, NotFound
+from inventory.domain.errors import NotFound
 
 
 class Flaky:

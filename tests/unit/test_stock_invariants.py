@@ -43,13 +43,13 @@ from inventory.application.commands import (
     CreateProduct,
     CreateWarehouse,
     IssueStock,
+    MovementCommand,
     OrderLineIn,
     ReceiveStock,
     ReserveOrder,
     TransferStock,
 )
 from inventory.application.integrity import check_integrity
-from inventory.application.ledger import MovementCommand
 from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.ports import UnitOfWork
 from inventory.application.stock import record_movement, record_movements

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 from inventory.application.views import (
     ApiKeyView,
+    JobView,
     MovementView,
     OrderView,
     ProductStockView,
     ProductView,
 )
+from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.orders import OrderLine
 from inventory.domain.stock import StockLevel
 from tests.factories import T0, ApiKeyFactory, MovementFactory, OrderFactory, ProductFactory
@@ -78,3 +80,12 @@ def test_a_products_stock_shows_totals_and_each_warehouse() -> None:
             {"warehouse": "WH-WEST", "on_hand": 1, "reserved": 0, "available": 1},
         ],
     }
+
+
+def test_a_job_says_whether_its_result_exists_and_names_no_url() -> None:
+    queued = Job.queue("job-1", JobKind.REPORT, {"kind": "valuation"}, T0, max_attempts=3)
+    done = Job.queue("job-2", JobKind.REPORT, {"kind": "valuation"}, T0, max_attempts=3)
+    done.status, done.result = JobStatus.SUCCEEDED, "result-2"
+
+    assert (JobView.of(queued).has_result, JobView.of(done).has_result) == (False, True)
+    assert "/api/" not in str(JobView.of(done).to_json())

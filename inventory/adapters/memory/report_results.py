@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from inventory.adapters.memory.store import Table
+from inventory.adapters.memory.table import Table
 from inventory.application.report_results import ReportResult
 from inventory.domain.errors import Conflict, NotFound
 

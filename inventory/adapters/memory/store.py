@@ -9,7 +9,6 @@ with the store.
 
 from __future__ import annotations
 
-import copy
 import random
 import threading
 from collections.abc import Iterator
@@ -17,8 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self
 
+from inventory.adapters.memory.catalog import MemoryProductRepository, MemoryWarehouseRepository
+from inventory.adapters.memory.idempotency import MemoryIdempotencyRepository
+from inventory.adapters.memory.jobs import MemoryJobRepository
+from inventory.adapters.memory.keys import MemoryApiKeyRepository
+from inventory.adapters.memory.movements import MemoryMovementRepository
+from inventory.adapters.memory.orders import MemoryOrderRepository
+from inventory.adapters.memory.outbox import MemoryOutboxRepository
+from inventory.adapters.memory.report_results import MemoryReportResultRepository
+from inventory.adapters.memory.stock import MemoryStockRepository
+from inventory.adapters.memory.table import Table
 from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import (
@@ -40,9 +49,6 @@ from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
 from inventory.domain.stock import StockLevel
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass
@@ -73,69 +79,10 @@ class MemoryStore:
         return MemoryUnitOfWork(self)
 
 
-class Table(Generic[K, V]):
-    """A committed dict seen through the staged writes of one unit of work.
-
-    A staged deletion is a tombstone in ``deleted``: the committed value stays
-    until ``apply()``, so a rolled-back delete leaves it where it was.
-    """
-
-    def __init__(self, committed: dict[K, V]) -> None:
-        self.committed = committed
-        self.staged: dict[K, V] = {}
-        self.deleted: set[K] = set()
-
-    def get(self, key: K) -> V | None:
-        if key in self.deleted:
-            return None
-        value = self.staged.get(key, self.committed.get(key))
-        return None if value is None else copy.copy(value)
-
-    def put(self, key: K, value: V) -> None:
-        self.deleted.discard(key)
-        self.staged[key] = copy.copy(value)
-
-    def delete(self, key: K) -> None:
-        """Stage the removal of ``key``; a key that is not there is no error."""
-        self.staged.pop(key, None)
-        self.deleted.add(key)
-
-    def __contains__(self, key: K) -> bool:
-        if key in self.deleted:
-            return False
-        return key in self.staged or key in self.committed
-
-    def values(self) -> Iterator[V]:
-        """Every value, staged ones winning and deleted ones left out, as copies."""
-        merged = self.committed | self.staged if self.staged else self.committed
-        if self.deleted:
-            merged = {key: value for key, value in merged.items() if key not in self.deleted}
-        return (copy.copy(value) for value in list(merged.values()))
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything is staged, to be written on ``apply()``."""
-        return bool(self.staged or self.deleted)
-
-    def apply(self) -> None:
-        for key in self.deleted:
-            self.committed.pop(key, None)
-        self.committed.update(self.staged)
-        self.staged.clear()
-        self.deleted.clear()
-
-    def discard(self) -> None:
-        self.staged.clear()
-        self.deleted.clear()
-
-
 class MemoryUnitOfWork:
     """A unit of work over a :class:`MemoryStore`."""
 
     def __init__(self, store: MemoryStore) -> None:
-        from inventory.adapters.memory import repositories as r
-        from inventory.adapters.memory.report_results import MemoryReportResultRepository
-
         self._store = store
         self._products = Table(store.products)
         self._warehouses = Table(store.warehouses)
@@ -149,17 +96,17 @@ class MemoryUnitOfWork:
         self._report_results = Table(store.report_results)
         self._report_chunks = Table(store.report_chunks)
         self._new_movements: dict[str, Movement] = {}
-        self.products: ProductRepository = r.MemoryProductRepository(self._products, self._levels)
-        self.warehouses: WarehouseRepository = r.MemoryWarehouseRepository(self._warehouses)
-        self.stock: StockRepository = r.MemoryStockRepository(self._levels, self._products)
-        self.movements: MovementRepository = r.MemoryMovementRepository(
+        self.products: ProductRepository = MemoryProductRepository(self._products, self._levels)
+        self.warehouses: WarehouseRepository = MemoryWarehouseRepository(self._warehouses)
+        self.stock: StockRepository = MemoryStockRepository(self._levels, self._products)
+        self.movements: MovementRepository = MemoryMovementRepository(
             store.movements, store.movement_index, self._new_movements
         )
-        self.orders: OrderRepository = r.MemoryOrderRepository(self._orders)
-        self.api_keys: ApiKeyRepository = r.MemoryApiKeyRepository(self._keys)
-        self.idempotency: IdempotencyRepository = r.MemoryIdempotencyRepository(self._idempotency)
-        self.jobs: JobRepository = r.MemoryJobRepository(self._jobs, self._heartbeats)
-        self.outbox: OutboxRepository = r.MemoryOutboxRepository(self._outbox)
+        self.orders: OrderRepository = MemoryOrderRepository(self._orders)
+        self.api_keys: ApiKeyRepository = MemoryApiKeyRepository(self._keys)
+        self.idempotency: IdempotencyRepository = MemoryIdempotencyRepository(self._idempotency)
+        self.jobs: JobRepository = MemoryJobRepository(self._jobs, self._heartbeats)
+        self.outbox: OutboxRepository = MemoryOutboxRepository(self._outbox)
         self.report_results: ReportResultRepository = MemoryReportResultRepository(
             self._report_results, self._report_chunks
         )

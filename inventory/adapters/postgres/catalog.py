@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
+    DIALECT,
     Transaction,
-    marks,
     product_from_row,
     product_row,
     stream_rows,
@@ -32,7 +32,9 @@ _AVAILABLE = (
     " WHERE s.sku = products.sku), 0)"
 )
 
-_INSERT_PRODUCT = f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({marks(14)})"
+_INSERT_PRODUCT = (
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(14)})"
+)
 # A sku taken (exactly, or ignoring case) inserts nothing, so that the refusal
 # can name the stored spelling: after an error the transaction could read nothing.
 _INSERT_NEW_PRODUCT = _INSERT_PRODUCT + " ON CONFLICT DO NOTHING"
@@ -46,13 +48,12 @@ _UPDATE_COST = "UPDATE products SET average_cost = %s, updated_at = %s, version 
 # In a write unit a product read is a product about to be judged or changed:
 # lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
 # as the sku never changes: stock rows that reference it need not wait.
-_LOCK = " FOR NO KEY UPDATE"
 
 
 class PostgresProductRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._lock = _LOCK if tx.writing else ""
+        self._lock = DIALECT.lock(tx.writing)
 
     def get(self, sku: str) -> Product | None:
         row = self._tx.conn.execute(
@@ -113,7 +114,7 @@ class PostgresProductRepository:
         )
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
-        where = Where(mark="%s")
+        where = Where(DIALECT)
         if filter.q:
             folded = filter.q.casefold()
             where.add("(strpos(lower(sku), %s) > 0 OR strpos(name_folded, %s) > 0)", folded, folded)
@@ -123,7 +124,7 @@ class PostgresProductRepository:
             where.add("archived" if filter.archived else "NOT archived")
         if filter.below_reorder is not None:
             where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
-        ks = keyset(page, PRODUCT_SORTS, mark="%s")
+        ks = keyset(page, PRODUCT_SORTS, DIALECT)
         where.after(ks)
         rows = self._tx.conn.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT %s",
@@ -192,7 +193,7 @@ class PostgresWarehouseRepository:
             raise Conflict(f"warehouse {taken.code if taken else warehouse.code!r} already exists")
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
-        ks = keyset(page, WAREHOUSE_SORTS, mark="%s")
+        ks = keyset(page, WAREHOUSE_SORTS, DIALECT)
         where = f" WHERE {ks.after}" if ks.after is not None else ""
         rows = self._tx.conn.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT %s",

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from inventory.adapters.sql.migrations import available_migrations, check_before
-from inventory.domain.errors import ReadOnly, Unavailable
+from inventory.application.errors import ReadOnly, Unavailable
 
 _PACKAGE = __name__.rpartition(".")[0]
 _SCHEMES = ("postgresql://", "postgres://")

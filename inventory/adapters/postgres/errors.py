@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import errors as pg
 
-from inventory.domain.errors import Contention, ReadOnly, Unavailable
+from inventory.application.errors import Contention, ReadOnly, Unavailable
 
 
 @contextmanager

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
+    DIALECT,
     Transaction,
     level_from_row,
-    marks,
     movement_from_row,
     movement_row,
     stream_rows,
@@ -118,7 +117,7 @@ class PostgresStockRepository:
         return [level_from_row(row) for row in rows]
 
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
-        ks = keyset(page, LEVEL_SORTS, mark="%s")
+        ks = keyset(page, LEVEL_SORTS, DIALECT)
         after = f" AND {ks.after}" if ks.after is not None else ""
         rows = self._tx.conn.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
@@ -128,7 +127,7 @@ class PostgresStockRepository:
         return [level_from_row(row) for row in rows]
 
     def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
-        sql, params = select_levels(filter, page, "%s")
+        sql, params = select_levels(filter, page, DIALECT)
         return [level_from_row(row) for row in self._tx.conn.execute(sql, params).fetchall()]
 
     def stream(self) -> Iterator[StockLevel]:
@@ -174,7 +173,8 @@ class PostgresMovementRepository:
             if len(rows) < COPY_THRESHOLD:
                 with self._tx.conn.cursor() as cursor:
                     cursor.executemany(
-                        f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({marks(12)})", rows
+                        f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
+                        rows,
                     )
                 return
             with (
@@ -193,22 +193,18 @@ class PostgresMovementRepository:
         return None if row is None else movement_from_row(row)
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
-        ks = keyset(page, BY_CREATION, mark="%s")
-        sql, params = select_movements(filter, ks, "%s", _as_is)
+        ks = keyset(page, BY_CREATION, DIALECT)
+        sql, params = select_movements(filter, ks, DIALECT)
         rows = self._tx.conn.execute(
             f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]
         ).fetchall()
         return [movement_from_row(row) for row in rows]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
-        sql, params = select_movements(filter, None, "%s", _as_is)
+        sql, params = select_movements(filter, None, DIALECT)
         for row in stream_rows(self._tx, f"{sql} {LEDGER_ORDER}", params):
             yield movement_from_row(row)
 
     def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
         for sku, warehouse, on_hand in stream_rows(self._tx, ON_HAND_BY_LEDGER):
             yield (sku, warehouse), int(on_hand)
-
-
-def _as_is(moment: datetime) -> datetime:
-    return moment

@@ -8,8 +8,8 @@ from datetime import datetime
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
+    DIALECT,
     Transaction,
-    marks,
     order_from_row,
     order_row,
     stream_rows,
@@ -28,7 +28,7 @@ class PostgresOrderRepository:
         self._tx = tx
         # An order read in a write unit is about to move on: lock it, so that
         # a concurrent ship and cancel of one order take turns.
-        self._lock = " FOR NO KEY UPDATE" if tx.writing else ""
+        self._lock = DIALECT.lock(tx.writing)
 
     def get(self, id: str) -> Order | None:
         return self._one("id", id)
@@ -40,7 +40,8 @@ class PostgresOrderRepository:
         self._tx.wrote = True
         try:
             self._tx.conn.execute(
-                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks(7)})", order_row(order)
+                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
+                order_row(order),
             )
         except pg.UniqueViolation as exc:
             raise Conflict(f"order {order.reference!r} already exists") from exc
@@ -62,11 +63,11 @@ class PostgresOrderRepository:
             raise NotFound(f"order {order.reference!r} does not exist")
 
     def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
-        where = Where(mark="%s")
+        where = Where(DIALECT)
         where.equal("status", filter.status and filter.status.value)
         where.equal("warehouse", filter.warehouse)
         where.equal("reference", filter.reference)
-        ks = keyset(page, BY_CREATION, mark="%s")
+        ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
         rows = self._tx.conn.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT %s",

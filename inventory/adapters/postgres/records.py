@@ -9,19 +9,19 @@ from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
     CODEC,
+    DIALECT,
     Transaction,
     api_key_from_row,
     api_key_row,
-    marks,
     stream_rows,
 )
 from inventory.adapters.sql.paging import Where, keyset
+from inventory.adapters.sql.queries import update_job
 from inventory.adapters.sql.schema import (
     API_KEY_COLUMNS,
     BY_CREATION,
     IDEMPOTENCY_COLUMNS,
     JOB_COLUMNS,
-    JOB_UPDATE,
     OUTBOX_COLUMNS,
 )
 from inventory.application.idempotency_records import (
@@ -33,13 +33,13 @@ from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 
-_FOR_UPDATE = " FOR NO KEY UPDATE"
+_UPDATE_JOB = update_job(DIALECT)
 
 
 class PostgresApiKeyRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._lock = _FOR_UPDATE if tx.writing else ""
+        self._lock = DIALECT.lock(tx.writing)
 
     def get(self, id: str) -> ApiKey | None:
         row = self._tx.conn.execute(
@@ -57,7 +57,7 @@ class PostgresApiKeyRepository:
         self._tx.wrote = True
         try:
             self._tx.conn.execute(
-                f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({marks(6)})",
+                f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({DIALECT.marks(6)})",
                 api_key_row(key),
             )
         except pg.UniqueViolation as exc:
@@ -101,7 +101,7 @@ class PostgresIdempotencyRepository:
     def put(self, record: IdempotencyRecord) -> None:
         self._tx.wrote = True
         self._tx.conn.execute(
-            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({marks(9)})"
+            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({DIALECT.marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
             " status = excluded.status, headers = excluded.headers, body = excluded.body,"
@@ -132,13 +132,13 @@ class PostgresJobRepository:
         self._tx.wrote = True
         try:
             self._tx.conn.execute(
-                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks(14)})", CODEC.job_row(job)
+                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({DIALECT.marks(14)})", CODEC.job_row(job)
             )
         except pg.UniqueViolation as exc:
             raise Conflict(f"job {job.id!r} already exists") from exc
 
     def get(self, id: str) -> Job | None:
-        lock = _FOR_UPDATE if self._tx.writing else ""
+        lock = DIALECT.lock(self._tx.writing)
         row = self._tx.conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
         ).fetchone()
@@ -146,14 +146,14 @@ class PostgresJobRepository:
 
     def save(self, job: Job) -> None:
         self._tx.wrote = True
-        cursor = self._tx.conn.execute(JOB_UPDATE, CODEC.job_update(job))
+        cursor = self._tx.conn.execute(_UPDATE_JOB, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
 
     def next_due(self, now: datetime) -> Job | None:
         # SKIP LOCKED: a job another runner is claiming right now is passed
         # over rather than waited for, so runners never queue behind each other.
-        lock = " FOR NO KEY UPDATE SKIP LOCKED" if self._tx.writing else ""
+        lock = f"{DIALECT.lock(True)} SKIP LOCKED" if self._tx.writing else ""
         found = []
         for condition, order in (
             ("status = 'queued' AND run_at <= %s", "run_at, id"),
@@ -168,10 +168,10 @@ class PostgresJobRepository:
         return min(found, key=lambda job: job.due_at, default=None)
 
     def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]:
-        where = Where(mark="%s")
+        where = Where(DIALECT)
         where.equal("kind", filter.kind and filter.kind.value)
         where.equal("status", filter.status and filter.status.value)
-        ks = keyset(page, BY_CREATION, mark="%s")
+        ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
         rows = self._tx.conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT %s",
@@ -212,7 +212,7 @@ class PostgresOutboxRepository:
         m = message
         try:
             self._tx.conn.execute(
-                f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({marks(6)})",
+                f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({DIALECT.marks(6)})",
                 (m.id, m.created_at, m.recipient, m.subject, m.body, m.reason),
             )
         except pg.UniqueViolation as exc:

@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from psycopg.types.json import Jsonb
 
+from inventory.adapters.sql.dialect import Dialect
 from inventory.adapters.sql.rows import Row, RowCodec
 from inventory.domain.valuation import money
 
@@ -86,10 +88,6 @@ class Transaction:
             cursor.close()
 
 
-def marks(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
 def stream_rows(tx: Transaction, sql: str, params: Iterable[Any] = ()) -> Iterator[Row]:
     """The query's rows through a server-side cursor, a batch at a time.
 
@@ -128,6 +126,14 @@ CODEC = RowCodec(
 )
 """psycopg gives and takes datetimes (timestamptz, the session in UTC),
 Decimals (numeric), booleans and JSON (jsonb) as they are."""
+
+DIALECT = Dialect(
+    mark="%s",
+    row_lock=" FOR NO KEY UPDATE",
+    unique_violation=lambda exc: isinstance(exc, psycopg.errors.UniqueViolation),
+    codec=CODEC,
+)
+"""A write unit's reads lock their rows against other writers (not against key shares)."""
 
 product_row = CODEC.product_row
 product_from_row = CODEC.product_from_row

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from inventory.application.queries import PageSpec
+
+if TYPE_CHECKING:
+    from inventory.adapters.sql.dialect import Dialect
 
 SortKeys = Mapping[str, tuple[str, ...]]
 """Sort field name -> the columns of its key, the last one unique."""
@@ -25,11 +29,10 @@ class Keyset:
     limit: int
 
 
-def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "", mark: str = "?") -> Keyset:
+def keyset(page: PageSpec, sort_keys: SortKeys, dialect: Dialect, prefix: str = "") -> Keyset:
     """The fragments that select ``page.limit + 1`` rows strictly after ``page.after``.
 
-    ``prefix`` qualifies the columns (``"o."``) when the query joins tables;
-    ``mark`` is the dialect's parameter placeholder.
+    ``prefix`` qualifies the columns (``"o."``) when the query joins tables.
     """
     key = sort_keys.get(page.sort)
     if key is None:
@@ -46,6 +49,7 @@ def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "", mark: str = "?
             f" got {len(page.after)}"
         )
     op = "<" if page.descending else ">"
+    mark = dialect.mark
     if len(columns) == 1:
         after = f"{columns[0]} {op} {mark}"
     else:
@@ -57,8 +61,8 @@ def keyset(page: PageSpec, sort_keys: SortKeys, prefix: str = "", mark: str = "?
 class Where:
     """AND-ed conditions and their parameters, built up from optional filters."""
 
-    mark: str = "?"
-    """The dialect's parameter placeholder, for the conditions built here."""
+    dialect: Dialect
+    """Whose placeholder the conditions built here use."""
     conditions: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
 
@@ -69,7 +73,7 @@ class Where:
     def equal(self, column: str, value: object | None) -> None:
         """``column = value``, unless the filter is absent (None)."""
         if value is not None:
-            self.add(f"{column} = {self.mark}", value)
+            self.add(f"{column} = {self.dialect.mark}", value)
 
     def after(self, ks: Keyset) -> None:
         """Only rows after the page's keyset position, if it has one."""

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
+from inventory.adapters.sql.dialect import Dialect
 from inventory.adapters.sql.paging import Keyset, Where, keyset
 from inventory.adapters.sql.schema import LEVEL_COLUMNS, MOVEMENT_COLUMNS, STOCK_LEVEL_SORTS
 from inventory.application.queries import LevelFilter, MovementFilter, PageSpec
 
 
-def select_movements(
-    filter: MovementFilter,
-    ks: Keyset | None,
-    mark: str,
-    stored_time: Callable[[datetime], object],
-) -> tuple[str, list[object]]:
-    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters.
+def update_job(dialect: Dialect) -> str:
+    """What a job's life changes, then its id (the parameters of ``RowCodec.job_update``)."""
+    columns = (
+        "status", "attempts", "run_at", "started_at", "finished_at", "error", "result", "runner",
+        "lease_until",
+    )  # fmt: skip
+    sets = ", ".join(f"{column} = {dialect.mark}" for column in columns)
+    return f"UPDATE jobs SET {sets} WHERE id = {dialect.mark}"
 
-    ``mark`` is the dialect's placeholder and ``stored_time`` turns a time into
-    the form its ``created_at`` column holds.
-    """
-    where = Where(mark=mark)
+
+def select_movements(
+    filter: MovementFilter, ks: Keyset | None, dialect: Dialect
+) -> tuple[str, list[object]]:
+    """The SELECT of matching movements (to be followed by ORDER BY), and its parameters."""
+    mark, stored_time = dialect.mark, dialect.codec.time_out
+    where = Where(dialect)
     where.equal("sku", filter.sku)
     where.equal("type", filter.type and filter.type.value)
     where.equal("reference", filter.reference)
@@ -44,16 +46,20 @@ def select_movements(
     return sql, [filter.warehouse, *where.params, filter.warehouse, *where.params]
 
 
-def select_levels(filter: LevelFilter, page: PageSpec, mark: str) -> tuple[str, list[object]]:
+def select_levels(
+    filter: LevelFilter, page: PageSpec, dialect: Dialect
+) -> tuple[str, list[object]]:
     """A page of the stock levels ``filter`` picks, by (sku, warehouse), and its parameters.
 
     The primary key (sku, warehouse) serves every level and one sku's; the
     (warehouse, sku) index one warehouse's.
     """
-    ks = keyset(page, STOCK_LEVEL_SORTS, mark=mark)
-    where = Where(mark=mark)
+    ks = keyset(page, STOCK_LEVEL_SORTS, dialect)
+    where = Where(dialect)
     where.equal("sku", filter.sku)
     where.equal("warehouse", filter.warehouse)
     where.after(ks)
-    sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels{where.clause} {ks.order_by} LIMIT {mark}"
+    sql = (
+        f"SELECT {LEVEL_COLUMNS} FROM stock_levels{where.clause} {ks.order_by} LIMIT {dialect.mark}"
+    )
     return sql, [*where.params, ks.limit]

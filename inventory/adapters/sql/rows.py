@@ -16,7 +16,7 @@ from typing import Any
 
 from inventory.application.idempotency_records import (
     IdempotencyRecord,
-    Progress,
+    KeyProgress,
     StoredResponse,
 )
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
@@ -247,7 +247,7 @@ class RowCodec:
             owner=row[0],
             key=row[1],
             fingerprint=row[2],
-            progress=Progress(row[3]),
+            progress=KeyProgress(row[3]),
             created_at=self.time_in(row[7]),
             expires_at=self.time_in(row[8]),
             response=response,

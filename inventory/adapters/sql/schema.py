@@ -27,11 +27,6 @@ JOB_COLUMNS = (
     "id, kind, params, status, attempts, max_attempts, created_at, run_at, started_at,"
     " finished_at, error, result, runner, lease_until"
 )
-JOB_UPDATE = (
-    "UPDATE jobs SET status = %s, attempts = %s, run_at = %s, started_at = %s,"
-    " finished_at = %s, error = %s, result = %s, runner = %s, lease_until = %s WHERE id = %s"
-)
-"""What a job's life changes (psycopg's placeholders; SQLite swaps them for ``?``)."""
 OUTBOX_COLUMNS = "id, created_at, recipient, subject, body, reason"
 
 # Sort field name -> the columns of its key, the last one unique.

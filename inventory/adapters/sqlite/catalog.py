@@ -13,10 +13,9 @@ from inventory.adapters.sql.schema import (
     WAREHOUSE_SORTS,
 )
 from inventory.adapters.sqlite.rows import (
+    DIALECT,
     chunks,
-    is_unique_violation,
     money_text,
-    placeholders,
     product_from_row,
     product_row,
     stream_rows,
@@ -34,7 +33,7 @@ _AVAILABLE = (
 )
 
 _INSERT_PRODUCT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({placeholders(14)})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(14)})"
 )
 _UPDATE_PRODUCT = (
     "UPDATE products SET name = ?, description = ?, category = ?, unit = ?, barcode = ?,"
@@ -58,9 +57,9 @@ class SqliteProductRepository:
     def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
         for chunk in chunks(list(dict.fromkeys(skus))):
+            marks = DIALECT.marks(len(chunk))
             cursor = self._conn.execute(
-                f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku IN ({placeholders(len(chunk))})",
-                chunk,
+                f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku IN ({marks})", chunk
             )
             for row in cursor:
                 found[row[0]] = product_from_row(row)
@@ -71,7 +70,7 @@ class SqliteProductRepository:
         for chunk in chunks(sorted({sku.lower() for sku in skus})):
             cursor = self._conn.execute(
                 f"SELECT {PRODUCT_COLUMNS} FROM products"
-                f" WHERE lower(sku) IN ({placeholders(len(chunk))})",
+                f" WHERE lower(sku) IN ({DIALECT.marks(len(chunk))})",
                 chunk,
             )
             for row in cursor:
@@ -82,7 +81,7 @@ class SqliteProductRepository:
         try:
             self._conn.execute(_INSERT_PRODUCT, _insert_params(product))
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
                 raise Conflict(
                     _taken("product", product.sku, taken.sku if taken else None)
@@ -93,7 +92,7 @@ class SqliteProductRepository:
         try:
             self._conn.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict("one of the products already exists") from exc
             raise
 
@@ -119,7 +118,7 @@ class SqliteProductRepository:
             raise NotFound("one of the products does not exist")
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
-        where = Where()
+        where = Where(DIALECT)
         if filter.q:
             folded = filter.q.casefold()
             where.add("(instr(lower(sku), ?) > 0 OR instr(name_folded, ?) > 0)", folded, folded)
@@ -129,7 +128,7 @@ class SqliteProductRepository:
             where.add("archived = 1" if filter.archived else "archived = 0")
         if filter.below_reorder is not None:
             where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
-        ks = keyset(page, PRODUCT_SORTS)
+        ks = keyset(page, PRODUCT_SORTS, DIALECT)
         where.after(ks)
         cursor = self._conn.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT ?",
@@ -185,7 +184,7 @@ class SqliteWarehouseRepository:
                 (warehouse.code, warehouse.name, time_text(warehouse.created_at)),
             )
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 taken = self.get_ignoring_case(warehouse.code)
                 raise Conflict(
                     _taken("warehouse", warehouse.code, taken.code if taken else None)
@@ -193,7 +192,7 @@ class SqliteWarehouseRepository:
             raise
 
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
-        ks = keyset(page, WAREHOUSE_SORTS)
+        ks = keyset(page, WAREHOUSE_SORTS, DIALECT)
         where = f" WHERE {ks.after}" if ks.after is not None else ""
         cursor = self._conn.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT ?",

@@ -17,7 +17,7 @@ from inventory.adapters.sql.migrations import available_migrations, check_before
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous, refusal
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
-from inventory.domain.errors import ReadOnly
+from inventory.application.errors import ReadOnly
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from inventory.adapters.sql.schema import IDEMPOTENCY_COLUMNS
-from inventory.adapters.sqlite.rows import CODEC, placeholders, time_text
+from inventory.adapters.sqlite.rows import CODEC, DIALECT, time_text
 from inventory.application.idempotency_records import IdempotencyRecord
 
 
@@ -25,7 +25,7 @@ class SqliteIdempotencyRepository:
 
     def put(self, record: IdempotencyRecord) -> None:
         self._conn.execute(
-            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({placeholders(9)})"
+            f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({DIALECT.marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
             " status = excluded.status, headers = excluded.headers, body = excluded.body,"

@@ -7,17 +7,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from inventory.adapters.sql.paging import Where, keyset
-from inventory.adapters.sql.schema import BY_CREATION, JOB_COLUMNS, JOB_UPDATE
-from inventory.adapters.sqlite.rows import (
-    CODEC,
-    is_unique_violation,
-    parse_time_or_none,
-    placeholders,
-    time_text,
-)
+from inventory.adapters.sql.queries import update_job
+from inventory.adapters.sql.schema import BY_CREATION, JOB_COLUMNS
+from inventory.adapters.sqlite.rows import CODEC, DIALECT, parse_time_or_none, time_text
 from inventory.application.queries import JobFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.jobs import Job
+
+_UPDATE = update_job(DIALECT)
 
 
 class SqliteJobRepository:
@@ -34,10 +31,10 @@ class SqliteJobRepository:
     def add(self, job: Job) -> None:
         try:
             self._conn.execute(
-                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({placeholders(14)})", CODEC.job_row(job)
+                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({DIALECT.marks(14)})", CODEC.job_row(job)
             )
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict(f"job {job.id!r} already exists") from exc
             raise
 
@@ -46,7 +43,7 @@ class SqliteJobRepository:
         return None if row is None else CODEC.job_from_row(row)
 
     def save(self, job: Job) -> None:
-        cursor = self._conn.execute(JOB_UPDATE.replace("%s", "?"), CODEC.job_update(job))
+        cursor = self._conn.execute(_UPDATE, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
 
@@ -67,10 +64,10 @@ class SqliteJobRepository:
         return min(found, key=lambda job: job.due_at, default=None)
 
     def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]:
-        where = Where()
+        where = Where(DIALECT)
         where.equal("kind", filter.kind and filter.kind.value)
         where.equal("status", filter.status and filter.status.value)
-        ks = keyset(page, BY_CREATION)
+        ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
         rows = self._conn.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT ?",

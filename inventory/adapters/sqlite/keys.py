@@ -5,12 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from inventory.adapters.sql.schema import API_KEY_COLUMNS
-from inventory.adapters.sqlite.rows import (
-    api_key_from_row,
-    api_key_row,
-    is_unique_violation,
-    time_or_none,
-)
+from inventory.adapters.sqlite.rows import DIALECT, api_key_from_row, api_key_row, time_or_none
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.keys import ApiKey
 
@@ -38,7 +33,7 @@ class SqliteApiKeyRepository:
                 api_key_row(key),
             )
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict(f"API key {key.id!r} already exists") from exc
             raise
 

@@ -14,19 +14,17 @@ from inventory.adapters.sql.schema import (
     ON_HAND_BY_LEDGER,
 )
 from inventory.adapters.sqlite.rows import (
-    is_unique_violation,
+    DIALECT,
     movement_from_row,
     movement_rows,
-    placeholders,
     stream_rows,
-    time_text,
 )
 from inventory.application.ports import StockKey
 from inventory.application.queries import MovementFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
 
-_INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({placeholders(12)})"
+_INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})"
 
 
 class SqliteMovementRepository:
@@ -40,7 +38,7 @@ class SqliteMovementRepository:
         try:
             self._conn.executemany(_INSERT, movement_rows(movements))
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict("a movement with this id already exists") from exc
             raise
 
@@ -51,13 +49,13 @@ class SqliteMovementRepository:
         return None if row is None else movement_from_row(row)
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
-        ks = keyset(page, BY_CREATION)
-        sql, params = select_movements(filter, ks, "?", time_text)
+        ks = keyset(page, BY_CREATION, DIALECT)
+        sql, params = select_movements(filter, ks, DIALECT)
         cursor = self._conn.execute(f"{sql} {ks.order_by} LIMIT ?", [*params, ks.limit])
         return [movement_from_row(row) for row in cursor]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
-        sql, params = select_movements(filter, None, "?", time_text)
+        sql, params = select_movements(filter, None, DIALECT)
         cursor = self._conn.execute(f"{sql} {LEDGER_ORDER}", params)
         for row in stream_rows(cursor):
             yield movement_from_row(row)

@@ -10,11 +10,10 @@ from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.adapters.sqlite.rows import (
+    DIALECT,
     chunks,
-    is_unique_violation,
     order_from_row,
     order_row,
-    placeholders,
     stream_rows,
     time_text,
 )
@@ -37,11 +36,11 @@ class SqliteOrderRepository:
     def add(self, order: Order) -> None:
         try:
             self._conn.execute(
-                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({placeholders(7)})",
+                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
                 order_row(order),
             )
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict(f"order {order.reference!r} already exists") from exc
             raise
         self._conn.executemany(
@@ -59,11 +58,11 @@ class SqliteOrderRepository:
             raise NotFound(f"order {order.reference!r} does not exist")
 
     def fetch_page(self, filter: OrderFilter, page: PageSpec) -> list[Order]:
-        where = Where()
+        where = Where(DIALECT)
         where.equal("status", filter.status and filter.status.value)
         where.equal("warehouse", filter.warehouse)
         where.equal("reference", filter.reference)
-        ks = keyset(page, BY_CREATION)
+        ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
         rows = self._conn.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT ?",
@@ -99,7 +98,7 @@ class SqliteOrderRepository:
         for chunk in chunks(order_ids):
             cursor = self._conn.execute(
                 "SELECT order_id, sku, quantity FROM order_lines"
-                f" WHERE order_id IN ({placeholders(len(chunk))}) ORDER BY order_id, line_no",
+                f" WHERE order_id IN ({DIALECT.marks(len(chunk))}) ORDER BY order_id, line_no",
                 chunk,
             )
             for order_id, sku, quantity in cursor:

@@ -6,13 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from inventory.adapters.sql.schema import OUTBOX_COLUMNS
-from inventory.adapters.sqlite.rows import (
-    is_unique_violation,
-    parse_time,
-    placeholders,
-    stream_rows,
-    time_text,
-)
+from inventory.adapters.sqlite.rows import DIALECT, parse_time, stream_rows, time_text
 from inventory.application.outbox import OutboxMessage
 from inventory.domain.errors import Conflict
 
@@ -27,11 +21,11 @@ class SqliteOutboxRepository:
         m = message
         try:
             self._conn.execute(
-                f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({placeholders(6)})",
+                f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({DIALECT.marks(6)})",
                 (m.id, time_text(m.created_at), m.recipient, m.subject, m.body, m.reason),
             )
         except sqlite3.IntegrityError as exc:
-            if is_unique_violation(exc):
+            if DIALECT.is_unique_violation(exc):
                 raise Conflict(f"outbox message {m.id!r} already exists") from exc
             raise
 

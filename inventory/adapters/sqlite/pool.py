@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from inventory.domain.errors import ReadOnly, Unavailable
+from inventory.application.errors import ReadOnly, Unavailable
 
 Synchronous = Literal["full", "normal"]
 

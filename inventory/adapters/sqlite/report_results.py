@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from inventory.adapters.sqlite.rows import is_unique_violation, parse_time, time_text
+from inventory.adapters.sqlite.rows import DIALECT, parse_time, time_text
 from inventory.application.report_results import ReportResult
 from inventory.domain.errors import Conflict, NotFound
 
@@ -82,7 +82,7 @@ class SqliteReportResultRepository:
         try:
             cursor = self._conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
-            if conflict and is_unique_violation(exc):
+            if conflict and DIALECT.is_unique_violation(exc):
                 raise Conflict(conflict) from exc
             raise
         self._not_data(self._conn.total_changes - before)

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from inventory.adapters.sql.dialect import Dialect
 from inventory.adapters.sql.rows import Row, RowCodec
 from inventory.application.times import from_rfc3339, rfc3339
 from inventory.domain.movements import Movement
@@ -40,17 +41,15 @@ def chunks(items: list[Any], size: int = FETCH_BATCH) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def placeholders(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 def stream_rows(cursor: sqlite3.Cursor) -> Iterator[Row]:
     """The cursor's rows, fetched in batches rather than all at once."""
     while batch := cursor.fetchmany(FETCH_BATCH):
         yield from batch
 
 
-def is_unique_violation(exc: sqlite3.IntegrityError) -> bool:
+def _is_unique_violation(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.IntegrityError):
+        return False
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return code in (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -69,6 +68,9 @@ CODEC = RowCodec(
 )
 """Times as fixed-width RFC 3339 text (so text order is time order), money as
 decimal text, flags as 0 or 1, JSON as text."""
+
+DIALECT = Dialect(mark="?", row_lock="", unique_violation=_is_unique_violation, codec=CODEC)
+"""A write unit holds the database's write lock from its BEGIN: no row lock to add."""
 
 product_row = CODEC.product_row
 product_from_row = CODEC.product_from_row

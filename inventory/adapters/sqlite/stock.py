@@ -9,11 +9,7 @@ from decimal import Decimal
 from inventory.adapters.sql.paging import keyset
 from inventory.adapters.sql.queries import select_levels
 from inventory.adapters.sql.schema import LEVEL_COLUMNS, LEVEL_SORTS
-from inventory.adapters.sqlite.rows import (
-    chunks,
-    level_from_row,
-    stream_rows,
-)
+from inventory.adapters.sqlite.rows import DIALECT, chunks, level_from_row, stream_rows
 from inventory.application.ports import StockKey
 from inventory.application.queries import LevelFilter, PageSpec, ValuationRow
 from inventory.domain.stock import StockLevel
@@ -58,7 +54,7 @@ class SqliteStockRepository:
         wanted = sorted(set(skus))
         totals = dict.fromkeys(wanted, 0)
         for chunk in chunks(wanted):
-            marks = ", ".join("?" * len(chunk))
+            marks = DIALECT.marks(len(chunk))
             cursor = self._conn.execute(
                 f"SELECT sku, sum(on_hand) FROM stock_levels WHERE sku IN ({marks}) GROUP BY sku",
                 chunk,
@@ -71,7 +67,7 @@ class SqliteStockRepository:
         wanted = sorted(set(skus))
         totals = dict.fromkeys(wanted, 0)
         for chunk in chunks(wanted):
-            marks = ", ".join("?" * len(chunk))
+            marks = DIALECT.marks(len(chunk))
             cursor = self._conn.execute(
                 "SELECT sku, sum(on_hand - reserved) FROM stock_levels"
                 f" WHERE sku IN ({marks}) GROUP BY sku",
@@ -88,7 +84,7 @@ class SqliteStockRepository:
         return [level_from_row(row) for row in cursor]
 
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
-        ks = keyset(page, LEVEL_SORTS)
+        ks = keyset(page, LEVEL_SORTS, DIALECT)
         after = f" AND {ks.after}" if ks.after is not None else ""
         cursor = self._conn.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
@@ -98,7 +94,7 @@ class SqliteStockRepository:
         return [level_from_row(row) for row in cursor]
 
     def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
-        sql, params = select_levels(filter, page, "?")
+        sql, params = select_levels(filter, page, DIALECT)
         return [level_from_row(row) for row in self._conn.execute(sql, params)]
 
     def stream(self) -> Iterator[StockLevel]:

@@ -11,7 +11,7 @@ from inventory.bootstrap import Services
 from inventory.entrypoints.cli.output import Console
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Handler = Callable[[argparse.Namespace, Services, Console], int]
+CommandHandler = Callable[[argparse.Namespace, Services, Console], int]
 """Runs one subcommand: options -> one use case -> output; returns the exit status."""
 
 _ORDER_LINE = re.compile(r"(?P<sku>.*):\s*(?P<quantity>[-+]?\d+)\s*")
@@ -58,7 +58,7 @@ def command_group(
 def command(
     commands: Subcommands,
     name: str,
-    handler: Handler,
+    handler: CommandHandler,
     summary: str,
     shared: argparse.ArgumentParser,
     epilog: str | None = None,

@@ -113,7 +113,7 @@ def _paragraphs(*texts: str) -> str:
 
 
 def import_products_file(args: argparse.Namespace, services: Services, console: Console) -> int:
-    progress = Progress(console, args.progress_every)
+    progress = ImportProgressNotes(console, args.progress_every)
     with opened(args.file) as source:
         count = import_products(source, services.uow(), services.clock, args.update, progress)
     console.say(f"imported {count} products", {"imported": count})
@@ -121,7 +121,7 @@ def import_products_file(args: argparse.Namespace, services: Services, console: 
 
 
 def import_movements_file(args: argparse.Namespace, services: Services, console: Console) -> int:
-    progress = Progress(console, args.progress_every)
+    progress = ImportProgressNotes(console, args.progress_every)
     with opened(args.file) as source:
         count = import_movements(
             source,
@@ -173,7 +173,7 @@ def _csv_value(value: object) -> object:
     return json.dumps(value) if isinstance(value, bool) else value
 
 
-class Progress:
+class ImportProgressNotes:
     """Reports how many rows are done, on stderr, once a run has taken a while."""
 
     def __init__(self, console: Console, every: float) -> None:

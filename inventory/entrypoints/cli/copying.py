@@ -75,7 +75,9 @@ def copy_database(args: argparse.Namespace, services: Services, console: Console
             target.migrate()
             started = time.monotonic()
             report = copy_inventory(
-                source.unit_of_work, target.unit_of_work, Progress(console, args.progress_every)
+                source.unit_of_work,
+                target.unit_of_work,
+                CopyProgressNotes(console, args.progress_every),
             )
             elapsed = time.monotonic() - started
         finally:
@@ -121,7 +123,7 @@ def _show(report: CopyReport, elapsed: float, console: Console) -> None:
     console.note(f"copied {report.rows} rows in {elapsed:.1f} s ({rate:.0f} rows/s)")
 
 
-class Progress:
+class CopyProgressNotes:
     """How far the copy is, on stderr, once it has taken a while."""
 
     def __init__(self, console: Console, every: float) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from inventory import __version__
+from inventory.application.errors import InvalidRequest
 from inventory.bootstrap import bootstrap
 from inventory.config import ConfigError, load_settings
-from inventory.domain.errors import DomainError, FieldError, InvalidRequest, ValidationFailed
+from inventory.domain.errors import DomainError, FieldError, ValidationFailed
 from inventory.entrypoints.cli import (
     admin,
     bulk,
@@ -24,7 +25,7 @@ from inventory.entrypoints.cli import (
     stock,
     worker,
 )
-from inventory.entrypoints.cli.arguments import Handler, UsageError, shared_options
+from inventory.entrypoints.cli.arguments import CommandHandler, UsageError, shared_options
 from inventory.entrypoints.cli.flags import Flags
 from inventory.entrypoints.cli.output import Console
 
@@ -131,7 +132,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             raise ConfigError("--database:" + str(exc).removeprefix(variable)) from None
         raise
     try:
-        handler: Handler = args.handler
+        handler: CommandHandler = args.handler
         status = handler(args, services, console)
         console.out.flush()
         return status

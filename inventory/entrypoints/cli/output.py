@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from inventory.application.reports import ReportFormat, Row, write_report
+from inventory.application.reports import ReportFormat, ReportRow, write_report
 
 _MONEY = re.compile(r"^-?\d+\.\d{4}$")
 
@@ -110,12 +110,12 @@ def _is_number(value: object) -> bool:
 
 def write_rows(
     console: Console,
-    rows: Iterable[Row],
+    rows: Iterable[ReportRow],
     columns: Sequence[str],
     fmt: ReportFormat,
     output: str | None,
     what: str,
-    total: Callable[[], Row] | None = None,
+    total: Callable[[], ReportRow] | None = None,
 ) -> int:
     """Stream rows as CSV or JSON to stdout, or to ``output`` (replaced only once complete).
 

@@ -18,10 +18,8 @@ from inventory.application.commands import (
     NAME_PATTERN,
     TEXT_PATTERN,
 )
-from inventory.entrypoints.http.openapi import RATE_LIMIT_HEADERS, REFUSALS
+from inventory.entrypoints.http.openapi import RATE_LIMIT_HEADERS, REFUSALS, Schema
 from inventory.entrypoints.http.problems import CODES
-
-Schema = dict[str, Any]
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:64rem;padding:1rem 2rem;color:#222}

@@ -119,7 +119,7 @@ class _Schemas:
             name = "MovementIn"
             schema = model.json_schema(ref_template=REF, mode="validation")
         else:
-            name = model.__name__
+            name = model.model_config.get("title") or model.__name__
             schema = model.model_json_schema(
                 ref_template=REF, mode="validation" if mode == "in" else "serialization"
             )

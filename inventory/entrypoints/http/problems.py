@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 
+from inventory.application.errors import IdempotencyKeyReused, InvalidRequest, Unavailable
 from inventory.domain.errors import (
     Conflict,
     DomainError,
     FieldError,
     Forbidden,
-    IdempotencyKeyReused,
     InsufficientStock,
-    InvalidRequest,
     InvalidState,
     NotFound,
     PreconditionFailed,
     Unauthorized,
-    Unavailable,
     ValidationFailed,
 )
 

@@ -57,7 +57,7 @@ def _no_uow() -> UnitOfWork:
     raise RuntimeError("the call has no unit of work factory")
 
 
-Handler = Callable[[Call], Response]
+RouteHandler = Callable[[Call], Response]
 Body = type[BaseModel] | TypeAdapter[Any]
 
 
@@ -72,7 +72,7 @@ class Route:
 
     method: str
     path: str
-    handler: Handler
+    handler: RouteHandler
     role: Role | None
     summary: str
     tag: str

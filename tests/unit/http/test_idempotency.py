@@ -13,9 +13,9 @@ from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.memory.store import MemoryUnitOfWork
 from inventory.application import stock
 from inventory.application.commands import IssueStock
+from inventory.application.errors import Unavailable
 from inventory.application.idempotency import LEASE, claim, remember
 from inventory.application.idempotency_records import StoredResponse
-from inventory.domain.errors import Unavailable
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.response import Response, json_response
 from inventory.entrypoints.http.routing import Call, Route

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from inventory.adapters.memory import MemoryStorage
-from inventory.domain.errors import ReadOnly, Unavailable
+from inventory.application.errors import ReadOnly, Unavailable
 from inventory.entrypoints.http.openapi import openapi_document
 from inventory.entrypoints.http.problems import CODES
 from inventory.entrypoints.http.routes import API_ROUTES, create_app

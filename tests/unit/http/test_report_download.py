@@ -76,3 +76,18 @@ def test_every_json_report_matches_the_documented_download(stocked: Api) -> None
 
         assert list(validator.iter_errors(report)) == [], kind
     assert list(validator.iter_errors({"rows": [], "total": {"on_hand": 1}})) != []
+
+
+def test_a_job_shows_where_its_report_is_downloaded_once_it_succeeded(stocked: Api) -> None:
+    queued = stocked.ok("POST", "/api/v1/reports", {"kind": "valuation"}, key=stocked.clerk)
+    assert stocked.services.job_runner(threads=1).run_once() is not None
+
+    shown = stocked.get(f"/api/v1/jobs/{queued['id']}")
+    listed = stocked.ok("GET", "/api/v1/jobs")["items"]
+
+    assert list(queued) == ["id", "kind", "status", "attempts", "params", "created_at",
+                            "started_at", "finished_at", "error", "result_url"]  # fmt: skip
+    assert queued["result_url"] is None
+    url = f"/api/v1/jobs/{queued['id']}/result"
+    assert shown.body.endswith(f',"error":null,"result_url":"{url}"}}'.encode())
+    assert [job["result_url"] for job in listed] == [url]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inventory.domain.errors import Unavailable
+from inventory.application.errors import Unavailable
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.response import Response
 from inventory.entrypoints.http.routing import Call, Route

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import ConfigDict, Field
 
 from inventory.application import jobs, reports
 from inventory.application.commands import RequestReport
 from inventory.application.listing import JOB_SORTS, JobList
 from inventory.application.views import JobView
+from inventory.domain.jobs import Job
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
 from inventory.entrypoints.http.response import Response
@@ -22,20 +25,38 @@ JOBS = "/api/v1/jobs"
 REPORTS = "/api/v1/reports"
 
 
+class JobResource(JobView):
+    # A job as HTTP shows it: where its report is downloaded, rather than whether
+    # it can be. No docstring: it would become the schema's description. Named as
+    # the view it extends, in the OpenAPI document too.
+    model_config = ConfigDict(frozen=True, title="JobView")
+
+    has_result: Annotated[bool, Field(exclude=True)]
+    result_url: Annotated[
+        str | None, Field(description="Where to download the report once the job succeeded")
+    ]
+
+    @classmethod
+    def of(cls, job: Job) -> JobResource:
+        view = JobView.of(job)
+        url = f"{JOBS}/{job.id}/result" if view.has_result else None
+        return cls(**dict(view), result_url=url)
+
+
 def request_report(call: Call) -> Response:
     services = call.services
     job = reports.request_report(
         call.body, call.uow(), services.clock, services.new_id, services.settings.job_max_attempts
     )
-    return one(JobView.of(job), 202, location=f"{JOBS}/{job.id}")
+    return one(JobResource.of(job), 202, location=f"{JOBS}/{job.id}")
 
 
 def list_jobs(call: Call) -> Response:
-    return page_of(call, jobs.list_jobs(call.query, call.uow()), JobView.of)
+    return page_of(call, jobs.list_jobs(call.query, call.uow()), JobResource.of)
 
 
 def show_job(call: Call) -> Response:
-    return one(JobView.of(jobs.get_job(call.params["id"], call.uow())))
+    return one(JobResource.of(jobs.get_job(call.params["id"], call.uow())))
 
 
 def job_result(call: Call) -> Response:
@@ -82,11 +103,11 @@ class ChunkStream(io.RawIOBase):
 ROUTES = [
     Route("POST", REPORTS, request_report, Role.CLERK,
           "Queue a report (valuation, movements or low_stock, as CSV or JSON)", "jobs",
-          status=202, body=RequestReport, response=JobView),
+          status=202, body=RequestReport, response=JobResource),
     Route("GET", JOBS, list_jobs, Role.VIEWER, "List jobs", "jobs",
-          query=JobList, sorting=JOB_SORTS, response=JobView, paged=True),
+          query=JobList, sorting=JOB_SORTS, response=JobResource, paged=True),
     Route("GET", f"{JOBS}/{{id:id}}", show_job, Role.VIEWER, "Show a job (poll it)", "jobs",
-          response=JobView),
+          response=JobResource),
     Route("GET", f"{JOBS}/{{id:id}}/result", job_result, Role.VIEWER,
           "Download a finished report", "jobs", produces=("text/csv", "application/json"),
           responses={404: "no such job, or it has not succeeded yet"}),

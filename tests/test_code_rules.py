@@ -1,0 +1,86 @@
+"""Rules the service's code keeps, checked by reading its source.
+
+One name, one thing: no two classes or type aliases of the service share a name.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPE_NAME = re.compile(r"_?[A-Z][a-z]\w*$")
+"""``Progress``, ``MovementCommand``: a class or alias name, not a CONSTANT."""
+
+
+def type_names(module: ast.Module) -> list[str]:
+    """The classes and type aliases ``module`` defines at its top level."""
+    names = []
+    for node in module.body:
+        if isinstance(node, ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name) and TYPE_NAME.match(t.id)]
+    return names
+
+
+def test_no_two_classes_or_type_aliases_share_a_name() -> None:
+    where: defaultdict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "inventory").rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        for name in type_names(module):
+            where[name].append(str(path.relative_to(ROOT)))
+
+    shared = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert shared == {}, "give each thing its own name"
+
+
+MEMORY_REPOSITORIES = {
+    "MemoryProductRepository": "catalog",
+    "MemoryWarehouseRepository": "catalog",
+    "MemoryStockRepository": "stock",
+    "MemoryMovementRepository": "movements",
+    "MemoryOrderRepository": "orders",
+    "MemoryApiKeyRepository": "keys",
+    "MemoryIdempotencyRepository": "idempotency",
+    "MemoryJobRepository": "jobs",
+    "MemoryOutboxRepository": "outbox",
+    "MemoryReportResultRepository": "report_results",
+}
+
+
+def test_each_memory_repository_lives_where_its_sqlite_twin_does() -> None:
+    store = importlib.import_module("inventory.adapters.memory.store")
+    uow = store.MemoryStore().unit_of_work()
+    found = {type(repo).__name__: type(repo).__module__ for repo in vars(uow).values()}
+    twins = {
+        name: f"inventory.adapters.memory.{module}" for name, module in MEMORY_REPOSITORIES.items()
+    }
+
+    assert {name: found.get(name) for name in twins} == twins
+    for module in set(MEMORY_REPOSITORIES.values()):
+        assert (ROOT / "inventory/adapters/sqlite" / f"{module}.py").exists(), module
+
+
+def test_sql_written_once_for_both_databases_takes_its_placeholders_from_the_dialect() -> None:
+    found = []
+    for path in sorted((ROOT / "inventory/adapters").rglob("*.py")):
+        shared = path.parent.name == "sql"
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.value) for n in ast.walk(module) if isinstance(n, ast.Expr)}
+        for node in ast.walk(module):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            if id(node) in docs:
+                continue
+            if shared and re.search(r"= \?|= %s|\(\?|\(%s", node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+        source = path.read_text(encoding="utf-8")
+        if '.replace("%s"' in source or ".replace('%s'" in source:
+            found.append(f"{path.relative_to(ROOT)}: rewrites placeholders")
+
+    assert found == [], "shared SQL takes Dialect.mark / Dialect.marks()"
