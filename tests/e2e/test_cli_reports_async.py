@@ -48,6 +48,8 @@ def test_an_async_report_is_queued_then_written_by_the_worker(tmp_path: Path) ->
     refused = cli.run("report", "movements", "--async", "--since", "yesterday")
 
     assert (job["kind"], job["status"], job["params"]["kind"]) == ("report", "queued", "valuation")
+    assert job["result_url"] is None  # the HTTP API's shape of a job, as --json promises
+    assert "has_result" not in job
     assert plain.returncode == 0
     assert plain.stdout.strip().isalnum()
     assert "queued report job" in plain.stderr

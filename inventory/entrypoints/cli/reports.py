@@ -16,7 +16,6 @@ from inventory.application.reports import (
     valuation_report,
 )
 from inventory.application.validation import parse, parse_query
-from inventory.application.views import JobView
 from inventory.bootstrap import Services
 from inventory.entrypoints.cli.arguments import (
     Subcommands,
@@ -26,6 +25,7 @@ from inventory.entrypoints.cli.arguments import (
     given,
 )
 from inventory.entrypoints.cli.output import Console, report_format, write_rows
+from inventory.entrypoints.http.resources.jobs import JOBS, JobResource
 
 
 def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
@@ -75,12 +75,10 @@ def queue_report(kind: str, args: argparse.Namespace, services: Services, consol
         request, services.uow(), services.clock, services.new_id, services.settings.job_max_attempts
     )
     if console.as_json:
-        console.document(JobView.of(job).to_json())
+        console.document(JobResource.of(job).to_json())  # as the HTTP API shows it
     else:
         console.line(job.id)
-        console.note(
-            f"queued report job {job.id}; its file appears at /api/v1/jobs/{job.id}/result"
-        )
+        console.note(f"queued report job {job.id}; its file appears at {JOBS}/{job.id}/result")
     return 0
 
 
