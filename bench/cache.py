@@ -1,6 +1,14 @@
-"""What the read cache buys on each candidate read, on SQLite, in one process.
+"""The cache and id adapters, old and new; then what the read cache buys on each read.
 
     python bench/cache.py [--products 2500] [--warehouses 4] [--reads 2000] [--cache-dir DIR]
+                          [--adapters-only]
+
+First, side by side, the home-made adapters (bench/legacy_cache.py) and the library-backed
+ones that replaced them (docs/adr/0001-cache-and-id-libraries.md): operations per second over
+a batch, and the median and 99th percentile of single calls, for a memory cache hit, miss and
+set, the same for the file cache, and making an id.
+
+Then, on SQLite, in one process:
 
 Builds a database of ``products`` products, each received into every one of
 ``warehouses`` warehouses (2,500 x 4 = 10,000 stock levels and movements),
@@ -18,12 +26,13 @@ then times each candidate read per call, the best of 7 runs:
 - ``valuation``: every valuation row and the total over all levels, as JSON.
 
 For each: uncached (``INVENTORY_CACHE=off``), a hit and a miss with the
-memory cache, and with the file cache. A hit pays the generation read and
+memory cache and the file cache, new and old. A hit pays the generation read and
 the lookup; a miss (the first read after a write) pays them plus the
 uncached work and storing the entry, so it compares with an uncached read
 after a write (SQLite then reloads the pages the write changed). Files are
 cheap to create on tmpfs and can be dear on a disk: ``--cache-dir`` chooses
-where the file caches go.
+where the file caches go. Last, recording receipts through the use case with
+the old and the new id generator: ids are made once per movement.
 """
 
 from __future__ import annotations
@@ -40,6 +49,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from legacy_cache import LegacyFileCache, LegacyMemoryCache, legacy_new_id  # beside this file
 
 from inventory.adapters.cache import FileCache, MemoryCache
 from inventory.adapters.clock import utc_now
@@ -176,8 +187,74 @@ class Variant:
 
 
 def row(name: str, figures: list[float]) -> str:
-    cells = [f"{figure:,.1f}" for figure in figures] + [""] * (6 - len(figures))
+    cells = [f"{figure:,.1f}" for figure in figures] + [""] * (10 - len(figures))
     return f"| {name} | " + " | ".join(cells) + " |"
+
+
+ADAPTER_KEYS = 1_000
+ADAPTER_VALUE = b"x" * 1_024
+
+
+def timings(action: Callable[[int], object], calls: int) -> tuple[float, float, float]:
+    """Operations per second (the best of 5 batches), and the median and p99 of single calls (us).
+
+    ``action`` is given the call's number, so that it can pick a key.
+    """
+    for n in range(min(calls, 200)):
+        action(n)
+    best = 0.0
+    for _ in range(5):
+        started = time.perf_counter()
+        for n in range(calls):
+            action(n)
+        best = max(best, calls / (time.perf_counter() - started))
+    single = []
+    for n in range(calls):
+        started_ns = time.perf_counter_ns()
+        action(n)
+        single.append(time.perf_counter_ns() - started_ns)
+    single.sort()
+    return best, single[len(single) // 2] / 1e3, single[len(single) * 99 // 100] / 1e3
+
+
+def compare_adapters(caches: Path, calls: int) -> None:
+    """Old and new memory cache, file cache and id generator, in one table."""
+    keys = [f"product:SKU-{n:05d}@7" for n in range(ADAPTER_KEYS)]
+    absent = [f"absent:{n}" for n in range(ADAPTER_KEYS)]
+
+    def operations(cache: Cache) -> list[tuple[str, Callable[[int], object]]]:
+        for key in keys:
+            cache.set(key, ADAPTER_VALUE, TTL)
+        return [
+            ("get, hit", lambda c: cache.get(keys[c % ADAPTER_KEYS])),
+            ("get, miss", lambda c: cache.get(absent[c % ADAPTER_KEYS])),
+            ("set (replace)", lambda c: cache.set(keys[c % ADAPTER_KEYS], ADAPTER_VALUE, TTL)),
+        ]
+
+    def line(name: str, old: Callable[[int], object], new: Callable[[int], object], n: int) -> None:
+        (old_rate, old_p50, old_p99), (new_rate, new_p50, new_p99) = (
+            timings(old, n),
+            timings(new, n),
+        )
+        print(
+            f"| {name} | {old_rate:,.0f} | {new_rate:,.0f} | {new_rate / old_rate:.2f}x"
+            f" | {old_p50:,.2f} | {new_p50:,.2f} | {old_p99:,.2f} | {new_p99:,.2f} |"
+        )
+
+    print(f"Adapters, old (home-made) vs new (library); 1 KiB values under {ADAPTER_KEYS:,} keys")
+    print()
+    print("| operation | old ops/s | new ops/s | new/old | old p50 us | new p50 us"
+          " | old p99 us | new p99 us |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    pairs: list[tuple[str, Cache, Cache, int]] = [
+        ("memory", LegacyMemoryCache(), MemoryCache(), calls),
+        ("file", LegacyFileCache(caches / "old"), FileCache(caches / "new"), calls // 4),
+    ]
+    for kind, old, new, n in pairs:
+        for (name, old_op), (_, new_op) in zip(operations(old), operations(new), strict=True):
+            line(f"{kind} {name}", old_op, new_op, n)
+    line("new id", lambda c: legacy_new_id(), lambda c: new_id(), calls)
+    print()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -191,7 +268,17 @@ def main(argv: list[str] | None = None) -> None:
         help="where the file caches go (default: beside the database, in a temporary"
         " directory); e.g. /dev/shm to measure a file cache on tmpfs",
     )
+    parser.add_argument(
+        "--adapters-only",
+        action="store_true",
+        help="compare the old and new adapters only, not the reads through the application",
+    )
     args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(dir=args.cache_dir) as scratch:
+        compare_adapters(Path(scratch), max(args.reads * 10, 100))
+    if args.adapters_only:
+        return
 
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
@@ -206,17 +293,24 @@ def main(argv: list[str] | None = None) -> None:
             files[0] += 1
             return FileCache(caches / f"cache-{files[0]}")
 
+        def old_file_cache() -> Cache:
+            files[0] += 1
+            return LegacyFileCache(caches / f"cache-{files[0]}")
+
+        kinds: list[tuple[str, Callable[[], Cache]]] = [
+            ("memory", MemoryCache),
+            ("file", file_cache),
+            ("old memory", LegacyMemoryCache),
+            ("old file", old_file_cache),
+        ]
         off = Variant(database, None)
-        memory = Variant(database, MemoryCache())
-        file = Variant(database, file_cache())
+        variants = [Variant(database, make()) for _, make in kinds]
 
         print(f"{args.products:,} products, {levels:,} stock levels and movements; us per read")
         print()
-        print(
-            "| read | uncached | uncached after a write | memory hit | memory miss"
-            " | file hit | file miss |"
-        )
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        heads = " | ".join(f"{kind} hit | {kind} miss" for kind, _ in kinds)
+        print(f"| read | uncached | uncached after a write | {heads} |")
+        print("|---|" + "---:|" * (2 + 2 * len(kinds)))
 
         # A miss is what the first read after a write meets: the generation has moved on.
         writer = database.connect()
@@ -246,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
             return authenticate(secret, Role.VIEWER, database.unit_of_work(), reads_once)
 
         figures = [per_call(auth, reads), per_call(auth, reads, setup=written)]
-        for make in (MemoryCache, file_cache):
+        for _, make in kinds:
             held[0] = make()
             figures.append(per_call(auth_cached, reads))
             figures.append(per_call(auth_cached, reads // 4, setup=written))
@@ -255,21 +349,16 @@ def main(argv: list[str] | None = None) -> None:
         for name, _, pattern in CANDIDATES:
             path = pattern.format(n=min(42, args.products - 1))
             n = reads if "50" not in name else reads // 4
-            for variant in (off, memory, file):
+            for variant in (off, *variants):
                 variant.get(path, secret)  # warm
-            print(
-                row(
-                    name,
-                    [
-                        per_call(partial(off.get, path, secret), n),
-                        per_call(partial(off.get, path, secret), n, setup=written),
-                        per_call(partial(memory.get, path, secret), n),
-                        per_call(partial(memory.get, path, secret), n, setup=written),
-                        per_call(partial(file.get, path, secret), n),
-                        per_call(partial(file.get, path, secret), n // 4, setup=written),
-                    ],
-                )
-            )
+            figures = [
+                per_call(partial(off.get, path, secret), n),
+                per_call(partial(off.get, path, secret), n, setup=written),
+            ]
+            for variant in variants:
+                figures.append(per_call(partial(variant.get, path, secret), n))
+                figures.append(per_call(partial(variant.get, path, secret), n // 4, setup=written))
+            print(row(name, figures))
 
         def valuation(cache: Cache | None) -> bytes:
             def compute(uow: Any) -> bytes:
@@ -280,22 +369,36 @@ def main(argv: list[str] | None = None) -> None:
                 database.unit_of_work(), "valuation", compute, lambda v: v, lambda v: v
             )
 
-        warm_memory, warm_file = MemoryCache(), file_cache()
-        valuation(warm_memory)
-        valuation(warm_file)
-        print(
-            row(
-                f"valuation, {levels:,} levels",
-                [
-                    per_call(lambda: valuation(None), 5),
-                    per_call(lambda: valuation(None), 5, setup=written),
-                    per_call(lambda: valuation(warm_memory), reads),
-                    per_call(lambda: valuation(warm_memory), 5, setup=written),
-                    per_call(lambda: valuation(warm_file), reads // 4),
-                    per_call(lambda: valuation(warm_file), 5, setup=written),
-                ],
+        figures = [
+            per_call(lambda: valuation(None), 5),
+            per_call(lambda: valuation(None), 5, setup=written),
+        ]
+        for kind, make in kinds:
+            warm = make()
+            valuation(warm)
+            n = reads if "memory" in kind else reads // 4
+            figures.append(per_call(partial(valuation, warm), n))
+            figures.append(per_call(partial(valuation, warm), 5, setup=written))
+        print(row(f"valuation, {levels:,} levels", figures))
+
+        # Ids on their hottest path: one per movement recorded.
+        batch = 200
+        receipts = [
+            ReceiveStock(
+                sku=f"SKU-{n % args.products:05d}", warehouse="WH-0", quantity=1, unit_cost="1.2500"
             )
-        )
+            for n in range(batch)
+        ]
+        print()
+        print(f"| record {batch} receipts, us per movement | with the old ids | with the new ids |")
+        print("|---|---:|---:|")
+
+        def recording(ids: Callable[[], str]) -> Callable[[], object]:
+            return lambda: record_movements(receipts, database.unit_of_work(), utc_now, ids, "b")
+
+        calls = max(reads // 100, 3)
+        timed = [per_call(recording(ids), calls) / batch for ids in (legacy_new_id, new_id)]
+        print(f"| record_movements | {timed[0]:,.1f} | {timed[1]:,.1f} |")
         writer.close()
         database.close()
         if args.cache_dir:
