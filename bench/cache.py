@@ -195,26 +195,40 @@ ADAPTER_KEYS = 1_000
 ADAPTER_VALUE = b"x" * 1_024
 
 
-def timings(action: Callable[[int], object], calls: int) -> tuple[float, float, float]:
-    """Operations per second (the best of 5 batches), and the median and p99 of single calls (us).
+def side_by_side(
+    actions: list[Callable[[int], object]], calls: int
+) -> list[tuple[float, float, float]]:
+    """For each action: operations per second (the best of 7 batches), and the median and
+    p99 of single calls (us).
 
-    ``action`` is given the call's number, so that it can pick a key.
+    The actions take turns, batch by batch and chunk by chunk, so that other load on the
+    machine falls on all of them alike. Each is given the call's number, to pick a key.
     """
-    for n in range(min(calls, 200)):
-        action(n)
-    best = 0.0
-    for _ in range(5):
-        started = time.perf_counter()
-        for n in range(calls):
+    for action in actions:
+        for n in range(min(calls, 200)):
             action(n)
-        best = max(best, calls / (time.perf_counter() - started))
-    single = []
-    for n in range(calls):
-        started_ns = time.perf_counter_ns()
-        action(n)
-        single.append(time.perf_counter_ns() - started_ns)
-    single.sort()
-    return best, single[len(single) // 2] / 1e3, single[len(single) * 99 // 100] / 1e3
+    best = [0.0] * len(actions)
+    for _ in range(7):
+        for i, action in enumerate(actions):
+            started = time.perf_counter()
+            for n in range(calls):
+                action(n)
+            best[i] = max(best[i], calls / (time.perf_counter() - started))
+    single: list[list[int]] = [[] for _ in actions]
+    chunk = max(calls // 10, 1)
+    for first in range(0, calls, chunk):
+        for i, action in enumerate(actions):
+            for n in range(first, min(first + chunk, calls)):
+                started_ns = time.perf_counter_ns()
+                action(n)
+                single[i].append(time.perf_counter_ns() - started_ns)
+    figures = []
+    for rate, samples in zip(best, single, strict=True):
+        samples.sort()
+        figures.append(
+            (rate, samples[len(samples) // 2] / 1e3, samples[len(samples) * 99 // 100] / 1e3)
+        )
+    return figures
 
 
 def compare_adapters(caches: Path, calls: int) -> None:
@@ -232,10 +246,7 @@ def compare_adapters(caches: Path, calls: int) -> None:
         ]
 
     def line(name: str, old: Callable[[int], object], new: Callable[[int], object], n: int) -> None:
-        (old_rate, old_p50, old_p99), (new_rate, new_p50, new_p99) = (
-            timings(old, n),
-            timings(new, n),
-        )
+        (old_rate, old_p50, old_p99), (new_rate, new_p50, new_p99) = side_by_side([old, new], n)
         print(
             f"| {name} | {old_rate:,.0f} | {new_rate:,.0f} | {new_rate / old_rate:.2f}x"
             f" | {old_p50:,.2f} | {new_p50:,.2f} | {old_p99:,.2f} | {new_p99:,.2f} |"
@@ -393,12 +404,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| record {batch} receipts, us per movement | with the old ids | with the new ids |")
         print("|---|---:|---:|")
 
-        def recording(ids: Callable[[], str]) -> Callable[[], object]:
-            return lambda: record_movements(receipts, database.unit_of_work(), utc_now, ids, "b")
+        def recording(ids: Callable[[], str]) -> Callable[[int], object]:
+            return lambda _: record_movements(receipts, database.unit_of_work(), utc_now, ids, "b")
 
-        calls = max(reads // 100, 3)
-        timed = [per_call(recording(ids), calls) / batch for ids in (legacy_new_id, new_id)]
-        print(f"| record_movements | {timed[0]:,.1f} | {timed[1]:,.1f} |")
+        rates = side_by_side([recording(legacy_new_id), recording(new_id)], max(reads // 100, 3))
+        old_us, new_us = (1e6 / rate / batch for rate, _, _ in rates)
+        print(f"| record_movements | {old_us:,.1f} | {new_us:,.1f} |")
         writer.close()
         database.close()
         if args.cache_dir:

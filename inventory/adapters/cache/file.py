@@ -19,7 +19,7 @@ from inventory.application.ports import CacheStats
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # How long a write waits for another process's write before it is skipped.
-WRITE_WAIT = 1.0
+WRITE_WAIT = 1
 
 log = logging.getLogger("inventory.cache")
 
