@@ -121,28 +121,37 @@ def build(directory: Path, products: int, warehouses: int) -> tuple[SqliteDataba
 
 
 def per_call(
-    action: Callable[[], object], calls: int, setup: Callable[[], object] | None = None
-) -> float:
-    """Microseconds per call, the best of 7 runs (``setup`` runs before each call, untimed).
+    actions: list[Callable[[], object]], calls: int, setup: Callable[[], object] | None = None
+) -> list[float]:
+    """Microseconds per call of each action, the best of 7 runs (``setup`` runs before each
+    call, untimed).
 
     The best rather than the median: other processes on the machine only ever add time.
+    The actions take turns run by run, so that such load falls on all of them alike.
     """
     calls = max(calls, 1)
-    for _ in range(min(calls, 20)):
-        if setup:
-            setup()
-        action()
-    runs = []
-    for _ in range(7):
-        spent = 0.0
-        for _ in range(calls):
+    for action in actions:
+        for _ in range(min(calls, 20)):
             if setup:
                 setup()
-            started = time.perf_counter()
             action()
-            spent += time.perf_counter() - started
-        runs.append(spent / calls * 1e6)
-    return min(runs)
+    best = [float("inf")] * len(actions)
+    for _ in range(7):
+        for i, action in enumerate(actions):
+            spent = 0.0
+            for _ in range(calls):
+                if setup:
+                    setup()
+                started = time.perf_counter()
+                action()
+                spent += time.perf_counter() - started
+            best[i] = min(best[i], spent / calls * 1e6)
+    return best
+
+
+def hits_and_misses(hits: list[float], misses: list[float]) -> list[float]:
+    """Hit, miss, hit, miss, ... in the table's order of columns."""
+    return [figure for pair in zip(hits, misses, strict=True) for figure in pair]
 
 
 def environ(path: str, secret: str) -> dict[str, Any]:
@@ -333,28 +342,22 @@ def main(argv: list[str] | None = None) -> None:
             with database.unit_of_work().reading() as uow:
                 return uow.generation()
 
-        print(
-            row(
-                "generation read alone",
-                [per_call(generation, reads), per_call(generation, reads, setup=written)],
-            )
-        )
+        alone = [*per_call([generation], reads), *per_call([generation], reads, setup=written)]
+        print(row("generation read alone", alone))
 
         def auth() -> object:
             return authenticate(secret, Role.VIEWER, database.unit_of_work())
 
-        # The key's lookup through the cache, as the HTTP layer makes it.
-        held: list[Cache | None] = [None]
-
-        def auth_cached() -> object:
-            reads_once = ReadThrough(held[0], TTL)
+        def auth_cached(cache: Cache) -> object:
+            """The key's lookup through the cache, as the HTTP layer makes it."""
+            reads_once = ReadThrough(cache, TTL)
             return authenticate(secret, Role.VIEWER, database.unit_of_work(), reads_once)
 
-        figures = [per_call(auth, reads), per_call(auth, reads, setup=written)]
-        for _, make in kinds:
-            held[0] = make()
-            figures.append(per_call(auth_cached, reads))
-            figures.append(per_call(auth_cached, reads // 4, setup=written))
+        auth_caches = [partial(auth_cached, make()) for _, make in kinds]
+        figures = [*per_call([auth], reads), *per_call([auth], reads, setup=written)]
+        figures += hits_and_misses(
+            per_call(auth_caches, reads), per_call(auth_caches, reads // 4, setup=written)
+        )
         print(row("authenticate", figures))
 
         for name, _, pattern in CANDIDATES:
@@ -362,13 +365,10 @@ def main(argv: list[str] | None = None) -> None:
             n = reads if "50" not in name else reads // 4
             for variant in (off, *variants):
                 variant.get(path, secret)  # warm
-            figures = [
-                per_call(partial(off.get, path, secret), n),
-                per_call(partial(off.get, path, secret), n, setup=written),
-            ]
-            for variant in variants:
-                figures.append(per_call(partial(variant.get, path, secret), n))
-                figures.append(per_call(partial(variant.get, path, secret), n // 4, setup=written))
+            uncached = partial(off.get, path, secret)
+            cached = [partial(variant.get, path, secret) for variant in variants]
+            figures = [*per_call([uncached], n), *per_call([uncached], n, setup=written)]
+            figures += hits_and_misses(per_call(cached, n), per_call(cached, n // 4, setup=written))
             print(row(name, figures))
 
         def valuation(cache: Cache | None) -> bytes:
@@ -380,16 +380,18 @@ def main(argv: list[str] | None = None) -> None:
                 database.unit_of_work(), "valuation", compute, lambda v: v, lambda v: v
             )
 
+        warm = [make() for _, make in kinds]
+        for cache in warm:
+            valuation(cache)
+        valuations = [partial(valuation, cache) for cache in warm]
+        uncached_valuation = partial(valuation, None)
         figures = [
-            per_call(lambda: valuation(None), 5),
-            per_call(lambda: valuation(None), 5, setup=written),
+            *per_call([uncached_valuation], 5),
+            *per_call([uncached_valuation], 5, setup=written),
         ]
-        for kind, make in kinds:
-            warm = make()
-            valuation(warm)
-            n = reads if "memory" in kind else reads // 4
-            figures.append(per_call(partial(valuation, warm), n))
-            figures.append(per_call(partial(valuation, warm), 5, setup=written))
+        figures += hits_and_misses(
+            per_call(valuations, reads // 4), per_call(valuations, 5, setup=written)
+        )
         print(row(f"valuation, {levels:,} levels", figures))
 
         # Ids on their hottest path: one per movement recorded.
