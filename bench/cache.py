@@ -1,38 +1,8 @@
-"""The cache and id adapters, old and new; then what the read cache buys on each read.
+"""The cache and id adapters old vs new, then what the read cache buys per read, on SQLite.
 
-    python bench/cache.py [--products 2500] [--warehouses 4] [--reads 2000] [--cache-dir DIR]
-                          [--adapters-only]
+    python bench/cache.py [--products N] [--reads N] [--cache-dir DIR] [--adapters-only]
 
-First, side by side, the home-made adapters (bench/legacy_cache.py) and the library-backed
-ones that replaced them (docs/adr/0001-cache-and-id-libraries.md): operations per second over
-a batch, and the median and 99th percentile of single calls, for a memory cache hit, miss and
-set, the same for the file cache, and making an id.
-
-Then, on SQLite, in one process:
-
-Builds a database of ``products`` products, each received into every one of
-``warehouses`` warehouses (2,500 x 4 = 10,000 stock levels and movements),
-then times each candidate read per call, the best of 7 runs:
-
-- ``generation``: reading the data generation alone (one read snapshot, one
-  query): what every cached read pays before it may use an entry.
-- ``authenticate``: the use case alone (uncached), and through the cache as
-  the HTTP layer runs it on a cached route, in a new scope per call (the key
-  is a cached read keyed by the generation, so a revocation is seen at once).
-- each HTTP read, through the whole WSGI application in process (routing,
-  the API key check, the handler, rendering; no sockets): a product, its
-  stock, a page of 50 products, a page of 50 levels of a warehouse, a page of
-  50 movements. Every candidate route is cached for the measurement.
-- ``valuation``: every valuation row and the total over all levels, as JSON.
-
-For each: uncached (``INVENTORY_CACHE=off``), a hit and a miss with the
-memory cache and the file cache, new and old. A hit pays the generation read and
-the lookup; a miss (the first read after a write) pays them plus the
-uncached work and storing the entry, so it compares with an uncached read
-after a write (SQLite then reloads the pages the write changed). Files are
-cheap to create on tmpfs and can be dear on a disk: ``--cache-dir`` chooses
-where the file caches go. Last, recording receipts through the use case with
-the old and the new id generator: ids are made once per movement.
+Old (bench/legacy_cache.py) and new take turns; see docs/adr/0001-cache-and-id-libraries.md.
 """
 
 from __future__ import annotations
