@@ -1,29 +1,8 @@
-"""What the read cache buys on each candidate read, on SQLite, in one process.
+"""The cache and id adapters old vs new, then what the read cache buys per read, on SQLite.
 
-    python bench/cache.py [--products 2500] [--warehouses 4] [--reads 2000] [--cache-dir DIR]
+    python bench/cache.py [--products N] [--reads N] [--cache-dir DIR] [--adapters-only]
 
-Builds a database of ``products`` products, each received into every one of
-``warehouses`` warehouses (2,500 x 4 = 10,000 stock levels and movements),
-then times each candidate read per call, the best of 7 runs:
-
-- ``generation``: reading the data generation alone (one read snapshot, one
-  query): what every cached read pays before it may use an entry.
-- ``authenticate``: the use case alone (uncached), and through the cache as
-  the HTTP layer runs it on a cached route, in a new scope per call (the key
-  is a cached read keyed by the generation, so a revocation is seen at once).
-- each HTTP read, through the whole WSGI application in process (routing,
-  the API key check, the handler, rendering; no sockets): a product, its
-  stock, a page of 50 products, a page of 50 levels of a warehouse, a page of
-  50 movements. Every candidate route is cached for the measurement.
-- ``valuation``: every valuation row and the total over all levels, as JSON.
-
-For each: uncached (``INVENTORY_CACHE=off``), a hit and a miss with the
-memory cache, and with the file cache. A hit pays the generation read and
-the lookup; a miss (the first read after a write) pays them plus the
-uncached work and storing the entry, so it compares with an uncached read
-after a write (SQLite then reloads the pages the write changed). Files are
-cheap to create on tmpfs and can be dear on a disk: ``--cache-dir`` chooses
-where the file caches go.
+Old (bench/legacy_cache.py) and new take turns; see docs/adr/0001-cache-and-id-libraries.md.
 """
 
 from __future__ import annotations
@@ -40,6 +19,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from legacy_cache import LegacyFileCache, LegacyMemoryCache, legacy_new_id  # beside this file
 
 from inventory.adapters.cache import FileCache, MemoryCache
 from inventory.adapters.clock import utc_now
@@ -110,28 +91,37 @@ def build(directory: Path, products: int, warehouses: int) -> tuple[SqliteDataba
 
 
 def per_call(
-    action: Callable[[], object], calls: int, setup: Callable[[], object] | None = None
-) -> float:
-    """Microseconds per call, the best of 7 runs (``setup`` runs before each call, untimed).
+    actions: list[Callable[[], object]], calls: int, setup: Callable[[], object] | None = None
+) -> list[float]:
+    """Microseconds per call of each action, the best of 7 runs (``setup`` runs before each
+    call, untimed).
 
     The best rather than the median: other processes on the machine only ever add time.
+    The actions take turns run by run, so that such load falls on all of them alike.
     """
     calls = max(calls, 1)
-    for _ in range(min(calls, 20)):
-        if setup:
-            setup()
-        action()
-    runs = []
-    for _ in range(7):
-        spent = 0.0
-        for _ in range(calls):
+    for action in actions:
+        for _ in range(min(calls, 20)):
             if setup:
                 setup()
-            started = time.perf_counter()
             action()
-            spent += time.perf_counter() - started
-        runs.append(spent / calls * 1e6)
-    return min(runs)
+    best = [float("inf")] * len(actions)
+    for _ in range(7):
+        for i, action in enumerate(actions):
+            spent = 0.0
+            for _ in range(calls):
+                if setup:
+                    setup()
+                started = time.perf_counter()
+                action()
+                spent += time.perf_counter() - started
+            best[i] = min(best[i], spent / calls * 1e6)
+    return best
+
+
+def hits_and_misses(hits: list[float], misses: list[float]) -> list[float]:
+    """Hit, miss, hit, miss, ... in the table's order of columns."""
+    return [figure for pair in zip(hits, misses, strict=True) for figure in pair]
 
 
 def environ(path: str, secret: str) -> dict[str, Any]:
@@ -176,8 +166,85 @@ class Variant:
 
 
 def row(name: str, figures: list[float]) -> str:
-    cells = [f"{figure:,.1f}" for figure in figures] + [""] * (6 - len(figures))
+    cells = [f"{figure:,.1f}" for figure in figures] + [""] * (10 - len(figures))
     return f"| {name} | " + " | ".join(cells) + " |"
+
+
+ADAPTER_KEYS = 1_000
+ADAPTER_VALUE = b"x" * 1_024
+
+
+def side_by_side(
+    actions: list[Callable[[int], object]], calls: int
+) -> list[tuple[float, float, float]]:
+    """For each action: operations per second (the best of 7 batches), and the median and
+    p99 of single calls (us).
+
+    The actions take turns, batch by batch and chunk by chunk, so that other load on the
+    machine falls on all of them alike. Each is given the call's number, to pick a key.
+    """
+    for action in actions:
+        for n in range(min(calls, 200)):
+            action(n)
+    best = [0.0] * len(actions)
+    for _ in range(7):
+        for i, action in enumerate(actions):
+            started = time.perf_counter()
+            for n in range(calls):
+                action(n)
+            best[i] = max(best[i], calls / (time.perf_counter() - started))
+    single: list[list[int]] = [[] for _ in actions]
+    chunk = max(calls // 10, 1)
+    for first in range(0, calls, chunk):
+        for i, action in enumerate(actions):
+            for n in range(first, min(first + chunk, calls)):
+                started_ns = time.perf_counter_ns()
+                action(n)
+                single[i].append(time.perf_counter_ns() - started_ns)
+    figures = []
+    for rate, samples in zip(best, single, strict=True):
+        samples.sort()
+        figures.append(
+            (rate, samples[len(samples) // 2] / 1e3, samples[len(samples) * 99 // 100] / 1e3)
+        )
+    return figures
+
+
+def compare_adapters(caches: Path, calls: int) -> None:
+    """Old and new memory cache, file cache and id generator, in one table."""
+    keys = [f"product:SKU-{n:05d}@7" for n in range(ADAPTER_KEYS)]
+    absent = [f"absent:{n}" for n in range(ADAPTER_KEYS)]
+
+    def operations(cache: Cache) -> list[tuple[str, Callable[[int], object]]]:
+        for key in keys:
+            cache.set(key, ADAPTER_VALUE, TTL)
+        return [
+            ("get, hit", lambda c: cache.get(keys[c % ADAPTER_KEYS])),
+            ("get, miss", lambda c: cache.get(absent[c % ADAPTER_KEYS])),
+            ("set (replace)", lambda c: cache.set(keys[c % ADAPTER_KEYS], ADAPTER_VALUE, TTL)),
+        ]
+
+    def line(name: str, old: Callable[[int], object], new: Callable[[int], object], n: int) -> None:
+        (old_rate, old_p50, old_p99), (new_rate, new_p50, new_p99) = side_by_side([old, new], n)
+        print(
+            f"| {name} | {old_rate:,.0f} | {new_rate:,.0f} | {new_rate / old_rate:.2f}x"
+            f" | {old_p50:,.2f} | {new_p50:,.2f} | {old_p99:,.2f} | {new_p99:,.2f} |"
+        )
+
+    print(f"Adapters, old (home-made) vs new (library); 1 KiB values under {ADAPTER_KEYS:,} keys")
+    print()
+    print("| operation | old ops/s | new ops/s | new/old | old p50 us | new p50 us"
+          " | old p99 us | new p99 us |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    pairs: list[tuple[str, Cache, Cache, int]] = [
+        ("memory", LegacyMemoryCache(), MemoryCache(), calls),
+        ("file", LegacyFileCache(caches / "old"), FileCache(caches / "new"), calls // 4),
+    ]
+    for kind, old, new, n in pairs:
+        for (name, old_op), (_, new_op) in zip(operations(old), operations(new), strict=True):
+            line(f"{kind} {name}", old_op, new_op, n)
+    line("new id", lambda c: legacy_new_id(), lambda c: new_id(), calls)
+    print()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -191,7 +258,17 @@ def main(argv: list[str] | None = None) -> None:
         help="where the file caches go (default: beside the database, in a temporary"
         " directory); e.g. /dev/shm to measure a file cache on tmpfs",
     )
+    parser.add_argument(
+        "--adapters-only",
+        action="store_true",
+        help="compare the old and new adapters only, not the reads through the application",
+    )
     args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(dir=args.cache_dir) as scratch:
+        compare_adapters(Path(scratch), max(args.reads * 10, 100))
+    if args.adapters_only:
+        return
 
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
@@ -206,17 +283,24 @@ def main(argv: list[str] | None = None) -> None:
             files[0] += 1
             return FileCache(caches / f"cache-{files[0]}")
 
+        def old_file_cache() -> Cache:
+            files[0] += 1
+            return LegacyFileCache(caches / f"cache-{files[0]}")
+
+        kinds: list[tuple[str, Callable[[], Cache]]] = [
+            ("memory", MemoryCache),
+            ("file", file_cache),
+            ("old memory", LegacyMemoryCache),
+            ("old file", old_file_cache),
+        ]
         off = Variant(database, None)
-        memory = Variant(database, MemoryCache())
-        file = Variant(database, file_cache())
+        variants = [Variant(database, make()) for _, make in kinds]
 
         print(f"{args.products:,} products, {levels:,} stock levels and movements; us per read")
         print()
-        print(
-            "| read | uncached | uncached after a write | memory hit | memory miss"
-            " | file hit | file miss |"
-        )
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        heads = " | ".join(f"{kind} hit | {kind} miss" for kind, _ in kinds)
+        print(f"| read | uncached | uncached after a write | {heads} |")
+        print("|---|" + "---:|" * (2 + 2 * len(kinds)))
 
         # A miss is what the first read after a write meets: the generation has moved on.
         writer = database.connect()
@@ -228,48 +312,34 @@ def main(argv: list[str] | None = None) -> None:
             with database.unit_of_work().reading() as uow:
                 return uow.generation()
 
-        print(
-            row(
-                "generation read alone",
-                [per_call(generation, reads), per_call(generation, reads, setup=written)],
-            )
-        )
+        alone = [*per_call([generation], reads), *per_call([generation], reads, setup=written)]
+        print(row("generation read alone", alone))
 
         def auth() -> object:
             return authenticate(secret, Role.VIEWER, database.unit_of_work())
 
-        # The key's lookup through the cache, as the HTTP layer makes it.
-        held: list[Cache | None] = [None]
-
-        def auth_cached() -> object:
-            reads_once = ReadThrough(held[0], TTL)
+        def auth_cached(cache: Cache) -> object:
+            """The key's lookup through the cache, as the HTTP layer makes it."""
+            reads_once = ReadThrough(cache, TTL)
             return authenticate(secret, Role.VIEWER, database.unit_of_work(), reads_once)
 
-        figures = [per_call(auth, reads), per_call(auth, reads, setup=written)]
-        for make in (MemoryCache, file_cache):
-            held[0] = make()
-            figures.append(per_call(auth_cached, reads))
-            figures.append(per_call(auth_cached, reads // 4, setup=written))
+        auth_caches = [partial(auth_cached, make()) for _, make in kinds]
+        figures = [*per_call([auth], reads), *per_call([auth], reads, setup=written)]
+        figures += hits_and_misses(
+            per_call(auth_caches, reads), per_call(auth_caches, reads // 4, setup=written)
+        )
         print(row("authenticate", figures))
 
         for name, _, pattern in CANDIDATES:
             path = pattern.format(n=min(42, args.products - 1))
             n = reads if "50" not in name else reads // 4
-            for variant in (off, memory, file):
+            for variant in (off, *variants):
                 variant.get(path, secret)  # warm
-            print(
-                row(
-                    name,
-                    [
-                        per_call(partial(off.get, path, secret), n),
-                        per_call(partial(off.get, path, secret), n, setup=written),
-                        per_call(partial(memory.get, path, secret), n),
-                        per_call(partial(memory.get, path, secret), n, setup=written),
-                        per_call(partial(file.get, path, secret), n),
-                        per_call(partial(file.get, path, secret), n // 4, setup=written),
-                    ],
-                )
-            )
+            uncached = partial(off.get, path, secret)
+            cached = [partial(variant.get, path, secret) for variant in variants]
+            figures = [*per_call([uncached], n), *per_call([uncached], n, setup=written)]
+            figures += hits_and_misses(per_call(cached, n), per_call(cached, n // 4, setup=written))
+            print(row(name, figures))
 
         def valuation(cache: Cache | None) -> bytes:
             def compute(uow: Any) -> bytes:
@@ -280,22 +350,38 @@ def main(argv: list[str] | None = None) -> None:
                 database.unit_of_work(), "valuation", compute, lambda v: v, lambda v: v
             )
 
-        warm_memory, warm_file = MemoryCache(), file_cache()
-        valuation(warm_memory)
-        valuation(warm_file)
-        print(
-            row(
-                f"valuation, {levels:,} levels",
-                [
-                    per_call(lambda: valuation(None), 5),
-                    per_call(lambda: valuation(None), 5, setup=written),
-                    per_call(lambda: valuation(warm_memory), reads),
-                    per_call(lambda: valuation(warm_memory), 5, setup=written),
-                    per_call(lambda: valuation(warm_file), reads // 4),
-                    per_call(lambda: valuation(warm_file), 5, setup=written),
-                ],
-            )
+        warm = [make() for _, make in kinds]
+        for cache in warm:
+            valuation(cache)
+        valuations = [partial(valuation, cache) for cache in warm]
+        uncached_valuation = partial(valuation, None)
+        figures = [
+            *per_call([uncached_valuation], 5),
+            *per_call([uncached_valuation], 5, setup=written),
+        ]
+        figures += hits_and_misses(
+            per_call(valuations, reads // 4), per_call(valuations, 5, setup=written)
         )
+        print(row(f"valuation, {levels:,} levels", figures))
+
+        # Ids on their hottest path: one per movement recorded.
+        batch = 200
+        receipts = [
+            ReceiveStock(
+                sku=f"SKU-{n % args.products:05d}", warehouse="WH-0", quantity=1, unit_cost="1.2500"
+            )
+            for n in range(batch)
+        ]
+        print()
+        print(f"| record {batch} receipts, us per movement | with the old ids | with the new ids |")
+        print("|---|---:|---:|")
+
+        def recording(ids: Callable[[], str]) -> Callable[[int], object]:
+            return lambda _: record_movements(receipts, database.unit_of_work(), utc_now, ids, "b")
+
+        rates = side_by_side([recording(legacy_new_id), recording(new_id)], max(reads // 100, 3))
+        old_us, new_us = (1e6 / rate / batch for rate, _, _ in rates)
+        print(f"| record_movements | {old_us:,.1f} | {new_us:,.1f} |")
         writer.close()
         database.close()
         if args.cache_dir:

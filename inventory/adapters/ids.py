@@ -1,9 +1,7 @@
-"""Ids and API key secrets.
+"""Ids (ULIDs from ``python-ulid``, monotonic within a process) and API key secrets.
 
-Ids are ULID-style: 48 bits of milliseconds since the epoch, then 80 random
-bits, as 26 Crockford base32 characters. Within one process they are
-monotonic, so an id made later always sorts after one made earlier and the
-ledger's (created_at, id) order is the order of recording.
+A later id sorts after an earlier one, so the ledger's (created_at, id) order is the order of
+recording; see docs/adr/0001-cache-and-id-libraries.md for the thin layer kept on the library.
 """
 
 from __future__ import annotations
@@ -12,60 +10,58 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_RANDOM_BITS = 80
-_RANDOM_LIMIT = 1 << _RANDOM_BITS
-_LENGTH = 26
+from ulid import ULIDGenerator
 
 
-class _MonotonicUlids:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last_ms = -1
-        self._last_random = 0
+class MonotonicIds:
+    """26-character ULIDs, each sorting after the one made before it by this generator.
+
+    ``python-ulid`` counts up within one millisecond, but reads its clock outside its
+    lock and starts afresh when the clock steps back. Here the clock is read under one
+    lock and never goes back, so the order holds across threads and clock steps.
+    ``clock_ms`` gives milliseconds since the epoch and ``randomness`` the 10 random bytes
+    of a new millisecond (tests pass fakes).
+    """
+
+    def __init__(
+        self,
+        clock_ms: Callable[[], int] | None = None,
+        randomness: Callable[[int], bytes] | None = None,
+    ) -> None:
+        self._read_clock = clock_ms or _epoch_ms
+        self._randomness = randomness
+        self.reset()
 
     def reset(self) -> None:
-        # A forked worker must not continue its parent's random sequence, or two
-        # workers could both increment the same value within one millisecond.
+        """Forget the last id: a forked child must not count up from its parent's last one."""
         self._lock = threading.Lock()
-        self._last_ms = -1
-        self._last_random = 0
+        self._last_ms = 0
+        self._ulids = ULIDGenerator(clock=self._clock, randomness=self._randomness)
 
-    def next(self) -> str:
+    def __call__(self) -> str:
         with self._lock:
-            now_ms = time.time_ns() // 1_000_000
-            if now_ms > self._last_ms:
-                ms, random = now_ms, int.from_bytes(os.urandom(10), "big")
-            else:
-                # Same millisecond, or the wall clock stepped back: stay on the
-                # last timestamp and count up so the order still holds.
-                ms, random = self._last_ms, self._last_random + 1
-                if random == _RANDOM_LIMIT:
-                    ms, random = ms + 1, int.from_bytes(os.urandom(10), "big")
-            self._last_ms, self._last_random = ms, random
-        return _encode((ms << _RANDOM_BITS) | random)
+            try:
+                made = self._ulids.generate()
+            except ValueError:  # 2**80 ids in one millisecond: go on in the next one
+                self._last_ms += 1
+                made = self._ulids.generate()
+        return str(made)
+
+    def _clock(self) -> int:
+        self._last_ms = max(self._last_ms, self._read_clock())
+        return self._last_ms
 
 
-# Two base32 digits per lookup: ids are made once per movement, so the 26-digit
-# encoding is on the bulk-import path.
-_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+def _epoch_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
-def _encode(value: int) -> str:
-    # 26 digits = 13 pairs of 10 bits, most significant first.
-    pairs = _PAIRS
-    return "".join([pairs[(value >> shift) & 1023] for shift in range(120, -1, -10)])
-
-
-_ULIDS = _MonotonicUlids()
+new_id = MonotonicIds()
+"""A new 26-character id that sorts after every id this process made before."""
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_ULIDS.reset)
-
-
-def new_id() -> str:
-    """A new 26-character id that sorts after every id this process made before."""
-    return _ULIDS.next()
+    os.register_at_fork(after_in_child=new_id.reset)
 
 
 def new_secret() -> str:

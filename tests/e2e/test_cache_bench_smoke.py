@@ -18,6 +18,15 @@ ROWS = (
     "GET 50 levels of a warehouse",
     "GET 50 movements",
     "valuation, 40 levels",
+    # old and new adapters, side by side
+    "memory get, hit",
+    "memory get, miss",
+    "memory set (replace)",
+    "file get, hit",
+    "file get, miss",
+    "file set (replace)",
+    "new id",
+    "record_movements",
 )
 
 

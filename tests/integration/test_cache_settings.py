@@ -54,6 +54,18 @@ def test_a_file_where_the_directory_should_be_is_refused_before_any_schema_work(
     assert not database.exists()
 
 
+def test_a_directory_whose_database_is_not_a_cache_is_refused_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "cache.db").write_text("someone else's file")
+
+    with pytest.raises(ConfigError, match=r"^INVENTORY_CACHE: .*cache\.db is not a cache database"):
+        open_cache(settings(f"file:{tmp_path / 'cache'}"))
+
+    assert (tmp_path / "cache" / "cache.db").read_text() == "someone else's file"
+
+
 @pytest.mark.parametrize("url", ["redis://cache.internal:6380/2", "rediss://cache.internal/0"])
 def test_a_redis_url_is_a_cache_in_that_redis(url: str) -> None:
     cache = redis_behind_memory(open_cache(settings(url)))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
-import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,24 +13,16 @@ import pytest
 from inventory.adapters.cache import FileCache
 from inventory.application.ports import Cache, CacheStats
 
-
-class FakeClock:
-    """Seconds since the epoch that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 2_000_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+PATIENCE = 10.0
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def entries(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.iterdir() if path.name.endswith(".entry"))
+def gone(cache: Cache, key: str) -> float:
+    """Seconds until ``key`` no longer reads (polled, at most PATIENCE)."""
+    started = time.monotonic()
+    while cache.get(key) is not None:
+        assert time.monotonic() - started < PATIENCE, f"{key!r} never expired"
+        time.sleep(0.01)
+    return time.monotonic() - started
 
 
 def test_the_directory_is_made_if_missing(tmp_path: Path) -> None:
@@ -41,18 +34,16 @@ def test_the_directory_is_made_if_missing(tmp_path: Path) -> None:
     assert directory.stat().st_mode & 0o777 == 0o700
 
 
-def test_a_value_is_found_until_its_ttl_has_passed(tmp_path: Path, clock: FakeClock) -> None:
-    cache: Cache = FileCache(tmp_path, clock=clock)
-    cache.set("product:SKU-1@7", b'{"sku": "SKU-1"}', ttl=30)
+def test_a_value_is_found_until_its_ttl_has_passed(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path)
+    before = time.time()  # the clock the entries' expiry is on
+    cache.set("product:SKU-1@7", b'{"sku": "SKU-1"}', ttl=0.3)
 
-    clock.now += 29
-    before = cache.get("product:SKU-1@7")
-    clock.now += 1
-    after = cache.get("product:SKU-1@7")
+    found = cache.get("product:SKU-1@7")
+    gone(cache, "product:SKU-1@7")
 
-    assert before == b'{"sku": "SKU-1"}'
-    assert after is None
-    assert entries(tmp_path) == []  # the expired file went when it was met
+    assert found == b'{"sku": "SKU-1"}'
+    assert time.time() - before >= 0.3
 
 
 def test_two_instances_on_one_directory_share_their_entries(tmp_path: Path) -> None:
@@ -73,31 +64,29 @@ def test_a_ttl_of_zero_removes_the_entry(tmp_path: Path) -> None:
     cache.set("k", b"v", ttl=0)
 
     assert cache.get("k") is None
-    assert entries(tmp_path) == []
+    assert len(cache) == 0
 
 
 def test_values_are_bytes_kept_exactly(tmp_path: Path) -> None:
     cache = FileCache(tmp_path)
-    value = bytes(range(256)) * 40 + b"\n\x00"
+    value = bytes(range(256)) * 400 + b"\n\x00"  # past diskcache's own threshold for files
 
     cache.set("bytes \u00e9\n", value, ttl=60)
 
     assert cache.get("bytes \u00e9\n") == value
     assert cache.get("bytes \u00e9") is None
+    assert [path.name for path in tmp_path.iterdir() if path.is_dir()] == []  # no loose files
 
 
-def test_a_torn_or_foreign_file_reads_as_a_miss(tmp_path: Path) -> None:
-    cache = FileCache(tmp_path)
-    cache.set("torn", b"0123456789" * 10, ttl=60)
-    cache.set("foreign", b"x", ttl=60)
-    (torn,) = [p for p in entries(tmp_path) if p.stat().st_size > 100]
-    torn.write_bytes(torn.read_bytes()[:-5])
-    (foreign,) = [p for p in entries(tmp_path) if p != torn]
-    foreign.write_bytes(b"not a cache entry")
+def test_a_value_larger_than_the_whole_cache_is_not_kept_nor_is_the_one_it_replaces(
+    tmp_path: Path,
+) -> None:
+    cache = FileCache(tmp_path, max_bytes=1_000_000)
+    cache.set("big", b"small", ttl=60)
 
-    assert cache.get("torn") is None
-    assert cache.get("foreign") is None
-    assert entries(tmp_path) == []
+    cache.set("big", bytes(1_000_001), ttl=60)
+
+    assert cache.get("big") is None
 
 
 def test_a_reader_never_sees_part_of_a_value_while_writers_replace_it(tmp_path: Path) -> None:
@@ -124,7 +113,6 @@ def test_a_reader_never_sees_part_of_a_value_while_writers_replace_it(tmp_path: 
             writer.join()
 
     assert all(value in values for value in seen)
-    assert not [p for p in tmp_path.iterdir() if not p.name.endswith(".entry")]
 
 
 def _whole(value: bytes) -> bool:
@@ -156,69 +144,59 @@ def test_processes_writing_the_same_keys_leave_whole_entries(tmp_path: Path) -> 
         value = cache.get(f"key-{i}")
         assert value is not None
         assert _whole(value)
-    assert len(entries(tmp_path)) == 10
+    assert len(cache) == 10
 
 
-def test_pruning_removes_expired_entries_first(tmp_path: Path, clock: FakeClock) -> None:
-    cache = FileCache(tmp_path, clock=clock)
-    cache.set("short", b"x", ttl=10)
+def test_pruning_removes_expired_entries(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path)
+    cache.set("short", b"x", ttl=0.05)
     cache.set("long", b"y", ttl=100)
-    clock.now += 50
+    gone(cache, "short")
 
     cache.prune()
 
-    assert len(entries(tmp_path)) == 1
+    assert len(cache) == 1
     assert cache.get("long") == b"y"
 
 
-def test_writing_past_the_bound_prunes_the_entries_nearest_to_expiry(
-    tmp_path: Path, clock: FakeClock
-) -> None:
-    cache = FileCache(tmp_path, max_entries=20, clock=clock)
-
-    for n in range(40):
-        cache.set(f"k{n}", b"v", ttl=100 + n)
-
-    kept = [n for n in range(40) if cache.get(f"k{n}") is not None]
-    assert len(entries(tmp_path)) <= 20
-    assert kept == list(range(40 - len(kept), 40))
-
-
-def test_the_byte_bound_holds_too(tmp_path: Path, clock: FakeClock) -> None:
-    cache = FileCache(tmp_path, max_bytes=50_000, clock=clock)
+def test_writing_past_the_byte_bound_drops_the_oldest_entries(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path, max_bytes=1_000_000)
 
     for n in range(100):
-        cache.set(f"k{n}", bytes(1_000), ttl=100 + n)
+        cache.set(f"k{n}", bytes(30_000), ttl=100)  # 3 MB in all
 
-    total = sum(path.stat().st_size for path in entries(tmp_path))
-    assert total <= 50_000 + 10 * 1_100  # within a tenth of the bound of writes since a prune
+    assert cache.size <= 1_000_000 + 10 * 31_000  # at most a cull's worth of entries over
     assert cache.get("k99") is not None
     assert cache.get("k0") is None
+    kept = [n for n in range(100) if cache.get(f"k{n}") is not None]
+    assert kept == list(range(100 - len(kept), 100))
 
 
-def test_a_temporary_file_left_by_a_dead_writer_is_cleared_by_pruning(
-    tmp_path: Path, clock: FakeClock
+def test_a_foreign_file_in_place_of_the_database_is_refused_and_left_alone(
+    tmp_path: Path,
 ) -> None:
-    cache = FileCache(tmp_path, clock=clock)
-    abandoned = tmp_path / ".tmp-abandoned"
-    abandoned.write_bytes(b"half")
-    recent = tmp_path / ".tmp-recent"
-    recent.write_bytes(b"half")
-    os.utime(abandoned, (clock.now - 3600, clock.now - 3600))
-    os.utime(recent, (clock.now, clock.now))
+    foreign = tmp_path / "cache.db"
+    foreign.write_bytes(b"not a cache database " * 10)
 
-    cache.prune()
+    with pytest.raises(OSError, match=r"cache\.db is not a cache database.*remove it"):
+        FileCache(tmp_path)
 
-    assert not abandoned.exists()
-    assert recent.exists()
+    assert foreign.read_bytes() == b"not a cache database " * 10
 
 
-def test_a_directory_that_cannot_be_read_gives_misses_not_errors(tmp_path: Path) -> None:
+def test_a_directory_that_fails_later_gives_misses_not_errors(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     cache = FileCache(tmp_path / "cache")
     cache.set("k", b"v", ttl=60)
+    cache.close()
     (tmp_path / "cache").rename(tmp_path / "gone")
     (tmp_path / "cache").write_text("a file where the directory was")
 
-    cache.set("k", b"w", ttl=60)
+    with caplog.at_level(logging.WARNING, logger="inventory.cache"):
+        cache.set("k", b"w", ttl=60)
+        found = cache.get("k")
 
-    assert cache.get("k") is None
+    assert found is None
+    assert cache.stats() == CacheStats(hits=0, misses=1)
+    assert "cannot write to the cache" in caplog.text

@@ -1,80 +1,78 @@
-"""A cache in a directory, one file per key, shared by every process that opens the directory."""
+"""A cache in a directory, shared by every process on the host that opens it.
+
+A ``diskcache.Cache`` (one SQLite database) with this project's Cache port, hit counts and
+error handling; see docs/adr/0001-cache-and-id-libraries.md.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import struct
-import tempfile
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+import diskcache
 
 from inventory.application.ports import CacheStats
 
-DEFAULT_MAX_ENTRIES = 100_000
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+# How long a write waits for another process's write before it is skipped.
+WRITE_WAIT = 1
 
 log = logging.getLogger("inventory.cache")
 
-# magic, expires at (seconds since the epoch), key length, value length
-_HEADER = struct.Struct(">4sdIQ")
-_MAGIC = b"INC1"
-_SUFFIX = ".entry"
-_TEMPORARY = ".tmp-"
-# A temporary file this old was left by a writer that died before renaming it.
-_ABANDONED_AFTER = 60.0
+_FAILURES = (OSError, sqlite3.Error, diskcache.Timeout)
 _WARN_EVERY = 60.0
 
 
 class FileCache:
-    """Entries as files named by a hash of their key, under ``directory``.
+    """Entries in ``directory`` (made if missing, private to its owner), at most ``max_bytes``.
 
-    Safe across processes and threads: an entry is written whole to a
-    temporary file and renamed over the old one (``os.replace`` is atomic), so
-    a reader sees the old entry or the new one, never part of either; when
-    several processes write one key, the last rename wins. Each file carries
-    its key, its expiry and its lengths, so an expired, foreign or torn file
-    reads as a miss (and expired or torn ones are removed).
+    Safe across processes and threads: each write is one SQLite transaction, so a reader
+    sees the old value or the new one, never part of either; the last write wins. Every
+    value stays inside the database (none as loose files), so nothing can be torn apart.
+    Expired entries, then the oldest stored, are dropped as new ones are written.
 
-    Bounded: once this instance has written a tenth of a bound since it last
-    looked, it removes expired files, then those nearest to expiry, until the
-    directory is back under three quarters of ``max_bytes`` and ``max_entries``.
-    A file's modification time is set to its expiry so that pruning needs no
-    reads. ``clock`` gives seconds since the epoch: processes must agree on it.
-
-    A failing disk never fails a read: an error reads as a miss, a write that
-    cannot be made is skipped, and both are logged (at most once a minute).
+    A database file that is not a cache is refused when the cache is opened; a disk that
+    fails later never fails a request: a read reads as a miss, a write is skipped, and
+    both are logged (at most once a minute).
     """
 
-    def __init__(
-        self,
-        directory: str | os.PathLike[str],
-        *,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if max_entries < 1 or max_bytes < 1:
-            raise ValueError("a cache must be able to hold at least one entry and one byte")
+    def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES):
+        if max_bytes < 1:
+            raise ValueError("a cache must be able to hold at least one byte")
         self.directory = Path(directory)
         # Private: entries hold what the API serves, to readers with a key only.
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._clock = clock
+        try:
+            self._store = diskcache.Cache(
+                str(self.directory),
+                timeout=WRITE_WAIT,
+                size_limit=max_bytes,
+                disk_min_file_size=max_bytes + 1,  # every value in the database
+                eviction_policy="least-recently-stored",
+            )
+        except sqlite3.DatabaseError as exc:
+            raise OSError(
+                f"{self.directory / diskcache.core.DBNAME} is not a cache database ({exc});"
+                " remove it or choose another directory"
+            ) from None
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
-        self._written_bytes = 0
-        self._written_entries = 0
         self._warned_at = -_WARN_EVERY
 
     def get(self, key: str) -> bytes | None:
         """The live value under ``key``, or None (absent, expired, unreadable)."""
-        value = self._read(key)
+        try:
+            found = self._store.get(key)
+        except _FAILURES as exc:
+            self._warn("cannot read the cache in %s: %s", exc)
+            found = None
+        value = found if isinstance(found, bytes) else None
         with self._lock:
             if value is None:
                 self._misses += 1
@@ -83,30 +81,14 @@ class FileCache:
         return value
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
-        """Write ``value`` for ``ttl`` seconds (atomically replacing any entry under ``key``)."""
-        path = self._path(key)
-        if ttl <= 0:
-            self._remove(path)
-            return
-        expires = self._clock() + ttl
-        encoded = key.encode()
-        data = _HEADER.pack(_MAGIC, expires, len(encoded), len(value)) + encoded + value
+        """Keep ``value`` for ``ttl`` seconds, replacing any entry under ``key``."""
         try:
-            self._write(path, data, expires)
-        except OSError as exc:
-            self._warn("cannot write a cache entry in %s: %s", exc)
-            return
-        with self._lock:
-            self._written_bytes += len(data)
-            self._written_entries += 1
-            due = (
-                self._written_bytes > self.max_bytes // 10
-                or self._written_entries > self.max_entries // 10
-            )
-            if due:
-                self._written_bytes = self._written_entries = 0
-        if due:
-            self.prune()
+            if ttl <= 0 or len(key.encode()) + len(value) > self.max_bytes:
+                self._store.delete(key)  # never kept; nor may the replaced value be found
+            else:
+                self._store.set(key, value, expire=ttl)
+        except _FAILURES as exc:
+            self._warn("cannot write to the cache in %s: %s", exc)
 
     def stats(self) -> CacheStats:
         """Hits and misses of this instance's lookups (other processes count their own)."""
@@ -114,85 +96,27 @@ class FileCache:
             return CacheStats(self._hits, self._misses)
 
     def prune(self) -> None:
-        """Remove expired entries, then those nearest to expiry, until well within both bounds."""
-        now = self._clock()
-        entries: list[tuple[float, int, str]] = []
-        total = 0
+        """Drop every expired entry, then the oldest stored until within ``max_bytes``."""
         try:
-            with os.scandir(self.directory) as found:
-                for entry in found:
-                    try:
-                        stat = entry.stat()
-                    except FileNotFoundError:
-                        continue  # removed by another process meanwhile
-                    if entry.name.startswith(_TEMPORARY):
-                        if stat.st_mtime < now - _ABANDONED_AFTER:
-                            self._remove(Path(entry.path))
-                    elif entry.name.endswith(_SUFFIX):
-                        entries.append((stat.st_mtime, stat.st_size, entry.path))
-                        total += stat.st_size
-        except OSError as exc:
+            self._store.expire()
+            self._store.cull()
+        except _FAILURES as exc:
             self._warn("cannot prune the cache in %s: %s", exc)
-            return
-        entries.sort()
-        count = len(entries)
-        byte_target, count_target = self.max_bytes * 3 // 4, self.max_entries * 3 // 4
-        over = total > self.max_bytes or count > self.max_entries
-        for expires, size, path in entries:
-            expired = expires <= now
-            if not expired and not (over and (total > byte_target or count > count_target)):
-                break
-            self._remove(Path(path))
-            total -= size
-            count -= 1
 
-    def _read(self, key: str) -> bytes | None:
-        path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self._warn("cannot read a cache entry in %s: %s", exc)
-            return None
-        encoded = key.encode()
-        if len(data) < _HEADER.size:
-            self._remove(path)  # torn (a crash before the data reached the disk)
-            return None
-        magic, expires, key_length, value_length = _HEADER.unpack_from(data)
-        start = _HEADER.size + key_length
-        if magic != _MAGIC or len(data) != start + value_length:
-            self._remove(path)
-            return None
-        if data[_HEADER.size : start] != encoded:
-            return None  # another key with the same hash: leave its entry be
-        if expires <= self._clock():
-            self._remove(path)
-            return None
-        return data[start:]
+    def __len__(self) -> int:
+        """How many entries are held, expired ones not yet dropped included."""
+        return len(self._store)
 
-    def _write(self, path: Path, data: bytes, expires: float) -> None:
-        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=_TEMPORARY)
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(data)
-            os.utime(temporary, (expires, expires))
-            os.replace(temporary, path)
-        except BaseException:
-            self._remove(Path(temporary))
-            raise
+    @property
+    def size(self) -> int:
+        """Bytes the cache takes on disk."""
+        return int(self._store.volume())
 
-    def _path(self, key: str) -> Path:
-        return self.directory / (hashlib.sha256(key.encode()).hexdigest() + _SUFFIX)
+    def close(self) -> None:
+        """Close this thread's connection to the database (a later use reopens it)."""
+        self._store.close()
 
-    def _remove(self, path: Path) -> None:
-        # Another process may have removed (or replaced) it first; either is fine.
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            self._warn("cannot remove a cache entry in %s: %s", exc)
-
-    def _warn(self, message: str, exc: OSError) -> None:
+    def _warn(self, message: str, exc: BaseException) -> None:
         now = time.monotonic()
         with self._lock:
             if now - self._warned_at < _WARN_EVERY:

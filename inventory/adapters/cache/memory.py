@@ -1,11 +1,17 @@
-"""A cache in this process's memory: entries expire after their TTL, least recently used first."""
+"""A cache in this process's memory: per-entry TTL, least recently used evicted first.
+
+A locked ``cachetools.LRUCache`` bounded in bytes of keys and values (and in entries), each
+entry carrying its expiry; see docs/adr/0001-cache-and-id-libraries.md.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
+
+from cachetools import LRUCache
 
 from inventory.application.ports import CacheStats
 
@@ -13,12 +19,22 @@ DEFAULT_MAX_ENTRIES = 10_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
-class MemoryCache:
-    """A TTL + LRU cache of at most ``max_entries`` entries and ``max_bytes`` of keys and values.
+class _Entry(NamedTuple):
+    value: bytes
+    expires: float
+    size: int  # the key (as UTF-8) and the value, in bytes
 
-    One lock guards everything, so the threads of a worker may share it; each
-    operation holds it for a dictionary lookup or two. ``clock`` gives seconds
-    on any monotonic scale (tests pass a fake one).
+
+def _size(entry: _Entry) -> float:
+    return entry.size
+
+
+class MemoryCache:
+    """At most ``max_entries`` entries and ``max_bytes`` of keys and values, each for its TTL.
+
+    One lock guards the cache (``cachetools`` is not thread-safe), so the threads of a
+    worker may share it. An expired entry goes when it is met, or when the least recently
+    used go. ``clock`` gives seconds on any monotonic scale (tests pass a fake one).
     """
 
     def __init__(
@@ -33,39 +49,34 @@ class MemoryCache:
         self.max_bytes = max_bytes
         self._clock = clock
         self._lock = threading.Lock()
-        # key -> (expires at, value); the first entry is the least recently used.
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._bytes = 0
+        self._entries: LRUCache[str, _Entry] = LRUCache(maxsize=max_bytes, getsizeof=_size)
         self._hits = 0
         self._misses = 0
 
     def get(self, key: str) -> bytes | None:
         """The live value under ``key``, now the most recently used; None if absent or expired."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] > self._clock():
-                self._entries.move_to_end(key)
+            entry = self._entries.get(key)  # now the most recently used
+            if entry is not None and entry.expires > self._clock():
                 self._hits += 1
-                return entry[1]
+                return entry.value
             if entry is not None:
-                self._drop(key)
+                del self._entries[key]
             self._misses += 1
             return None
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
         """Keep ``value`` for ``ttl`` seconds, evicting the least recently used to stay bounded."""
-        size = _size(key, value)
+        size = len(key.encode()) + len(value)
         with self._lock:
-            self._drop(key)
-            # An entry that can never fit (or never live) is not kept; the old
-            # value went above, so a later get() cannot return what was replaced.
             if ttl <= 0 or size > self.max_bytes:
+                # Never kept (nor can it live); the old value goes too, so a later
+                # get() cannot return what was replaced.
+                self._entries.pop(key, None)
                 return
-            self._entries[key] = (self._clock() + ttl, value)
-            self._bytes += size
-            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                oldest = next(iter(self._entries))
-                self._drop(oldest)
+            self._entries[key] = _Entry(value, self._clock() + ttl, size)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem()
 
     def stats(self) -> CacheStats:
         """Hits and misses of :meth:`get` since this cache was made."""
@@ -81,13 +92,4 @@ class MemoryCache:
     def size(self) -> int:
         """Bytes held: every key (as UTF-8) and value."""
         with self._lock:
-            return self._bytes
-
-    def _drop(self, key: str) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            self._bytes -= _size(key, entry[1])
-
-
-def _size(key: str, value: bytes) -> int:
-    return len(key.encode()) + len(value)
+            return int(self._entries.currsize)
