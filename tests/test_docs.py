@@ -21,13 +21,6 @@ PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 README_MAX_CHARS = 12_000
 DOCSTRING_MAX_LINES = 5
 
-PENDING_DOCSTRINGS = {
-    # Pending: these modules are being reworked at the same time; their docstrings
-    # are shortened (and their essays moved to docs/adr/) once that work lands.
-    "inventory/adapters/ids.py",
-    "inventory/adapters/memory/store.py",
-    "inventory/adapters/sql/rows.py",
-}
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 
@@ -124,15 +117,9 @@ def test_every_module_says_what_it_is_for_in_at_most_five_lines() -> None:
     too_long = [
         f"{name}: {len(docstring.splitlines())} lines"
         for name, docstring in module_docstrings()
-        if len(docstring.splitlines()) > DOCSTRING_MAX_LINES and name not in PENDING_DOCSTRINGS
+        if len(docstring.splitlines()) > DOCSTRING_MAX_LINES
     ]
     assert not too_long, "move the essay to docs/adr/ and leave a pointer:\n" + "\n".join(too_long)
-
-
-def test_the_pending_list_names_only_modules_still_pending() -> None:
-    lengths = {name: len(docstring.splitlines()) for name, docstring in module_docstrings()}
-    done = {name for name in PENDING_DOCSTRINGS if lengths.get(name, 0) <= DOCSTRING_MAX_LINES}
-    assert not done, f"no longer pending, take them off PENDING_DOCSTRINGS: {sorted(done)}"
 
 
 def test_every_page_a_docstring_points_to_exists() -> None:

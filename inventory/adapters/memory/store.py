@@ -1,10 +1,8 @@
-"""The in-memory store and its unit of work.
+"""The in-memory store and its unit of work (``memory://`` and the unit tests).
 
-Writes are staged in the unit of work and applied to the store only on
-commit, so an uncommitted or failed unit of work leaves no trace, exactly as
-a database transaction would. One lock serialises units of work, as SQLite's
-write lock does. Objects are copied in and out, so callers never share state
-with the store.
+Writes are staged and applied only on commit, as a database transaction would;
+one lock serialises units of work, as SQLite's write lock does, and objects are
+copied in and out, so callers never share state with the store.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Rows to and from domain objects, written once for every SQL dialect.
 
-Rows are plain tuples in the column order of :mod:`inventory.adapters.sql.schema`;
-they never leave their adapter. What differs between dialects is only how a
-time, an amount of money, a flag, a JSON value or bytes are stored: each
-dialect says so in a :class:`RowCodec` and maps every row through it.
+Rows are tuples in the column order of :mod:`inventory.adapters.sql.schema`. How a
+time, money, a flag, JSON or bytes are stored differs by dialect: each says so
+in a :class:`RowCodec` (part of its :class:`~inventory.adapters.sql.dialect.Dialect`).
 """
 
 from __future__ import annotations
