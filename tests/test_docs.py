@@ -132,3 +132,10 @@ def test_every_page_a_docstring_points_to_exists() -> None:
     problems = [f"{name}: {target}: {why}" for name, target in pointers
                 if (why := broken(ROOT / "README.md", target))]  # fmt: skip
     assert not problems, "\n".join(problems)
+
+
+def test_the_adr_index_lists_every_record() -> None:
+    index = (ROOT / "docs" / "adr" / "README.md").read_text(encoding="utf-8")
+    records = sorted(p.name for p in (ROOT / "docs" / "adr").glob("[0-9][0-9][0-9][0-9]-*.md"))
+
+    assert [name for name in records if f"]({name})" not in index] == []
