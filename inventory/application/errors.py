@@ -18,7 +18,7 @@ class IdempotencyKeyReused(DomainError):
 
 
 class Unavailable(DomainError):
-    """Storage is busy or unreachable; the request may be retried."""
+    """Storage is busy, unreachable or read-only; the request may be retried."""
 
 
 class ReadOnly(Unavailable):

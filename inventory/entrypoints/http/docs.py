@@ -72,7 +72,7 @@ CODE_MEANINGS = {
     "idempotency_key_reused": (422, "The `Idempotency-Key` was used with another body"),
     "rate_limited": (429, "Over the rate limit; retry after `Retry-After` seconds"),
     "internal_error": (500, "A fault of the server; quote `request_id` when reporting it"),
-    "unavailable": (503, "Storage is busy or unreachable; retry after `Retry-After` seconds"),
+    "unavailable": (503, "Storage busy, unreachable or read-only; retry after `Retry-After` s"),
 }
 """What each problem ``code`` means, with the status it comes with."""
 

@@ -103,7 +103,7 @@ REFUSALS = {
     415: "The body is not sent as JSON",
     422: "The body fails validation (each field in `errors`), or reuses an Idempotency-Key",
     429: "Over the rate limit for this API key or client; retry after Retry-After seconds",
-    503: "Storage is busy or unreachable; retry after Retry-After seconds",
+    503: "Storage is busy, unreachable or read-only; retry after Retry-After seconds",
 }
 _REFUSAL_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 
