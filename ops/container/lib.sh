@@ -47,6 +47,19 @@ stop_health_driver() {
   fi
 }
 
+# wait_resolves CONTAINER HOST SECONDS: until HOST's name resolves in CONTAINER
+# within 2 s. Podman's DNS (aardvark-dns) can leave a lookup hanging for up to
+# 30 s just after the last container of a project joined its network: a
+# process started then cannot even look up its database.
+wait_resolves() {
+  local container=$1 host=$2 deadline=$((SECONDS + $3))
+  until timeout 3 docker exec "$container" python3 -c \
+    "import socket; socket.getaddrinfo('$host', None)" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || fail "$host did not resolve in $container within $3s"
+    sleep 1
+  done
+}
+
 # wait_healthy CONTAINER SECONDS: until its health is "healthy"; fails on
 # "unhealthy", on the container stopping, or after SECONDS.
 wait_healthy() {
