@@ -1,0 +1,114 @@
+"""A product's base unit and packs, and exact conversion between them (API.md §13).
+
+Every figure is an integer number of base units; nothing here ever rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inventory.domain.errors import FieldError, ValidationFailed
+from inventory.domain.gs1 import barcode_key
+from inventory.domain.stock import MAX_UNITS
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A unit the product also comes in: ``quantity`` base units per pack (> 1)."""
+
+    unit: str
+    quantity: int
+    barcode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    """A quantity as the client entered it, in the base unit or a pack's unit."""
+
+    unit: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """The base unit of a product and its packs; built by :meth:`of`, which checks them."""
+
+    base: str
+    packs: tuple[Pack, ...] = ()
+
+    @classmethod
+    def of(cls, base: str, packs: tuple[Pack, ...] = ()) -> Units:
+        """Refuse (422) a pack of 1 or fewer units, a unit twice or named like the base
+        unit (ignoring case), or one barcode on two packs (GTINs compared as 14 digits)."""
+        errors: list[FieldError] = []
+        units = {base.lower()}
+        barcodes: set[str] = set()
+        for n, pack in enumerate(packs):
+            if pack.quantity <= 1 or pack.quantity > MAX_UNITS:
+                errors.append(
+                    FieldError(
+                        f"packs.{n}.quantity",
+                        f"a pack holds more than 1 and at most {MAX_UNITS} base units,"
+                        f" not {pack.quantity}",
+                    )
+                )
+            if pack.unit.lower() in units:
+                errors.append(
+                    FieldError(f"packs.{n}.unit", f"unit {pack.unit!r} is already in use")
+                )
+            units.add(pack.unit.lower())
+            if pack.barcode is not None:
+                key = barcode_key(pack.barcode)
+                if key in barcodes:
+                    errors.append(
+                        FieldError(
+                            f"packs.{n}.barcode", f"barcode {pack.barcode!r} is on another pack"
+                        )
+                    )
+                barcodes.add(key)
+        if errors:
+            raise ValidationFailed(f"{len(errors)} problem(s) with the packs", tuple(errors))
+        return cls(base, packs)
+
+    def per(self, unit: str) -> int:
+        """How many base units one ``unit`` holds; refuses (422) a unit not of this product."""
+        if unit == self.base:
+            return 1
+        for pack in self.packs:
+            if pack.unit == unit:
+                return pack.quantity
+        known = ", ".join(repr(name) for name in (self.base, *(p.unit for p in self.packs)))
+        raise ValidationFailed(
+            f"unknown unit {unit!r}",
+            (FieldError("unit", f"unit {unit!r} is not one of {known}"),),
+        )
+
+    def to_base(self, entered: Entered, minimum: int = 1) -> int:
+        """``entered`` in base units; refuses (422) fewer than ``minimum`` or over MAX_UNITS."""
+        if entered.quantity < minimum:
+            raise ValidationFailed(
+                f"quantity {entered.quantity} is below {minimum}",
+                (FieldError("quantity", f"must be at least {minimum}"),),
+            )
+        base = entered.quantity * self.per(entered.unit)
+        if base > MAX_UNITS:
+            raise ValidationFailed(
+                f"{entered.quantity} {entered.unit} is {base} base units,"
+                f" more than the {MAX_UNITS} one level may hold",
+                (FieldError("quantity", f"at most {MAX_UNITS} base units"),),
+            )
+        return base
+
+    def in_unit(self, base_quantity: int, unit: str) -> tuple[int, int]:
+        """``base_quantity`` as whole ``unit``s and the base units left over."""
+        if base_quantity < 0:
+            raise ValueError(f"a quantity of base units is never negative: {base_quantity}")
+        return divmod(base_quantity, self.per(unit))
+
+    def by_barcode(self, code: str) -> Pack | None:
+        """The pack whose barcode matches ``code`` (GTINs compared as 14 digits), if any."""
+        key = barcode_key(code)
+        for pack in self.packs:
+            if pack.barcode is not None and barcode_key(pack.barcode) == key:
+                return pack
+        return None
