@@ -115,7 +115,8 @@ def test_whole_packs_and_remainder_give_back_the_base_quantity(size: int, base: 
 
     whole, left = units.in_unit(base, "pack")
 
-    assert type(whole) is int and type(left) is int
+    assert type(whole) is int
+    assert type(left) is int
     assert 0 <= left < size
     assert units.to_base(Entered("pack", whole), minimum=0) + left == base
 
