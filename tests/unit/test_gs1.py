@@ -28,7 +28,8 @@ TODAY = date(2026, 12, 7)
 
 
 def test_the_check_digit_example_of_the_general_specifications() -> None:
-    """GS1 General Specifications 7.9.1, the GTIN-13 worked example: 629104150021 -> 3."""
+    """GS1 General Specifications 7.9 (standard check digit calculation), the GTIN-13
+    worked example 629104150021 -> 3, the same one GS1 Hong Kong's calculator page shows."""
     assert check_digit("629104150021") == 3
     assert is_gtin("6291041500213")
 
@@ -173,8 +174,8 @@ def test_a_malformed_element_string_is_refused_naming_the_ai_and_the_problem(
     ],
 )
 def test_day_00_is_the_last_day_of_the_month(yymmdd: str, expected: date) -> None:
-    """GS1 General Specifications 3.4.x (AI 17 and the other YYMMDD dates): a day of
-    00 stands for the last day of the month."""
+    """GS1 General Specifications section 3.4, AI 17 (expiration date, YYMMDD): when
+    only year and month are given, DD is 00 and means the last day of the month."""
     assert expiry_date(yymmdd, TODAY) == expected
 
 
