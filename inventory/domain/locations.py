@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 DEFAULT_LOCATION = "DEFAULT"
 """The code of a warehouse's default location unless it was created with another."""
@@ -83,4 +83,16 @@ def check_archivable(location: Location, default: str, held: int) -> None:
     if held:
         raise Conflict(
             f"location {location.code!r} in {location.warehouse!r} still holds {held} units"
+        )
+
+
+def check_transfer(
+    from_warehouse: str, from_location: str, to_warehouse: str, to_location: str
+) -> None:
+    """Refuse (422) a transfer that goes nowhere: inside one warehouse the locations
+    (each already resolved, the default standing for none named) must differ."""
+    if from_warehouse == to_warehouse and from_location == to_location:
+        raise ValidationFailed(
+            f"a transfer inside {from_warehouse!r} must move between two locations",
+            (FieldError("to_location", "must differ from from_location in one warehouse"),),
         )

@@ -61,6 +61,16 @@ class Lot:
                 f"lot {self.code!r} expires on {self.expires_on or 'no date'}, not {expires_on}"
             )
 
+    def enters_warning_on(self, warning_days: int) -> date | None:
+        """The day the lot enters the expiry warning window (None without an expiry date).
+
+        That is ``warning_days`` before ``expires_on``; an expiry alert is due
+        from that day on.
+        """
+        if self.expires_on is None:
+            return None
+        return self.expires_on - timedelta(days=warning_days)
+
     def expired(self, today: date) -> bool:
         """Whether ``today`` is past the expiry date (never, for a lot without one)."""
         return self.expires_on is not None and today > self.expires_on

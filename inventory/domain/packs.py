@@ -37,12 +37,13 @@ class Units:
     packs: tuple[Pack, ...] = ()
 
     @classmethod
-    def of(cls, base: str, packs: tuple[Pack, ...] = ()) -> Units:
+    def of(cls, base: str, packs: tuple[Pack, ...] = (), barcode: str | None = None) -> Units:
         """Refuse (422) a pack of 1 or fewer units, a unit twice or named like the base
-        unit (ignoring case), or one barcode on two packs (GTINs compared as 14 digits)."""
+        unit (ignoring case), or a barcode on two packs or on a pack and the product
+        itself (``barcode``); GTINs are compared as 14 digits."""
         errors: list[FieldError] = []
         units = {base.lower()}
-        barcodes: set[str] = set()
+        barcodes = set() if barcode is None else {barcode_key(barcode)}
         for n, pack in enumerate(packs):
             if pack.quantity <= 1 or pack.quantity > MAX_UNITS:
                 errors.append(
@@ -62,7 +63,8 @@ class Units:
                 if key in barcodes:
                     errors.append(
                         FieldError(
-                            f"packs.{n}.barcode", f"barcode {pack.barcode!r} is on another pack"
+                            f"packs.{n}.barcode",
+                            f"barcode {pack.barcode!r} is already the product's or a pack's",
                         )
                     )
                 barcodes.add(key)

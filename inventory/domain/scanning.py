@@ -5,6 +5,7 @@ API.md §13; the choices (unmarked strings, kind, count) are in docs/adr/0014-gs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -12,6 +13,9 @@ from enum import StrEnum
 from inventory.domain.gs1 import ElementString, Gs1Error, barcode_key, is_element_string, parse
 from inventory.domain.locations import Location
 from inventory.domain.packs import Pack, Units
+
+_AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+"""A symbology identifier (ISO/IEC 15424): ``]``, the symbology, a modifier."""
 
 
 class ScanKind(StrEnum):
@@ -55,12 +59,15 @@ def readings(code: str, today: date) -> tuple[Reading, ...]:
 
     A marked GS1 element string (brackets, symbology identifier, FNC1) has
     one reading, and a malformed one is refused (422). Any other code is a
-    plain barcode (a GTIN compared as 14 digits); if it also reads cleanly
-    as a raw element string with a GTIN, that reading comes second.
+    plain barcode (a GTIN compared as 14 digits, another symbology's
+    identifier such as ``]E0`` dropped); if it also reads cleanly as a raw
+    element string with a GTIN, that reading comes second.
     """
     if is_element_string(code):
         element = parse(code, today)
         return (Reading(element.gtin, element),)
+    if _AIM_PREFIX.match(code):
+        code = code[3:]  # e.g. ]E0 for an EAN-13: the symbology, not part of the code
     plain = Reading(barcode_key(code))
     if code.startswith("01") and len(code) >= 16:
         try:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.errors import Conflict, NotFound, ValidationFailed
 from inventory.domain.locations import (
     DEFAULT_LOCATION,
     Location,
     LocationKind,
     check_archivable,
     check_parent,
+    check_transfer,
     descendants,
 )
 
@@ -76,3 +77,13 @@ def test_a_location_that_holds_stock_cannot_be_archived() -> None:
 
 def test_an_empty_location_other_than_the_default_may_be_archived() -> None:
     check_archivable(Location("WH-1", "B1"), DEFAULT_LOCATION, held=0)
+
+
+def test_a_transfer_inside_one_warehouse_moves_between_two_locations() -> None:
+    check_transfer("WH-1", "DEFAULT", "WH-1", "B1")
+    check_transfer("WH-1", "B1", "WH-2", "B1")  # same code, another warehouse
+
+    with pytest.raises(ValidationFailed, match="must move between two locations") as caught:
+        check_transfer("WH-1", "B1", "WH-1", "B1")
+
+    assert caught.value.errors[0].field == "to_location"

@@ -97,3 +97,9 @@ def test_a_serial_named_twice_is_refused_where_it_repeats() -> None:
 def test_a_serial_already_in_stock_is_a_conflict() -> None:
     with pytest.raises(Conflict, match="already in stock: S2, S4"):
         check_new_serials(["S1", "S2", "S4"], 3, in_stock={"S2", "S4", "S9"})
+
+
+def test_a_lot_enters_the_warning_window_the_given_days_before_it_expires() -> None:
+    assert Lot("L1", date(2027, 1, 31)).enters_warning_on(30) == date(2027, 1, 1)
+    assert Lot("L1", date(2027, 1, 31)).enters_warning_on(0) == date(2027, 1, 31)
+    assert Lot("L1").enters_warning_on(30) is None

@@ -129,3 +129,17 @@ def test_packs_to_base_and_back_is_exact(size: int, quantity: int) -> None:
 
     assert type(base) is int
     assert units.in_unit(base, "pack") == (quantity, 0)
+
+
+def test_a_pack_may_not_carry_the_products_own_barcode() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        Units.of("bottle", (Pack("case", 12, "96385074"),), barcode="00000096385074")
+
+    assert [error.field for error in caught.value.errors] == ["packs.0.barcode"]
+    assert "already the product's or a pack's" in caught.value.errors[0].message
+
+
+def test_a_product_barcode_unlike_any_pack_barcode_is_fine() -> None:
+    units = Units.of("bottle", (Pack("case", 12, "96385074"),), barcode="6291041500213")
+
+    assert units.per("case") == 12

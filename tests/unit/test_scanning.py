@@ -129,3 +129,17 @@ def test_the_answer_has_exactly_the_fields_of_the_contract() -> None:
         "serial",
     ]
     assert [kind.value for kind in ScanKind] == ["product", "pack", "location", "lot", "serial"]
+
+
+@pytest.mark.parametrize(
+    ("code", "barcode"),
+    [
+        ("]E06291041500213", "06291041500213"),  # an EAN-13 with its symbology identifier
+        ("]E496385074", "00000096385074"),  # an EAN-8
+        ("]A0BIN-A1", "BIN-A1"),  # Code 39
+    ],
+)
+def test_another_symbologys_identifier_is_dropped_from_a_plain_code(
+    code: str, barcode: str
+) -> None:
+    assert readings(code, TODAY) == (Reading(barcode),)
