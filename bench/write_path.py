@@ -7,17 +7,19 @@ One run, the same measures on each backend (SQLite first, then PostgreSQL):
 
 1. ``raw``: the ceiling. ``clients`` threads, each on its own connection and
    its own row, loop over one durable transaction: one INSERT into a ledger
-   table and one UPDATE of a level row, then COMMIT (plain ``sqlite3``: WAL,
-   ``synchronous=FULL``, ``BEGIN IMMEDIATE``; plain psycopg: BEGIN, INSERT,
-   UPDATE, COMMIT, ``synchronous_commit`` as the server has it). Transactions/s.
+   table and one UPDATE of a level row, then COMMIT (plain psycopg: BEGIN,
+   INSERT, UPDATE, COMMIT, ``synchronous_commit`` as the server has it; plain
+   ``sqlite3``: WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``, the threads
+   taking turns on a lock: SQLite's one writer, without busy back-off). Tx/s.
 2. ``receipt-distinct``: ``POST /api/v1/movements`` receipts, each client on a
    sku of its own. 3. ``receipt-one-sku``: the same, every client on one sku.
    Requests/s and latency p50/p95/p99 as each client saw it.
 4. ``orders``: contended 1-unit orders on one sku, with bench/scale_out.py's
    code (``orders`` attempts on ``2/3 orders`` units; every invariant checked).
 5. ``read-only`` then ``mixed``: GETs of a product or its stock over ``skus``
-   skus; in ``mixed`` 5 % of requests are receipts to them. Reads/s, and the
-   cache hit ratio from the servers' ``/metrics`` (``inventory_cache_requests_total``).
+   skus, after a ``warm-up`` of the same reads (shown, not compared); in
+   ``mixed`` 5 % of requests are receipts to them. Reads/s, and the cache hit
+   ratio from the servers' ``/metrics`` (``inventory_cache_requests_total``).
 
 The servers are ``inventory serve`` as it comes (its default worker count,
 sync workers; rate limit off, no job runner): one on a fresh SQLite file in a
@@ -168,7 +170,13 @@ def raw_sqlite(directory: Path, clients: int, seconds: float) -> float:
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
+    turn = threading.Lock()  # one writer at a time, as SQLite allows, without busy back-off
+
     def transact(conn: sqlite3.Connection, sku: str) -> None:
+        with turn:
+            write(conn, sku)
+
+    def write(conn: sqlite3.Connection, sku: str) -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             "INSERT INTO raw_ledger VALUES (?, ?, ?, 1, '1.5000', strftime('%Y-%m-%dT%H:%M:%f'))",
@@ -529,7 +537,7 @@ def backend(
             flush=True,
         )
 
-        for label, share in (("read-only", 0.0), ("mixed", args.write_share)):
+        for label, share in (("warm-up", 0.0), ("read-only", 0.0), ("mixed", args.write_share)):
             before = cache_counts(instances)
             load = measure(
                 f"{store} {label}",
