@@ -43,7 +43,6 @@ import os
 import random
 import re
 import secrets
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -57,6 +56,8 @@ from typing import Any
 # Run as a script, this folder is on sys.path; http_api (imported by scale_out) puts the
 # repository's root there too.
 from http_api import postgres_schema
+from pg_profile import PgProfile
+from raw_ceiling import WAREHOUSE, raw_postgres, raw_sqlite
 from scale_out import (
     LOCAL_POSTGRES,
     LOCAL_REDIS,
@@ -71,10 +72,6 @@ from scale_out import (
     verify,
     warm_up,
 )
-
-WAREHOUSE = "MAIN"
-SAMPLE_EVERY = 0.1
-"""Seconds between two samples of pg_stat_activity and pg_locks (--pg-profile)."""
 
 Pick = Callable[[random.Random, int], tuple[str, str, str, Any]]
 """What client ``n`` sends next: (kind, method, path, JSON body or None)."""
@@ -107,114 +104,6 @@ class Figures:
     reads: dict[str, Load] = field(default_factory=dict)
     hit_ratio: dict[str, float | None] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
-
-
-# -- the raw ceiling ---------------------------------------------------------------------------
-
-RAW_TABLES = (
-    "CREATE TABLE raw_ledger (id TEXT PRIMARY KEY, sku TEXT NOT NULL, warehouse TEXT NOT NULL,"
-    " quantity INTEGER NOT NULL, unit_cost NUMERIC NOT NULL, created_at TEXT NOT NULL)",
-    "CREATE TABLE raw_levels (sku TEXT NOT NULL, warehouse TEXT NOT NULL,"
-    " on_hand INTEGER NOT NULL, PRIMARY KEY (sku, warehouse))",
-)
-
-
-def raw_loop(
-    connect: Callable[[], Any], transact: Callable[[Any, str], None], clients: int, seconds: float
-) -> float:
-    """``clients`` threads running ``transact(conn, sku)`` on their own row: transactions/s."""
-    done = Counter[int]()
-    errors: list[str] = []
-    start_line = threading.Barrier(clients + 1)
-    deadline = [0.0]
-
-    def client(n: int) -> None:
-        conn = connect()
-        try:
-            start_line.wait()
-            while time.perf_counter() < deadline[0]:
-                transact(conn, f"RAW-{n:03d}")
-                done[n] += 1
-        except Exception as exc:  # reported below; the figure would be wrong
-            errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    deadline[0] = started + seconds
-    start_line.wait()
-    for thread in threads:
-        thread.join()
-    if errors:
-        sys.exit(f"the raw ceiling failed: {errors[:3]}")
-    return sum(done.values()) / (time.perf_counter() - started)
-
-
-def raw_sqlite(directory: Path, clients: int, seconds: float) -> float:
-    path = directory / "raw.db"
-    setup = sqlite3.connect(path, isolation_level=None)
-    setup.execute("PRAGMA journal_mode=WAL")
-    for statement in RAW_TABLES:
-        setup.execute(statement)
-    setup.executemany(
-        "INSERT INTO raw_levels VALUES (?, ?, 0)",
-        [(f"RAW-{n:03d}", WAREHOUSE) for n in range(clients)],
-    )
-    setup.close()
-
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
-
-    turn = threading.Lock()  # one writer at a time, as SQLite allows, without busy back-off
-
-    def transact(conn: sqlite3.Connection, sku: str) -> None:
-        with turn:
-            write(conn, sku)
-
-    def write(conn: sqlite3.Connection, sku: str) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT INTO raw_ledger VALUES (?, ?, ?, 1, '1.5000', strftime('%Y-%m-%dT%H:%M:%f'))",
-            (secrets.token_hex(13), sku, WAREHOUSE),
-        )
-        conn.execute(
-            "UPDATE raw_levels SET on_hand = on_hand + 1 WHERE sku = ? AND warehouse = ?",
-            (sku, WAREHOUSE),
-        )
-        conn.execute("COMMIT")
-
-    return raw_loop(connect, transact, clients, seconds)
-
-
-def raw_postgres(url: str, clients: int, seconds: float) -> float:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as setup:
-        for statement in RAW_TABLES:
-            setup.execute(statement.replace("created_at TEXT", "created_at TIMESTAMPTZ"))
-        with setup.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO raw_levels VALUES (%s, %s, 0)",
-                [(f"RAW-{n:03d}", WAREHOUSE) for n in range(clients)],
-            )
-
-    def transact(conn: psycopg.Connection[Any], sku: str) -> None:
-        conn.execute(
-            "INSERT INTO raw_ledger VALUES (%s, %s, %s, 1, 1.5, now())",
-            (secrets.token_hex(13), sku, WAREHOUSE),
-        )
-        conn.execute(
-            "UPDATE raw_levels SET on_hand = on_hand + 1 WHERE sku = %s AND warehouse = %s",
-            (sku, WAREHOUSE),
-        )
-        conn.commit()
-
-    return raw_loop(lambda: psycopg.connect(url), transact, clients, seconds)
 
 
 # -- load over HTTP ----------------------------------------------------------------------------
@@ -311,131 +200,6 @@ def cache_counts(instances: list[Instance]) -> Counter[str]:
 def hit_ratio(before: Counter[str], after: Counter[str]) -> float | None:
     hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
     return hits / (hits + misses) if hits + misses else None
-
-
-# -- the PostgreSQL profile --------------------------------------------------------------------
-
-
-class PgProfile:
-    """Samples the bench's backends (by ``application_name``) in pg_stat_activity and pg_locks
-    from a side thread, and diffs pg_stat_statements around each measure when it can."""
-
-    ACTIVITY = (
-        "SELECT state, coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity"
-        " WHERE application_name = %s AND pid <> pg_backend_pid() AND state <> 'idle'"
-    )
-    LOCKS = (
-        "SELECT l.locktype || ' ' || l.mode || coalesce(' on ' || l.relation::regclass::text, '')"
-        " FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-        " WHERE NOT l.granted AND a.application_name = %s"
-    )
-
-    def __init__(self, url: str, application: str) -> None:
-        import psycopg
-
-        self.application = application
-        self.conn = psycopg.connect(url, autocommit=True)
-        self.statements: str | None = None
-        self.created = False
-        self.note = self._open_statements()
-        self.label = ""
-        self.samples: dict[str, Counter[str]] = {}
-        self.locks: dict[str, Counter[str]] = {}
-        self.ticks: Counter[str] = Counter()
-        self.timings: dict[str, list[tuple[float, int, float, str]]] = {}
-        self._before: dict[int, tuple[int, float, float, str]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._sampler = psycopg.connect(url, autocommit=True)
-        self._thread.start()
-
-    def _open_statements(self) -> str:
-        import psycopg
-
-        try:
-            found = self.conn.execute(
-                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-                " WHERE e.extname = 'pg_stat_statements'"
-            ).fetchone()
-            if found is None:
-                self.conn.execute("CREATE EXTENSION pg_stat_statements SCHEMA " + self._schema())
-                self.created = True
-                found = (self._schema(),)
-            self.statements = f"{found[0]}.pg_stat_statements"
-            self.conn.execute(f"SELECT 1 FROM {self.statements} LIMIT 1")
-        except psycopg.Error as exc:
-            self.statements = None
-            return f"pg_stat_statements unavailable ({str(exc).strip()}); sampling only"
-        return f"pg_stat_statements: {self.statements}"
-
-    def _schema(self) -> str:
-        row = self.conn.execute("SELECT current_schema()").fetchone()
-        assert row is not None
-        return str(row[0])
-
-    def _snapshot(self) -> dict[int, tuple[int, float, float, str]]:
-        if self.statements is None:
-            return {}
-        rows = self.conn.execute(
-            f"SELECT queryid, calls, total_exec_time, rows, query FROM {self.statements}"
-            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        ).fetchall()
-        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows if row[0] is not None}
-
-    def begin(self, label: str) -> None:
-        self._before = self._snapshot()
-        self.label = label
-
-    def end(self) -> None:
-        label, self.label = self.label, ""
-        after = self._snapshot()
-        timings = []
-        for queryid, (calls, total, rows, query) in after.items():
-            was = self._before.get(queryid, (0, 0.0, 0.0, ""))
-            if calls > was[0]:
-                timings.append((total - was[1], calls - was[0], rows - was[2], query))
-        self.timings[label] = sorted(timings, reverse=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(SAMPLE_EVERY):
-            label = self.label
-            if not label:
-                continue
-            try:
-                activity = self._sampler.execute(self.ACTIVITY, (self.application,)).fetchall()
-                locks = self._sampler.execute(self.LOCKS, (self.application,)).fetchall()
-            except Exception as exc:  # a sample lost is reported, the run goes on
-                self.samples.setdefault(label, Counter())[f"sample failed: {exc}"] += 1
-                continue
-            self.ticks[label] += 1
-            self.samples.setdefault(label, Counter()).update(f"{s}: {w}" for s, w in activity)
-            self.locks.setdefault(label, Counter()).update(row[0] for row in locks)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sampler.close()
-        if self.created:
-            self.conn.execute("DROP EXTENSION pg_stat_statements")
-        self.conn.close()
-
-    def report(self) -> None:
-        print(f"\nPostgreSQL profile ({self.note}); backends named {self.application}")
-        for label, ticks in self.ticks.items():
-            print(
-                f"  {label}: {ticks} samples every {SAMPLE_EVERY * 1000:.0f} ms;"
-                " mean backends per sample by state: wait event"
-            )
-            for what, n in self.samples.get(label, Counter()).most_common(6):
-                print(f"    {n / ticks:6.2f}  {what}")
-            for what, n in self.locks.get(label, Counter()).most_common(4):
-                print(f"    {n / ticks:6.2f}  waiting for {what}")
-            for total, calls, rows, query in self.timings.get(label, [])[:8]:
-                text = " ".join(query.split())[:110]
-                print(
-                    f"    {total:9.1f} ms {calls:7d} calls {total / calls:7.3f} ms/call"
-                    f" {rows / calls:5.1f} rows  {text}"
-                )
 
 
 # -- one backend -------------------------------------------------------------------------------
