@@ -9,7 +9,8 @@
                             actionlint and yamllint (.github/workflows)
     python3 dev.py demo     a warehouse day through the CLI, on demo.db
     python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk;
-                            scale: contended orders on two instances on PostgreSQL)
+                            scale: contended orders on two instances on PostgreSQL;
+                            write: the write path on SQLite and PostgreSQL, with its goals)
 
 "Set up" creates .venv/ and installs the project with its dev extra, once,
 and again whenever pyproject.toml changes.
@@ -159,7 +160,7 @@ def _is_bash(path: Path) -> bool:
 
 
 def bench(*args: str) -> None:
-    scripts = {"http": "http_api.py", "scale": "scale_out.py"}
+    scripts = {"http": "http_api.py", "scale": "scale_out.py", "write": "write_path.py"}
     if args[:1] and args[0] in scripts:
         step(str(BIN / "python"), str(ROOT / "bench" / scripts[args[0]]), *args[1:])
         return

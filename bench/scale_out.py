@@ -131,14 +131,18 @@ def cli(env: dict[str, str], directory: Path, *command: str) -> subprocess.Compl
 
 
 @contextmanager
-def serving(env: dict[str, str], directory: Path, workers: int, name: str) -> Iterator[Instance]:
-    """``inventory serve`` with ``workers`` sync workers, ready; SIGTERM at the end."""
+def serving(
+    env: dict[str, str], directory: Path, workers: int | None, name: str
+) -> Iterator[Instance]:
+    """``inventory serve`` with ``workers`` sync workers (None: the server's default count),
+    ready; SIGTERM at the end."""
     port = free_port()
     log = directory / f"{name}-{port}.log"
+    count = [] if workers is None else ["--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(BIN / "inventory"), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--threads", "1", "--no-jobs"],
+             *count, "--threads", "1", "--no-jobs"],
             env=env, cwd=directory, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     instance = Instance(process, port, log)

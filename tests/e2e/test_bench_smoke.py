@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from tests.postgres import server_url
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_and_paging.py"
 SCALE_OUT = BENCH.with_name("scale_out.py")
+WRITE_PATH = BENCH.with_name("write_path.py")
 
 
 @pytest.mark.bench
@@ -51,3 +53,30 @@ def test_the_scale_out_benchmark_runs_keeps_every_invariant_and_compares() -> No
     assert done.stdout.count("attempted 20  201 12  409 8  other 0") == 2
     assert done.stdout.count("verified: ") == 2
     assert "of 1 instance on SQLite" in done.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_write_path_benchmark_runs_every_measure_on_both_backends_and_judges_goals() -> None:
+    redis_url = os.environ.get("INVENTORY_TEST_REDIS_URL")
+    done = subprocess.run(
+        [sys.executable, str(WRITE_PATH), "--smoke", "--clients", "4", "--pg-profile",
+         "--postgres-url", server_url(),
+         *(["--redis-url", redis_url] if redis_url else ["--no-redis"])],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    for store in ("sqlite", "postgres"):
+        assert re.search(rf"^{store} +raw +\d+ tx/s$", done.stdout, re.M), done.stdout
+        for measure in ("receipt-distinct", "receipt-one-sku", "read-only", "mixed"):
+            assert re.search(rf"^{store} +{measure} +\d+ \w+s/s .* failed 0", done.stdout, re.M)
+        assert re.search(rf"^{store} +orders +\d+ orders/s .* invariants kept$", done.stdout, re.M)
+    assert "PostgreSQL profile (" in done.stdout
+    rows = ("raw ceiling", "POST receipt, distinct skus", "POST receipt, one sku",
+            "contended orders, one sku", "read-only: reads/s", "95/5 mix: reads/s")  # fmt: skip
+    for row in rows:
+        assert re.search(rf"^{re.escape(row)}.*\d.*\d", done.stdout, re.M), row
+    verdicts = re.findall(r"^  (MET|NOT MET) +\S", done.stdout, re.M)
+    assert len(verdicts) == 7, done.stdout
