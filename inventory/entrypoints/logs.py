@@ -1,9 +1,8 @@
 """How the long-running processes (server workers, job runners) write their log lines.
 
-One handler on stderr, text or JSON lines (``INVENTORY_LOG_FORMAT``), with the
-request id; every line goes through :func:`~inventory.redaction.redact`.
-Access lines take a shorter way to that handler, with the same output (docs/operating.md#logs,
-docs/adr/0014-a-lean-read-path.md).
+One handler on stderr, text or JSON lines (``INVENTORY_LOG_FORMAT``), with the request
+id; every line goes through :func:`~inventory.redaction.redact`; access lines by a shorter
+way, same bytes. See docs/operating.md#logs and docs/adr/0014-a-lean-read-path.md.
 """
 
 from __future__ import annotations
