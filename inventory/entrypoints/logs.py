@@ -202,6 +202,8 @@ def log_access(method: str, route: str, status: str, seconds: float, key_name: s
 
 def _only_handler() -> LineHandler | None:
     """The handler an access record would reach, when it is a :class:`LineHandler` alone."""
+    if access_log.disabled:  # the record path drops the line, as logging does
+        return None
     found: LineHandler | None = None
     logger: logging.Logger | None = access_log
     while logger is not None:

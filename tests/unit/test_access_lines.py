@@ -195,3 +195,17 @@ def test_nothing_is_made_below_the_access_level() -> None:
         log_access("GET", "/health", "200", 0.001, "-")
 
     assert stream.getvalue() == ""
+
+
+def test_a_disabled_access_logger_writes_nothing() -> None:
+    stream = io.StringIO()
+    access = logging.getLogger("inventory.access")
+
+    with access_handlers(LineHandler("text", stream)):
+        access.disabled = True  # as logging.config does to the loggers it leaves out
+        try:
+            log_access("GET", "/health", "200", 0.001, "-")
+        finally:
+            access.disabled = False
+
+    assert stream.getvalue() == ""
