@@ -1,7 +1,7 @@
 """The composition root: settings -> adapters -> the services entrypoints use.
 
 The only module that imports concrete adapters; those of PostgreSQL, Redis and
-the file cache only when the settings name them (docs/adr/0014-a-lean-read-path.md).
+the file cache only when the settings name them (docs/adr/0018-a-lean-read-path.md).
 Each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 """
 

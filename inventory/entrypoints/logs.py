@@ -2,7 +2,7 @@
 
 One handler on stderr, text or JSON lines (``INVENTORY_LOG_FORMAT``), with the request
 id; every line goes through :func:`~inventory.redaction.redact`; access lines by a shorter
-way, same bytes. See docs/operating.md#logs and docs/adr/0014-a-lean-read-path.md.
+way, same bytes. See docs/operating.md#logs and docs/adr/0018-a-lean-read-path.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The exception, release, environment and request id, method and route; nothing
 of the request, and every string redacted. See docs/operating.md#errors.
-sentry-sdk is imported only when a DSN is set (docs/adr/0014-a-lean-read-path.md).
+sentry-sdk is imported only when a DSN is set (docs/adr/0018-a-lean-read-path.md).
 """
 
 from __future__ import annotations

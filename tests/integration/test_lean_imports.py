@@ -1,5 +1,5 @@
 """A server worker loads the client libraries of PostgreSQL, Redis, diskcache and Sentry only
-when its settings name them (docs/adr/0014-a-lean-read-path.md). Each case runs in a fresh
+when its settings name them (docs/adr/0018-a-lean-read-path.md). Each case runs in a fresh
 interpreter, since this one has imported them all already."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Cache adapters: TTL + LRU in process memory, files shared by one host, Redis shared by all
 (behind a copy in each process's memory). Each is imported on first use, so that a process
-with its cache in memory never loads redis-py or diskcache: docs/adr/0014-a-lean-read-path.md.
+with its cache in memory never loads redis-py or diskcache: docs/adr/0018-a-lean-read-path.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Rate limiters: in one process (memory), shared by every process on one host, and in Redis.
 
 Each is imported on first use: only the Redis one loads redis-py
-(docs/adr/0014-a-lean-read-path.md).
+(docs/adr/0018-a-lean-read-path.md).
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def _freeze_objects(arbiter: Arbiter, worker: Worker) -> None:
     # Every object the arbiter holds (the modules, mostly) goes to the collector's
     # permanent generation: a worker's collections then never write to them, so
     # their pages stay shared with the arbiter instead of being copied into each
-    # worker (docs/adr/0014-a-lean-read-path.md).
+    # worker (docs/adr/0018-a-lean-read-path.md).
     gc.freeze()
 
 
