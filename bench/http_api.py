@@ -2,7 +2,7 @@
 
     python bench/http_api.py [--seconds 5] [--connections 16] [--configs sync:2x1,gthread:2x4]
         [--stores sqlite,postgres,postgres+redis] [--cache memory|off|file:DIR|redis://...]
-        [--postgres-url URL] [--redis-url URL] [--access-log text|json]
+        [--postgres-url URL] [--redis-url URL] [--access-log text|json|off]
 
 For each server configuration (worker class, processes x threads) and each
 store it starts a real server on a fresh database and drives it with wrk for
@@ -28,8 +28,13 @@ names its store and the cache in use. The scenarios:
   each answer waits for its commit to reach the disk: SQLite's
   synchronous=FULL, PostgreSQL's synchronous_commit).
 
-Prints requests/s, latency p50/p90/p99 and errors (non-2xx or socket errors),
-and the peak resident memory of the server's processes together. When SQLite
+The server keeps its own logging defaults (an access line a request, text)
+unless ``--access-log`` says ``json`` or ``off`` (WARNING level: no access line).
+Prints requests/s (``get`` also as a share of ``bare``), latency p50/p90/p99
+and errors (non-2xx or socket errors), the peak resident memory of the
+server's processes together, and the largest peak of one worker: resident
+(RSS, which counts pages shared with the arbiter) and proportional (PSS, where
+a page shared by n processes counts 1/n). When SQLite
 and a PostgreSQL store ran in the same configuration, a last line per
 configuration gives the PostgreSQL ``get`` rate as a share of SQLite's (the
 target is 70% or more). The rate limit is off and no job runner runs. Needs
@@ -103,15 +108,40 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
+def children_memory_kib(pid: int) -> list[tuple[int, int]]:
+    """RSS and PSS of each child of ``pid`` (the server's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[1]) != pid:
+                continue
+            rollup = (entry / "smaps_rollup").read_text()
+        except OSError:
+            continue
+        rss = re.search(r"^Rss:\s+(\d+)", rollup, re.MULTILINE)
+        pss = re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE)
+        if rss and pss:
+            found.append((int(rss.group(1)), int(pss.group(1))))
+    return found
+
+
 class Sampler:
-    """Peak RSS of a process tree, sampled between wrk runs and after each."""
+    """Peak RSS of a process tree, and of one worker, sampled between wrk runs and after each."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak = 0
+        self.worker_rss = 0
+        self.worker_pss = 0
 
     def sample(self) -> None:
         self.peak = max(self.peak, tree_rss_kib(self.pid))
+        for rss, pss in children_memory_kib(self.pid):
+            self.worker_rss = max(self.worker_rss, rss)
+            self.worker_pss = max(self.worker_pss, pss)
 
 
 def wrk(
@@ -165,8 +195,9 @@ def postgres_schema(base_url: str) -> Iterator[str]:
 def store_env(store: str, directory: Path, args: argparse.Namespace) -> Iterator[dict[str, str]]:
     """The server's ``INVENTORY_*`` settings for ``store`` on a fresh database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INVENTORY_")}
-    env["INVENTORY_LOG_LEVEL"] = "WARNING" if args.access_log is None else "INFO"
-    if args.access_log is not None:
+    if args.access_log == "off":
+        env["INVENTORY_LOG_LEVEL"] = "WARNING"
+    elif args.access_log is not None:
         env["INVENTORY_LOG_FORMAT"] = args.access_log
     env["INVENTORY_RATE_LIMIT"] = "off"  # measure the API, not the limiter's 429s
     if args.cache is not None:  # else the server's own default: memory, or Redis when set
@@ -249,11 +280,16 @@ def run_config(
                     script = lua["get"] if name == "list" else lua[name]
                     got = wrk(base + path, args.seconds, args.connections, script, sampler)
                     results[name] = got
+                    share = ""
+                    if name == "get" and "bare" in results:
+                        share = f" ({got['rps'] / results['bare']['rps']:.2f}x bare)"
                     print(
                         f"{store:14} {kind:7} {workers}x{threads:<2} cache {cache:6} {name:5}"
-                        f" {got['rps']:9.0f} req/s   p50 {got['p50']:6.2f} ms"
+                        f" {got['rps']:9.0f} req/s{share}   p50 {got['p50']:6.2f} ms"
                         f"  p90 {got['p90']:6.2f} ms  p99 {got['p99']:7.2f} ms"
-                        f"  errors {int(got['errors'])}   peak RSS {sampler.peak / 1024:.0f} MiB",
+                        f"  errors {int(got['errors'])}   peak RSS {sampler.peak / 1024:.0f} MiB"
+                        f" (one worker: RSS {sampler.worker_rss / 1024:.0f},"
+                        f" PSS {sampler.worker_pss / 1024:.0f} MiB)",
                         flush=True,
                     )
             finally:
@@ -296,9 +332,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--access-log",
-        choices=["text", "json"],
+        choices=["text", "json", "off"],
         default=None,
-        help="log an access line per request in this format (default: none, WARNING level)",
+        help="the access lines' format, or off (WARNING level); default: the server's own"
+        " (text, one line a request)",
     )
     parser.add_argument(
         "--postgres-url",
@@ -320,7 +357,8 @@ def main() -> None:
         sys.exit("this benchmark needs wrk: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s per line;"
-        f" stores {', '.join(stores)}; rate limit off; no job runner"
+        f" stores {', '.join(stores)}; rate limit off; no job runner;"
+        f" access lines {args.access_log or 'text (the default)'}"
     )
     summary = []
     for config in args.configs.split(","):

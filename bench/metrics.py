@@ -13,10 +13,13 @@ variant in turn), with:
   keep them (``PROMETHEUS_MULTIPROC_DIR``); measured last, since the switch to
   file-backed values is for the whole process;
 - ``+ access log``: multi-process metrics plus the access line (text, then
-  JSON), written to a stream in memory.
+  JSON), written to a stream in memory by the server's handler.
 
-Then the cost of one ``GET /metrics`` exposition summing the files of
-``--workers`` processes, each with a value for every route.
+Then what one access line costs alone (``log_access``, text and JSON): by the
+server's handler, which writes it directly, and through a ``LogRecord`` and the
+same formatter (the way any other handler gets it); and the cost of one
+``GET /metrics`` exposition summing the files of ``--workers`` processes, each
+with a value for every route.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from inventory.bootstrap import Services
 from inventory.config import Settings
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.routes import create_app
-from inventory.entrypoints.logs import formatter
+from inventory.entrypoints.logs import LineHandler, formatter, log_access, request_context
 
 RUNS = 7
 
@@ -91,6 +94,35 @@ def per_request(get: Callable[[str], None], path: str, requests: int) -> float:
     return (time.perf_counter() - started) / requests * 1e6
 
 
+def access_lines(access: logging.Logger, lines: int = 2_000) -> None:
+    """Print what one access line costs, by the server's handler and through a record."""
+    handlers: dict[str, logging.Handler] = {}
+    for log_format in ("text", "json"):
+        handlers[f"{log_format}, server's handler (direct)"] = LineHandler(
+            log_format, io.StringIO()
+        )
+        through_record = logging.StreamHandler(io.StringIO())
+        through_record.setFormatter(formatter(log_format))
+        handlers[f"{log_format}, through a LogRecord"] = through_record
+    best = dict.fromkeys(handlers, float("inf"))
+    access.setLevel(logging.INFO)
+    with request_context("5098bb361f5e415ab6ddc8d62080312d"):
+        for _ in range(RUNS * 10):  # short runs, many: the best one is the least disturbed
+            for name, handler in handlers.items():
+                access.addHandler(handler)
+                started = time.perf_counter()
+                for _ in range(lines):
+                    log_access("GET", "/api/v1/products/{sku}", "200", 0.00123, "scanner-1")
+                took = (time.perf_counter() - started) / lines * 1e6
+                access.removeHandler(handler)
+                handler.stream = io.StringIO()  # type: ignore[attr-defined]
+                best[name] = min(best[name], took)
+    access.setLevel(logging.WARNING)
+    print(f"\none access line, best of {RUNS * 10} runs of {lines:,} (microseconds)")
+    for name, took in best.items():
+        print(f"  {name:<34}{took:>8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
@@ -114,8 +146,7 @@ def main() -> None:
     for log_format in ("text", "json"):
         name = f"+ access log ({log_format})"
         apps[name], _ = application(PrometheusMetrics(directory))
-        logged[name] = logging.StreamHandler(io.StringIO())
-        logged[name].setFormatter(formatter(log_format))
+        logged[name] = LineHandler(log_format, io.StringIO())
 
     # Round-robin: each run times every variant in turn, so that a slower spell
     # of the machine costs them all alike; the best run of each is kept.
@@ -143,6 +174,8 @@ def main() -> None:
             f"{name:<22}{figures['/health']:>14.1f}{figures['product']:>14.1f}"
             f"{'' if name == 'bare' else f'+{extra:.1f} us':>16}"
         )
+
+    access_lines(access)
 
     # A scrape: the files of --workers processes, each with a value for every route.
     scrape_dir = tempfile.mkdtemp(prefix="bench-scrape-")

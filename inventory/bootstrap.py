@@ -1,7 +1,8 @@
 """The composition root: settings -> adapters -> the services entrypoints use.
 
-The only module that imports concrete adapters. Nothing here runs at import
-time; each process (a CLI run, a server worker) calls :func:`bootstrap` once.
+The only module that imports concrete adapters; those of PostgreSQL, Redis and
+the file cache only when the settings name them (docs/adr/0018-a-lean-read-path.md).
+Each process (a CLI run, a server worker) calls :func:`bootstrap` once.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inventory.adapters.cache import FileCache, MemoryCache, RedisCache, TieredCache
+from inventory.adapters.cache.memory import MemoryCache
 from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.jobs.runner import JobRunner, Periodic
 from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.metrics import DIRECTORY_VARIABLE, NoMetrics, clear_own_files, open_metrics
 from inventory.adapters.notify import OutboxNotifier, SmtpNotifier
-from inventory.adapters.postgres import PostgresDatabase
-from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
-from inventory.adapters.redis_client import Probe
+from inventory.adapters.rate_limits.host import HostRateLimiter
+from inventory.adapters.rate_limits.memory import MemoryRateLimiter
 from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
 from inventory.application.caching import ReadThrough
@@ -169,6 +169,8 @@ def open_storage(url: str) -> Storage:
                 " for the database file; create it, or fix the path"
             )
         return database
+    from inventory.adapters.postgres import PostgresDatabase  # psycopg: only when named
+
     try:
         return PostgresDatabase.from_url(url)
     except ValueError as exc:
@@ -189,6 +191,8 @@ def open_rate_limiter(settings: Settings, storage: Storage) -> RateLimiter | Non
     if rate is None:
         return None
     if settings.redis_url is not None:
+        from inventory.adapters.rate_limits.redis import RedisRateLimiter
+
         try:
             return RedisRateLimiter(rate, settings.redis_url)
         except ValueError as exc:
@@ -218,6 +222,8 @@ def open_cache(settings: Settings) -> Cache | None:
     if settings.redis_url is not None and "cache" not in settings.model_fields_set:
         return _redis_cache("INVENTORY_REDIS_URL", settings.redis_url, settings.cache_ttl)
     if settings.cache.startswith("file:"):
+        from inventory.adapters.cache.file import FileCache
+
         directory = settings.cache.removeprefix("file:")
         if not directory:
             raise ConfigError("INVENTORY_CACHE: file: needs a directory, e.g. file:/var/cache/inv")
@@ -232,6 +238,9 @@ def open_cache(settings: Settings) -> Cache | None:
 
 def _redis_cache(variable: str, url: str, ttl: float) -> Cache:
     """Redis, behind a copy in this process's memory of the entries it has used."""
+    from inventory.adapters.cache.redis import RedisCache
+    from inventory.adapters.cache.tiered import TieredCache
+
     try:
         return TieredCache(MemoryCache(), RedisCache(url), near_ttl=ttl)
     except ValueError as exc:
@@ -270,11 +279,17 @@ def probes(settings: Settings, storage: Storage) -> dict[str, Callable[[], str]]
     if not settings.database_url.startswith("memory://"):
         found["jobs"] = functools.partial(_heartbeat, storage)
     if settings.redis_url is not None:
-        found["redis"] = Probe(settings.redis_url)
+        found["redis"] = _redis_probe(settings.redis_url)
     cache = settings.cache
     if cache.startswith(("redis://", "rediss://")) and cache != settings.redis_url:
-        found["cache"] = Probe(cache)
+        found["cache"] = _redis_probe(cache)
     return found
+
+
+def _redis_probe(url: str) -> Callable[[], str]:
+    from inventory.adapters.redis_client import Probe  # redis-py: only when a URL names it
+
+    return Probe(url)
 
 
 def _heartbeat(storage: Storage) -> str:

@@ -25,9 +25,19 @@ DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _HOST = socket.gethostname().replace("_", "-")
 
 
+_named: list[object] = [None, ""]  # the pid last named, and its name
+
+
 def process_identifier() -> str:
-    """This process's name in the shared directory (file names split at ``_``, so none here)."""
-    return f"{_HOST}-{os.getpid()}"
+    """This process's name in the shared directory (file names split at ``_``, so none here).
+
+    The library asks before every write, to notice a fork: the name is made
+    again only when the pid has changed.
+    """
+    pid = os.getpid()
+    if _named[0] != pid:
+        _named[:] = [pid, f"{_HOST}-{pid}"]
+    return str(_named[1])
 
 
 def clear_own_files(directory: str) -> int:
@@ -85,12 +95,26 @@ class PrometheusMetrics:
             registry=self.registry,
         )
 
+        # The labelled values met so far: finding one through ``labels`` costs
+        # more than counting on it. Labels are bounded (route templates, standard
+        # methods, statuses), so these stay small.
+        self._answers: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        self._lookups: dict[bool, Counter] = {}
+
     def http_request(self, method: str, route: str, status: str, seconds: float) -> None:
-        self._requests.labels(method, route, status).inc()
-        self._durations.labels(route).observe(seconds)
+        labels = (method, route, status)
+        found = self._answers.get(labels)
+        if found is None:
+            found = self._requests.labels(*labels), self._durations.labels(route)
+            self._answers[labels] = found
+        found[0].inc()
+        found[1].observe(seconds)
 
     def cache_lookup(self, hit: bool) -> None:
-        self._cache.labels("hit" if hit else "miss").inc()
+        found = self._lookups.get(hit)
+        if found is None:
+            found = self._lookups[hit] = self._cache.labels("hit" if hit else "miss")
+        found.inc()
 
     def rate_limited(self) -> None:
         self._limited.inc()

@@ -2,16 +2,14 @@
 
 The exception, release, environment and request id, method and route; nothing
 of the request, and every string redacted. See docs/operating.md#errors.
+sentry-sdk is imported only when a DSN is set (docs/adr/0018-a-lean-read-path.md).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
-
-import sentry_sdk
-from sentry_sdk.integrations.argv import ArgvIntegration
-from sentry_sdk.integrations.logging import LoggingIntegration
 
 from inventory import __version__
 from inventory.config import Settings
@@ -24,6 +22,10 @@ def configure_error_tracking(settings: Settings) -> bool:
     """Start sending unhandled errors, when a DSN is set; whether it is."""
     if settings.sentry_dsn is None:
         return False
+    import sentry_sdk
+    from sentry_sdk.integrations.argv import ArgvIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         release=f"inventory@{__version__}",
@@ -44,7 +46,8 @@ def configure_error_tracking(settings: Settings) -> bool:
 
 def report_error(exc: BaseException, request_id: str | None, method: str, route: str) -> None:
     """Send one unhandled error of a request, tagged with its id (a no-op without a DSN)."""
-    if not sentry_sdk.is_initialized():
+    sentry_sdk = _initialized()
+    if sentry_sdk is None:
         return
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("request_id", request_id or "-")
@@ -55,8 +58,17 @@ def report_error(exc: BaseException, request_id: str | None, method: str, route:
 
 def flush(timeout: float = 2.0) -> None:
     """Wait (briefly) until the errors reported are sent: before a process exits."""
-    if sentry_sdk.is_initialized():
+    sentry_sdk = _initialized()
+    if sentry_sdk is not None:
         sentry_sdk.flush(timeout)
+
+
+def _initialized() -> Any:
+    """The ``sentry_sdk`` module once it sends errors, else None (it is never imported here)."""
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is None or not sentry_sdk.is_initialized():
+        return None
+    return sentry_sdk
 
 
 def _scrubbed(event: Any, hint: Any) -> Any:

@@ -14,7 +14,7 @@ from inventory.application.ports import Metrics
 from inventory.domain.errors import DomainError
 from inventory.entrypoints.http.problems import HttpError, from_domain
 from inventory.entrypoints.http.response import problem_response
-from inventory.entrypoints.logs import request_context
+from inventory.entrypoints.logs import log_access, request_context
 from inventory.entrypoints.tracking import report_error
 
 WsgiApp = WSGIApplication
@@ -41,7 +41,6 @@ def method_label(method: str) -> str:
     return method if method in METHODS else OTHER_METHOD
 
 
-access_log = logging.getLogger("inventory.access")
 error_log = logging.getLogger("inventory.http")
 
 
@@ -129,19 +128,7 @@ def with_access_log(app: WsgiApp, metrics: Metrics) -> WsgiApp:
             route = str(environ.get(ROUTE, UNMATCHED))
             status = seen[-1] if seen else "-"
             metrics.http_request(method_label(method), route, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                key_name = environ.get(KEY_NAME, "-")
-                fields = {
-                    "method": method,
-                    "route": route,
-                    "status": int(status) if status.isdigit() else status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "key_name": key_name,
-                }
-                access_log.info(
-                    "%s %s %s %.1fms key=%s", method, route, status, seconds * 1000, key_name,
-                    extra=fields,
-                )  # fmt: skip
+            log_access(method, route, status, seconds, str(environ.get(KEY_NAME, "-")))
 
     return middleware
 
