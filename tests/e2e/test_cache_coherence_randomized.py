@@ -122,7 +122,9 @@ class Workload:
         for sku in self.hot + self.cold:
             body = {"sku": sku, "name": f"Product {sku}"}
             product, acked = acknowledged(admin, "POST", PRODUCTS, body)
-            self.writes[THREADS].append(Write(version(sku), product["version"], acked, "POST"))
+            self.writes[THREADS].append(
+                Write(version(sku), product["version"], acked, f"POST {sku}")
+            )
         for pair in self.pairs.values():
             self.receive(THREADS, admin, pair, FIRST_RECEIPT)
 
