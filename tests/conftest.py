@@ -45,3 +45,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     lanes.started(item)
+
+
+SUMMARY = "summary"
+"""A test's ``record_property(SUMMARY, text)`` is shown at the end of the run, passed or not."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Each recorded summary (how much a randomized check checked, say), so that CI logs it."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport) and report.when == "call"
+        for name, value in report.user_properties
+        if name == SUMMARY
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "what the randomized checks checked")
+        for line in lines:
+            terminalreporter.write_line(line)
