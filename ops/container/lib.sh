@@ -1,4 +1,4 @@
-# Shared by check-image and check-compose (sourced, not run).
+# Shared by check-image and check-release (sourced, not run).
 # shellcheck shell=bash
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,8 +17,7 @@ _mark=$SECONDS
 mark() { TIMINGS+=("$1 $((SECONDS - _mark))s"); _mark=$SECONDS; }
 print_timings() { say "timings: ${TIMINGS[*]:-none}; total $((SECONDS - STARTED))s"; }
 
-# The engine's variables: those the caller evaluated if that engine answers,
-# else ops/container/engine's (which starts podman's service again if need be).
+# The caller's engine variables if that engine answers, else ops/container/engine's.
 ensure_engine() {
   if [[ -z ${INVENTORY_CONTAINER_ENGINE:-} ]] || ! timeout 20 docker info >/dev/null 2>&1; then
     local exports
@@ -32,19 +31,32 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# podman only: run the health checks of the matching containers (see health-driver).
+# start_health_driver FILTER (podman only): every 2 s for at most 10 minutes,
+# run the health checks of the `podman ps --filter FILTER` containers. Podman
+# runs them from systemd timers; with no systemd, health stays "starting".
 start_health_driver() {
   [[ $INVENTORY_CONTAINER_ENGINE == podman ]] || return 0
-  "$HERE/health-driver" --seconds "${HEALTH_DRIVER_SECONDS:-600}" "$@" &
+  local deadline=$((SECONDS + 600)) id
+  while ((SECONDS < deadline)) && kill -0 $$ 2>/dev/null; do
+    for id in $(podman ps -q --filter health=starting --filter "$1" 2>/dev/null); do
+      podman healthcheck run "$id" >/dev/null 2>&1 || true
+    done
+    sleep 2
+  done &
   HEALTH_DRIVER_PID=$!
 }
 
 stop_health_driver() {
-  if [[ -n $HEALTH_DRIVER_PID ]]; then
-    kill "$HEALTH_DRIVER_PID" 2>/dev/null || true
-    wait "$HEALTH_DRIVER_PID" 2>/dev/null || true
-    HEALTH_DRIVER_PID=
-  fi
+  [[ -z $HEALTH_DRIVER_PID ]] || { kill "$HEALTH_DRIVER_PID" && wait "$HEALTH_DRIVER_PID"; } 2>/dev/null || true
+  HEALTH_DRIVER_PID=
+}
+
+# logged SECONDS WHAT COMMAND...: run it, its output in $LOG; on failure show
+# the end of that output and fail with "WHAT failed".
+logged() {
+  local seconds=$1 what=$2
+  shift 2
+  timeout "$seconds" "$@" >"$LOG" 2>&1 || { tail -40 "$LOG" >&2; fail "$what failed"; }
 }
 
 # wait_resolves CONTAINER HOST SECONDS: until HOST's name resolves in CONTAINER
