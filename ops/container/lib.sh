@@ -12,15 +12,14 @@ HEALTH_DRIVER_PID=
 say() { echo "$CHECK: $*"; }
 fail() { echo "$CHECK: FAILED: $*" >&2; exit 1; }
 
-# Record how long the step since the previous mark took.
-_mark=$SECONDS
+_mark=$SECONDS # mark STEP: how long since the previous mark
 mark() { TIMINGS+=("$1 $((SECONDS - _mark))s"); _mark=$SECONDS; }
 print_timings() { say "timings: ${TIMINGS[*]:-none}; total $((SECONDS - STARTED))s"; }
 
 # The caller's engine variables if that engine answers, else ops/container/engine's.
 ensure_engine() {
+  local exports
   if [[ -z ${INVENTORY_CONTAINER_ENGINE:-} ]] || ! timeout 20 docker info >/dev/null 2>&1; then
-    local exports
     exports=$("$HERE/engine") || fail "ops/container/engine could not prepare a container engine"
     eval "$exports"
   fi
@@ -59,10 +58,9 @@ logged() {
   timeout "$seconds" "$@" >"$LOG" 2>&1 || { tail -40 "$LOG" >&2; fail "$what failed"; }
 }
 
-# wait_resolves CONTAINER HOST SECONDS: until HOST's name resolves in CONTAINER
-# within 2 s. Podman's DNS (aardvark-dns) can leave a lookup hanging for up to
-# 30 s just after the last container of a project joined its network: a
-# process started then cannot even look up its database.
+# wait_resolves CONTAINER HOST SECONDS: until HOST resolves in CONTAINER within
+# 3 s. Podman's DNS (aardvark-dns) can leave a lookup hanging for up to 30 s just
+# after the last container of a project joined its network.
 wait_resolves() {
   local container=$1 host=$2 deadline=$((SECONDS + $3))
   until timeout 3 docker exec "$container" python3 -c \
@@ -75,12 +73,11 @@ wait_resolves() {
 # wait_healthy CONTAINER SECONDS: until its health is "healthy"; fails on
 # "unhealthy", on the container stopping, or after SECONDS.
 wait_healthy() {
-  local container=$1 seconds=$2 deadline status state
-  deadline=$((SECONDS + seconds))
+  local container=$1 seconds=$2 deadline=$((SECONDS + $2)) state status=unknown
   while ((SECONDS < deadline)); do
-    state=$(docker inspect --format '{{.State.Status}}' "$container" 2>/dev/null) || state=gone
-    status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' \
-      "$container" 2>/dev/null) || status=unknown
+    read -r state status < <(docker inspect --format \
+      '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$container" \
+      2>/dev/null || echo gone unknown)
     case $status in
       healthy) return 0 ;;
       unhealthy) fail "$container is unhealthy" ;;
