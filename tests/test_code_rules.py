@@ -132,3 +132,15 @@ def test_no_two_modules_import_each_other_even_for_type_checking() -> None:
 
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert import_cycles(graph) == [], "move the shared types to a module both can import"
+
+
+def test_ops_stays_under_a_thousand_lines_besides_the_compose_and_prometheus_files() -> None:
+    counted = [
+        path
+        for path in (ROOT / "ops").rglob("*")
+        if path.is_file() and path.suffix != ".yml" and "prometheus" not in path.parts
+    ]
+    lines = sum(len(path.read_bytes().splitlines()) for path in counted)
+
+    assert ROOT / "ops" / "release" in counted
+    assert lines < 1000, f"ops/ has {lines} lines: keep deployment small (docs/deploying.md)"
