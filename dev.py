@@ -89,7 +89,7 @@ def foreground(*command: str) -> int:
 
 def demo() -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    step("sh", str(ROOT / "ops" / "demo.sh"), env=env)
+    step("sh", str(ROOT / "docs" / "demo.sh"), env=env)
 
 
 FAST = "not e2e and not postgres and not redis and not bench"
@@ -122,9 +122,9 @@ def test(*args: str) -> None:
 
 
 OPS_SCRIPTS = (
-    "ops/smoke", "ops/changelog-section", "ops/container/observe",
+    "ops/smoke", "ops/container/observe", ".github/changelog-section",
 )  # fmt: skip
-"""The operators' Python scripts (no .py suffix: they are commands)."""
+"""The Python scripts of operations and CI (no .py suffix: they are commands)."""
 
 
 def lint() -> None:
@@ -145,9 +145,7 @@ def lint() -> None:
     workflows = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
     step(str(BIN / "actionlint"), "-no-color", "-shellcheck", str(BIN / "shellcheck"), *workflows)
     step(str(BIN / "yamllint"), "--strict", "-c", ".yamllint.yml", ".github/workflows", "ops")
-    shell = [
-        str(path.relative_to(ROOT)) for path in ROOT.glob("ops/container/**/*") if _is_bash(path)
-    ]
+    shell = [str(path.relative_to(ROOT)) for path in ROOT.glob("ops/**/*") if _is_bash(path)]
     step(str(BIN / "shellcheck"), "-x", "--source-path=SCRIPTDIR", *sorted(shell))
 
 

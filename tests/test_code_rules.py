@@ -84,3 +84,63 @@ def test_sql_written_once_for_both_databases_takes_its_placeholders_from_the_dia
             found.append(f"{path.relative_to(ROOT)}: rewrites placeholders")
 
     assert found == [], "shared SQL takes Dialect.mark / Dialect.marks()"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The ``inventory`` modules a file imports, those under ``if TYPE_CHECKING:`` too."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("inventory.")}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each cycle found by a depth-first walk of ``graph`` (module -> modules it imports)."""
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        if module in path:
+            cycles.append([*path[path.index(module) :], module])
+            return
+        if module in done:
+            return
+        path.append(module)
+        for imported in sorted(graph.get(module, set())):
+            visit(imported)
+        path.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+    return cycles
+
+
+def test_no_two_modules_import_each_other_even_for_type_checking() -> None:
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in (ROOT / "inventory").rglob("*.py")
+    }
+    graph = {
+        name: imported_modules(path) & modules.keys() - {name} for name, path in modules.items()
+    }
+
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert import_cycles(graph) == [], "move the shared types to a module both can import"
+
+
+def test_ops_stays_under_a_thousand_lines_besides_the_compose_and_prometheus_files() -> None:
+    counted = [
+        path
+        for path in (ROOT / "ops").rglob("*")
+        if path.is_file() and path.suffix != ".yml" and "prometheus" not in path.parts
+    ]
+    lines = sum(len(path.read_bytes().splitlines()) for path in counted)
+
+    assert ROOT / "ops" / "release" in counted
+    assert lines < 1000, f"ops/ has {lines} lines: keep deployment small (docs/deploying.md)"

@@ -26,7 +26,7 @@ from inventory.application.queries import (
     ValuationRow,
 )
 from inventory.application.rate_limits import RateDecision
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey

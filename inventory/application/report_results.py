@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from inventory.application.ports import Clock, UnitOfWorkFactory
+from inventory.application.report_records import ReportResult
 from inventory.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
-
-    from inventory.application.ports import Clock, UnitOfWorkFactory
 
 CHUNK_BYTES = 256 * 1024
 """The size of each stored piece of a report (the last one may be shorter)."""
@@ -26,24 +26,6 @@ REPORTS_KEPT = timedelta(days=7)
 
 SWEEP_SECONDS = 3600.0
 """How often each job runner removes the reports older than :data:`REPORTS_KEPT`."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReportResult:
-    """One report as stored: ``size`` and ``chunks`` are known once it is complete."""
-
-    id: str
-    job_id: str
-    content_type: str
-    filename: str
-    created_at: datetime
-    size: int | None = None
-    """Bytes in all; None while the report is still being written (or was never finished)."""
-    chunks: int = 0
-
-    @property
-    def complete(self) -> bool:
-        return self.size is not None
 
 
 class ReportTooLarge(Exception):

@@ -20,8 +20,8 @@ from inventory.application.commands import RequestReport
 from inventory.application.jobs import get_job, queue_job
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.application.queries import MovementFilter
+from inventory.application.report_records import ReportResult
 from inventory.application.report_results import (
-    ReportResult,
     ResultWriter,
     forget_result,
     report_chunks,

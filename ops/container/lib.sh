@@ -1,4 +1,4 @@
-# Shared by check-image and check-compose (sourced, not run).
+# Shared by check-image and check-release (sourced, not run).
 # shellcheck shell=bash
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,16 +12,14 @@ HEALTH_DRIVER_PID=
 say() { echo "$CHECK: $*"; }
 fail() { echo "$CHECK: FAILED: $*" >&2; exit 1; }
 
-# Record how long the step since the previous mark took.
-_mark=$SECONDS
+_mark=$SECONDS # mark STEP: how long since the previous mark
 mark() { TIMINGS+=("$1 $((SECONDS - _mark))s"); _mark=$SECONDS; }
 print_timings() { say "timings: ${TIMINGS[*]:-none}; total $((SECONDS - STARTED))s"; }
 
-# The engine's variables: those the caller evaluated if that engine answers,
-# else ops/container/engine's (which starts podman's service again if need be).
+# The caller's engine variables if that engine answers, else ops/container/engine's.
 ensure_engine() {
+  local exports
   if [[ -z ${INVENTORY_CONTAINER_ENGINE:-} ]] || ! timeout 20 docker info >/dev/null 2>&1; then
-    local exports
     exports=$("$HERE/engine") || fail "ops/container/engine could not prepare a container engine"
     eval "$exports"
   fi
@@ -32,25 +30,37 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# podman only: run the health checks of the matching containers (see health-driver).
+# start_health_driver FILTER (podman only): every 2 s for at most 10 minutes,
+# run the health checks of the `podman ps --filter FILTER` containers. Podman
+# runs them from systemd timers; with no systemd, health stays "starting".
 start_health_driver() {
   [[ $INVENTORY_CONTAINER_ENGINE == podman ]] || return 0
-  "$HERE/health-driver" --seconds "${HEALTH_DRIVER_SECONDS:-600}" "$@" &
+  local deadline=$((SECONDS + 600)) id
+  while ((SECONDS < deadline)) && kill -0 $$ 2>/dev/null; do
+    for id in $(podman ps -q --filter health=starting --filter "$1" 2>/dev/null); do
+      podman healthcheck run "$id" >/dev/null 2>&1 || true
+    done
+    sleep 2
+  done &
   HEALTH_DRIVER_PID=$!
 }
 
 stop_health_driver() {
-  if [[ -n $HEALTH_DRIVER_PID ]]; then
-    kill "$HEALTH_DRIVER_PID" 2>/dev/null || true
-    wait "$HEALTH_DRIVER_PID" 2>/dev/null || true
-    HEALTH_DRIVER_PID=
-  fi
+  [[ -z $HEALTH_DRIVER_PID ]] || { kill "$HEALTH_DRIVER_PID" && wait "$HEALTH_DRIVER_PID"; } 2>/dev/null || true
+  HEALTH_DRIVER_PID=
 }
 
-# wait_resolves CONTAINER HOST SECONDS: until HOST's name resolves in CONTAINER
-# within 2 s. Podman's DNS (aardvark-dns) can leave a lookup hanging for up to
-# 30 s just after the last container of a project joined its network: a
-# process started then cannot even look up its database.
+# logged SECONDS WHAT COMMAND...: run it, its output in $LOG; on failure show
+# the end of that output and fail with "WHAT failed".
+logged() {
+  local seconds=$1 what=$2
+  shift 2
+  timeout "$seconds" "$@" >"$LOG" 2>&1 || { tail -40 "$LOG" >&2; fail "$what failed"; }
+}
+
+# wait_resolves CONTAINER HOST SECONDS: until HOST resolves in CONTAINER within
+# 3 s. Podman's DNS (aardvark-dns) can leave a lookup hanging for up to 30 s just
+# after the last container of a project joined its network.
 wait_resolves() {
   local container=$1 host=$2 deadline=$((SECONDS + $3))
   until timeout 3 docker exec "$container" python3 -c \
@@ -63,12 +73,11 @@ wait_resolves() {
 # wait_healthy CONTAINER SECONDS: until its health is "healthy"; fails on
 # "unhealthy", on the container stopping, or after SECONDS.
 wait_healthy() {
-  local container=$1 seconds=$2 deadline status state
-  deadline=$((SECONDS + seconds))
+  local container=$1 seconds=$2 deadline=$((SECONDS + $2)) state status=unknown
   while ((SECONDS < deadline)); do
-    state=$(docker inspect --format '{{.State.Status}}' "$container" 2>/dev/null) || state=gone
-    status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' \
-      "$container" 2>/dev/null) || status=unknown
+    read -r state status < <(docker inspect --format \
+      '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$container" \
+      2>/dev/null || echo gone unknown)
     case $status in
       healthy) return 0 ;;
       unhealthy) fail "$container is unhealthy" ;;

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from inventory.application.ports import Storage
+from inventory.application.report_records import ReportResult
 from inventory.application.report_results import (
-    ReportResult,
     ResultWriter,
     forget_old_reports,
     report_chunks,

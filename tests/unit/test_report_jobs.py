@@ -9,8 +9,8 @@ import pytest
 
 from inventory.application.commands import RequestReport
 from inventory.application.jobs import record_success
+from inventory.application.report_records import ReportResult
 from inventory.application.report_results import (
-    ReportResult,
     ReportTooLarge,
     ResultWriter,
     forget_old_reports,

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 
 from inventory.adapters.memory.table import Table
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.domain.errors import Conflict, NotFound
 
 Chunk = tuple[str, int, bytes]

@@ -40,7 +40,7 @@ from inventory.application.ports import (
     StockRepository,
     WarehouseRepository,
 )
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey

@@ -11,7 +11,7 @@ from datetime import datetime
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import Transaction
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.domain.errors import Conflict, NotFound
 
 _COLUMNS = "id, job_id, content_type, filename, created_at, size, chunks"

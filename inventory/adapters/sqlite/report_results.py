@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from inventory.adapters.sqlite.rows import DIALECT, parse_time, time_text
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.domain.errors import Conflict, NotFound
 
 _COLUMNS = "id, job_id, content_type, filename, created_at, size, chunks"

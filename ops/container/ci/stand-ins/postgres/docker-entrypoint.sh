@@ -1,7 +1,6 @@
 #!/bin/sh
-# The stand-in postgres image's entrypoint: on the first start (an empty
-# $PGDATA) make the cluster with POSTGRES_USER as its superuser (password
-# POSTGRES_PASSWORD) and the database POSTGRES_DB, as the official image does;
+# The stand-in postgres entrypoint: on the first start (an empty $PGDATA) make the
+# cluster (superuser POSTGRES_USER, POSTGRES_PASSWORD) and database POSTGRES_DB;
 # then run the server as the postgres user, listening on every address.
 set -eu
 
@@ -27,8 +26,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     rm -f "$pwfile"
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
-    # The set-up server listens on the Unix socket only: pg_isready over TCP
-    # does not count it as ready.
+    # On the Unix socket only, so that pg_isready over TCP does not count it ready.
     pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start > /dev/null
     if [ "$db" != postgres ]; then
         quoted=$(printf '%s' "$db" | sed 's/"/""/g')

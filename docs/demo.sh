@@ -1,6 +1,6 @@
 #!/bin/sh
 # A warehouse day through the real CLI, on a fresh SQLite file (demo.db).
-# Run by `python3 dev.py run`; every command is printed before it runs.
+# Run by `python3 dev.py demo`; every command is printed before it runs.
 set -eu
 DEMO_DB="${DEMO_DB:-demo.db}"
 rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm"
