@@ -84,14 +84,12 @@ class PostgresProductRepository:
         return {row[0].lower(): product_from_row(row) for row in rows}
 
     def add(self, product: Product) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(_INSERT_NEW_PRODUCT, _insert_params(product))
         if cursor.rowcount == 0:
             taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
             raise Conflict(f"product {taken.sku if taken else product.sku!r} already exists")
 
     def add_all(self, products: Sequence[Product]) -> None:
-        self._tx.wrote = True
         try:
             with self._tx.conn.cursor() as cursor:
                 cursor.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
@@ -99,7 +97,6 @@ class PostgresProductRepository:
             raise Conflict("one of the products already exists") from exc
 
     def save(self, product: Product) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(_UPDATE_PRODUCT, _update_params(product))
         if cursor.rowcount == 0:
             raise NotFound(f"product {product.sku!r} does not exist")
@@ -147,7 +144,6 @@ class PostgresProductRepository:
             yield product_from_row(row)
 
     def _update_each(self, sql: str, params: list[tuple[object, ...]]) -> None:
-        self._tx.wrote = True
         with self._tx.conn.cursor() as cursor:
             cursor.executemany(sql, params)
             # executemany sums the rows of every statement into rowcount.
@@ -181,7 +177,6 @@ class PostgresWarehouseRepository:
         return None if row is None else warehouse_from_row(row)
 
     def add(self, warehouse: Warehouse) -> None:
-        self._tx.wrote = True
         # ON CONFLICT: a code taken, ignoring case too, inserts nothing (see _INSERT_NEW_PRODUCT).
         cursor = self._tx.conn.execute(
             f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)"

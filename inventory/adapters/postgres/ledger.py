@@ -83,7 +83,6 @@ class PostgresStockRepository:
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
 
     def save_all(self, levels: Iterable[StockLevel]) -> None:
-        self._tx.wrote = True
         params = [(lv.sku, lv.warehouse, lv.on_hand, lv.reserved) for lv in levels]
         self._placeholders.difference_update((sku, code) for sku, code, _, _ in params)
         with self._tx.conn.cursor() as cursor:
@@ -167,7 +166,6 @@ class PostgresMovementRepository:
         self.add_all((movement,))
 
     def add_all(self, movements: Sequence[Movement]) -> None:
-        self._tx.wrote = True
         rows = [movement_row(m) for m in movements]
         try:
             if len(rows) < COPY_THRESHOLD:
