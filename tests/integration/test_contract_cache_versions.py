@@ -7,14 +7,18 @@ Every test runs once per storage adapter (see ``conftest.py``).
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.sqlite import SqliteDatabase
 from inventory.application.commands import ReceiveStock
+from inventory.application.copying import copy_inventory
+from inventory.application.importing import import_movements, import_products
 from inventory.application.ports import Storage
 from inventory.application.report_results import ReportResult
 from inventory.application.scopes import (
@@ -325,3 +329,39 @@ def test_applying_a_migration_raises_every_version(database: SqliteDatabase) -> 
     assert database.migrate() == ["0002_idempotency"]
 
     assert changed(before, versions_of(database)) == set(EVERY)
+
+
+# Bulk paths: imports and copies write through the same tables, so the same triggers count them.
+
+
+def test_importing_products_raises_each_product_written_and_the_list(stocked: Storage) -> None:
+    before = versions_of(stocked)
+    csv = io.StringIO("sku,name\nSKU-A,Renamed by import\nSKU-C,New\n")
+
+    assert import_products(csv, stocked.unit_of_work(), FixedClock(), update=True) == 2
+
+    assert changed(before, versions_of(stocked)) == {"product A", "products"}
+
+
+def test_importing_movements_raises_what_they_touched(stocked: Storage) -> None:
+    before = versions_of(stocked)
+    csv = io.StringIO("type,sku,warehouse,quantity,unit_cost\nreceipt,SKU-B,WH-2,4,2.00\n")
+
+    assert import_movements(csv, stocked.unit_of_work(), FixedClock(), _IDS, "test") == 1
+
+    assert changed(before, versions_of(stocked)) == {
+        "product B", "products", "warehouse V", "levels", "movements",
+    }  # fmt: skip
+
+
+def test_a_copy_into_a_store_raises_the_versions_of_everything_it_wrote(storage: Storage) -> None:
+    source = MemoryStorage()
+    given(source, ProductFactory(sku="SKU-A"), WarehouseFactory(code="WH-1"))
+    receive(source, "SKU-A", "WH-1")  # the ledger must explain the level: the copy checks it
+    before = versions_of(storage)
+
+    assert copy_inventory(source.unit_of_work, storage.unit_of_work).ok
+
+    assert changed(before, versions_of(storage)) == {
+        "product A", "products", "warehouse W", "warehouses", "levels", "movements",
+    }  # fmt: skip
