@@ -43,7 +43,11 @@ _UPDATE_PRODUCT = (
     " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
     " created_at = %s, updated_at = %s, version = %s, name_folded = %s WHERE sku = %s"
 )
-_UPDATE_COST = "UPDATE products SET average_cost = %s, updated_at = %s, version = %s WHERE sku = %s"
+_UPDATE_COSTS = (
+    "UPDATE products AS p SET average_cost = u.cost, updated_at = u.at, version = u.version"
+    " FROM unnest(%s::text[], %s::numeric[], %s::timestamptz[], %s::bigint[])"
+    " AS u (sku, cost, at, version) WHERE p.sku = u.sku"
+)
 
 # In a write unit a product read is a product about to be judged or changed:
 # lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
@@ -105,10 +109,22 @@ class PostgresProductRepository:
         self._update_each(_UPDATE_PRODUCT, [_update_params(p) for p in products])
 
     def save_costs(self, products: Sequence[Product]) -> None:
-        self._update_each(
-            _UPDATE_COST,
-            [(money(p.average_cost), p.updated_at, p.version, p.sku) for p in products],
+        # One statement for the batch, as for levels: the cache trigger runs once.
+        latest = {p.sku: p for p in products}
+        if not latest:
+            return
+        rows = [latest[sku] for sku in sorted(latest)]
+        cursor = self._tx.conn.execute(
+            _UPDATE_COSTS,
+            (
+                [p.sku for p in rows],
+                [money(p.average_cost) for p in rows],
+                [p.updated_at for p in rows],
+                [p.version for p in rows],
+            ),
         )
+        if cursor.rowcount != len(rows):
+            raise NotFound("one of the products does not exist")
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         where = Where(DIALECT)
