@@ -22,81 +22,59 @@ SELECT '*', generation + 1 FROM cache_generation WHERE id = 1;
 
 DROP TABLE cache_generation;
 
+-- One statement a row change, every scope it touches in it.
+
 CREATE TRIGGER products_insert_cache AFTER INSERT ON products
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('products', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || NEW.sku, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('products', 1), ('product:' || NEW.sku, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER products_update_cache AFTER UPDATE ON products
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('products', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || NEW.sku, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('products', 1), ('product:' || NEW.sku, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER products_delete_cache AFTER DELETE ON products
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('products', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || OLD.sku, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('products', 1), ('product:' || OLD.sku, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER warehouses_insert_cache AFTER INSERT ON warehouses
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || NEW.code, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1), ('warehouse:' || NEW.code, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER warehouses_update_cache AFTER UPDATE ON warehouses
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || NEW.code, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1), ('warehouse:' || NEW.code, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER warehouses_delete_cache AFTER DELETE ON warehouses
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || OLD.code, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('warehouses', 1), ('warehouse:' || OLD.code, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER stock_levels_insert_cache AFTER INSERT ON stock_levels
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || NEW.sku, 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || NEW.warehouse, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1), ('product:' || NEW.sku, 1), ('warehouse:' || NEW.warehouse, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER stock_levels_update_cache AFTER UPDATE ON stock_levels
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || NEW.sku, 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || NEW.warehouse, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1), ('product:' || NEW.sku, 1), ('warehouse:' || NEW.warehouse, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER stock_levels_delete_cache AFTER DELETE ON stock_levels
 BEGIN
-    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('product:' || OLD.sku, 1)
-    ON CONFLICT (scope) DO UPDATE SET version = version + 1;
-    INSERT INTO cache_versions (scope, version) VALUES ('warehouse:' || OLD.warehouse, 1)
+    INSERT INTO cache_versions (scope, version) VALUES ('levels', 1), ('product:' || OLD.sku, 1), ('warehouse:' || OLD.warehouse, 1)
     ON CONFLICT (scope) DO UPDATE SET version = version + 1;
 END;
 
