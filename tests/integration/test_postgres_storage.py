@@ -816,6 +816,25 @@ def test_pruning_keeps_one_row_per_scope_and_every_version(
         assert uow.versions(watched) == before
 
 
+def test_a_prune_while_another_prunes_skips_its_turn_without_waiting(
+    db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
+) -> None:
+    _two_skus(db)
+    clock, ids = FixedClock(), SequentialIds("m")
+    for _ in range(2):
+        receipt = ReceiveStock(sku="A", warehouse="WH-1", quantity=1, unit_cost="1.00")
+        record_movement(receipt, db.unit_of_work(), clock, ids, "clerk")
+    impatient = open_db(lock_timeout_ms=200)
+
+    with db.unit_of_work() as first:
+        pruned = first.prune_versions()
+        with impatient.unit_of_work() as second:
+            assert second.prune_versions() == 0  # the first holds the turn: no wait, no rows
+        first.commit()
+
+    assert pruned > 0
+
+
 def test_applying_a_migration_raises_every_version(db: PostgresDatabase, shell: Shell) -> None:
     _two_skus(db)
     with reading(db) as uow:

@@ -44,11 +44,15 @@ SELECT (SELECT epoch FROM cache_epoch),
                                 AND c.txid < pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
                              0)
              FROM unnest({scopes}::text[]) WITH ORDINALITY AS u (scope, n) ORDER BY u.n)"""
-# Rows below their scope's highest txid never change a version.
+# Rows below their scope's highest txid never change a version. One runner
+# prunes at a time (a transaction-scoped advisory lock, tried, never waited
+# for): two would only queue on each other's rows.
+_PRUNE_LOCK = 0x1A7E_5700_CAC4
 _PRUNE = (
-    "DELETE FROM cache_changes AS c USING"
+    f"WITH turn AS (SELECT pg_try_advisory_xact_lock({_PRUNE_LOCK}) AS mine)"
+    " DELETE FROM cache_changes AS c USING turn,"
     " (SELECT scope, max(txid) AS top FROM cache_changes GROUP BY scope) AS m"
-    " WHERE c.scope = m.scope AND c.txid < m.top"
+    " WHERE turn.mine AND c.scope = m.scope AND c.txid < m.top"
 )
 
 
