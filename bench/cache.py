@@ -8,7 +8,6 @@ Old (bench/legacy_cache.py) and new take turns; see docs/adr/0001-cache-and-id-l
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import json
 import shutil
@@ -37,6 +36,7 @@ from inventory.application.commands import (
 )
 from inventory.application.ports import Cache
 from inventory.application.reports import valuation_report
+from inventory.application.scopes import LEVELS, PRODUCTS, scopes
 from inventory.application.stock import record_movements
 from inventory.bootstrap import Services
 from inventory.config import Settings
@@ -146,12 +146,13 @@ class Variant:
     def __init__(self, database: SqliteDatabase, cache: Cache | None) -> None:
         settings = Settings(_env_file=None, database_url="memory://", cache_ttl=TTL)
         services = Services(settings, database, utc_now, new_id, new_secret, cache=cache)
-        routes = [
-            dataclasses.replace(route, cached=True)
-            if route.method == "GET" and route.template in CACHED_TEMPLATES
-            else route
+        # Every candidate is a cached route: each keeps the scopes its table names.
+        assert all(
+            route.cached is not None
             for route in API_ROUTES
-        ]
+            if route.method == "GET" and route.template in CACHED_TEMPLATES
+        )
+        routes = list(API_ROUTES)
         self.app = wsgi_app(services, routes)
 
     def get(self, path: str, secret: str) -> bytes:
@@ -306,11 +307,11 @@ def main(argv: list[str] | None = None) -> None:
         writer = database.connect()
 
         def written() -> None:
-            writer.execute("UPDATE cache_generation SET generation = generation + 1")
+            writer.execute("UPDATE cache_versions SET version = version + 1 WHERE scope = '*'")
 
         def generation() -> int:
             with database.unit_of_work().reading() as uow:
-                return uow.generation()
+                return uow.versions([scopes()])[0]
 
         alone = [*per_call([generation], reads), *per_call([generation], reads, setup=written)]
         print(row("generation read alone", alone))
@@ -347,7 +348,12 @@ def main(argv: list[str] | None = None) -> None:
                 return json.dumps({"rows": list(report), "total": report.total()}).encode()
 
             return ReadThrough(cache, TTL).read(
-                database.unit_of_work(), "valuation", compute, lambda v: v, lambda v: v
+                database.unit_of_work(),
+                "valuation",
+                scopes(LEVELS, PRODUCTS),
+                compute,
+                lambda v: v,
+                lambda v: v,
             )
 
         warm = [make() for _, make in kinds]

@@ -212,7 +212,7 @@ def open_cache(settings: Settings) -> Cache | None:
     set at all but ``INVENTORY_REDIS_URL`` is, the cache is in that Redis
     too: every process on every host then shares its entries. A cache set
     explicitly (``memory``, ``file:``, ``off``) wins over the Redis URL.
-    Sharing is for the hit rate only: coherence comes from the data generation
+    Sharing is for the hit rate only: coherence comes from the data versions
     in the database, so a cache per process would just miss more often.
     """
     if settings.cache == "off" or settings.cache_ttl == 0:

@@ -18,6 +18,7 @@ from inventory.application.commands import (
     OrderLineIn,
     ReserveOrder,
 )
+from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, WAREHOUSES, product, scopes
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.keys import ApiKey, Role, hash_secret
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
@@ -193,3 +194,8 @@ class ReserveOrderFactory(_Factory[ReserveOrder]):
             for line in lines  # type: ignore[attr-defined]
         ]
         return kwargs
+
+
+WATCHED_SCOPES = scopes(PRODUCTS, WAREHOUSES, LEVELS, MOVEMENTS, product("SKU-1"))
+"""Scopes whose summed version any data write of the tests (SKU-1, any level, any
+movement, any warehouse) raises: for tests that check bookkeeping raises none."""

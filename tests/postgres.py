@@ -69,7 +69,7 @@ _DATA_TABLES = (
 _EMPTY = (
     "BEGIN; ALTER TABLE movements DISABLE TRIGGER USER; "
     + "; ".join(f"DELETE FROM {table}" for table in _DATA_TABLES)
-    + "; ALTER TABLE movements ENABLE TRIGGER USER; COMMIT"
+    + "; ALTER TABLE movements ENABLE TRIGGER USER; DELETE FROM cache_changes; COMMIT"
 )
 _idle_schemas: list[str] = []
 

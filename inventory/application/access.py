@@ -9,6 +9,7 @@ from inventory.application.commands import CreateApiKey
 from inventory.application.listing import API_KEY_SORTS, ApiKeyList
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, SecretGenerator, UnitOfWork
+from inventory.application.scopes import Scopes, api_key, scopes
 from inventory.application.times import from_rfc3339, rfc3339
 from inventory.domain.errors import NotFound, Unauthorized
 from inventory.domain.keys import ApiKey, Role, hash_secret
@@ -60,8 +61,9 @@ def authenticate(
     """The active key with this secret, if its role allows ``needed``.
 
     With ``reads``, the key is looked up through the cache like any other
-    read, keyed by the data generation: revoking it is a write, so the very
-    next request looks it up afresh and is refused. Unknown secrets are never
+    read, under the version of its own scope (:func:`key_scopes`): revoking
+    it writes that scope, so the very next request looks it up afresh and is
+    refused. Unknown secrets are never
     cached: guessing costs a lookup each time, not a cache entry.
     """
     secret_hash = hash_secret(secret)
@@ -73,11 +75,19 @@ def authenticate(
     if reads is None:
         key = lookup(uow)
     else:
-        key = reads.read(uow, f"api-key:{secret_hash}", lookup, _key_bytes, _key_from_bytes)
+        key = reads.read(
+            uow, f"api-key:{secret_hash}", key_scopes(secret_hash), lookup, _key_bytes,
+            _key_from_bytes,
+        )  # fmt: skip
     if key is None:
         raise Unauthorized("unknown API key")
     key.authorize(needed)
     return key
+
+
+def key_scopes(secret_hash: str) -> Scopes:
+    """What a key's lookup depends on: the key with this hash, and nothing else."""
+    return scopes(api_key(secret_hash))
 
 
 def _key_bytes(key: ApiKey | None) -> bytes | None:

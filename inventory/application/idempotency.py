@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -22,6 +22,7 @@ from inventory.application.idempotency_records import (
     StoredResponse,
 )
 from inventory.application.ports import Clock, UnitOfWork
+from inventory.application.scopes import Scopes
 from inventory.application.wrapping import WrappedRepositories
 from inventory.domain.errors import Conflict
 
@@ -176,5 +177,11 @@ class Remembering(WrappedRepositories):
     def rollback(self) -> None:
         self._inner.rollback()
 
-    def generation(self) -> int:
-        return self._inner.generation()
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        return self._inner.versions(wanted)
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        return self._inner.snapshot_version(scopes)
+
+    def prune_versions(self) -> int:
+        return self._inner.prune_versions()

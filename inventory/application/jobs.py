@@ -142,11 +142,16 @@ HEARTBEAT_KEPT = timedelta(days=1)
 
 
 def record_heartbeat(runner: str, uow: UnitOfWork, clock: Clock) -> None:
-    """Record that ``runner`` is alive now; forget the runners silent for over a day."""
+    """Record that ``runner`` is alive now; forget the runners silent for over a day.
+
+    Also prunes the cache versions no read needs any more: each runner beats
+    every few seconds, so they never pile up (ADR 0017).
+    """
     with uow:
         now = clock()
         uow.jobs.beat(runner, now)
         uow.jobs.forget_silent_runners(now - HEARTBEAT_KEPT)
+        uow.prune_versions()
         uow.commit()
 
 

@@ -27,6 +27,7 @@ from inventory.application.queries import (
 )
 from inventory.application.rate_limits import RateDecision
 from inventory.application.report_records import ReportResult
+from inventory.application.scopes import Scopes
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
@@ -207,7 +208,7 @@ class JobRepository(Protocol):
     def fetch_page(self, filter: JobFilter, page: PageSpec) -> list[Job]: ...
 
     # Runner heartbeats are bookkeeping, not data: no cached read holds them, so
-    # a unit of work that writes only heartbeats does not raise the generation.
+    # writing them changes no cache version.
 
     def beat(self, runner: str, at: datetime) -> None:
         """Record that ``runner`` was alive at ``at`` (one row per runner: its latest beat)."""
@@ -244,8 +245,8 @@ class Notifier(Protocol):
 class ReportResultRepository(Protocol):
     """Reports made by report jobs, in numbered chunks, for download from any instance.
 
-    Bookkeeping, not data: no cached read holds them, so writing them raises
-    no data generation.
+    Bookkeeping, not data: no cached read holds them, so writing them changes
+    no cache version.
     """
 
     def add(self, result: ReportResult) -> None:
@@ -303,15 +304,31 @@ class UnitOfWork(Protocol):
     def reading(self) -> AbstractContextManager[Self]: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
-    def generation(self) -> int:
-        """The data generation this unit sees (inside ``with`` or ``reading()``).
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        """A version of each scope set in ``wanted`` (inside ``with`` or ``reading()``).
 
-        Every commit that wrote anything raises it, in the same transaction, in
-        whichever process made the write; nothing else changes it. A cached
-        read keys its entry by the generation its unit read. In a read unit it
-        stays the same however often it is asked, and is never newer than the
-        data the unit reads (an adapter may read it just before the snapshot
-        begins), so an entry is never older than its key says.
+        A version is an opaque token: every committed write to a scope of the
+        set (or to :data:`EVERYTHING`) changes it for every later unit, in
+        whichever process wrote; nothing else does. In a read unit whose
+        snapshot has not begun it is the latest committed one, read without
+        beginning the snapshot; afterwards, the one the snapshot sees.
+        """
+        ...
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        """The version of ``scopes`` in this read unit's snapshot, which it begins if need be.
+
+        With it: whether an entry computed in this snapshot may be kept under
+        that version. False when a write the snapshot cannot see may still be
+        counted in it (PostgreSQL: an older writer still open; see ADR 0017).
+        """
+        ...
+
+    def prune_versions(self) -> int:
+        """In a write unit: drop what no version needs any more; how many records went.
+
+        PostgreSQL keeps one row per scope and writing transaction; all but
+        each scope's latest are dead weight. The other stores keep none.
         """
         ...
 

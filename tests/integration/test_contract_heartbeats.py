@@ -1,7 +1,7 @@
 """Runner heartbeats on the JobRepository: beat, forget, prune, and the latest beat.
 
 Heartbeats are bookkeeping, not data: a unit of work that writes only
-heartbeats leaves the data generation alone, and one that writes data as well
+heartbeats leaves the cache versions alone, and one that writes data as well
 still raises it. Every test runs once per storage adapter (see ``conftest.py``).
 """
 
@@ -14,6 +14,7 @@ import pytest
 
 from inventory.application.ports import Storage, UnitOfWork
 from tests.factories import T0, ProductFactory
+from tests.factories import WATCHED_SCOPES as WATCHED
 from tests.integration.contract import reading
 
 MICROSECOND = timedelta(microseconds=1)
@@ -40,9 +41,9 @@ def _in_one_unit(storage: Storage, *steps: Callable[[UnitOfWork], object]) -> No
         uow.commit()
 
 
-def _generation(storage: Storage) -> int:
+def _version(storage: Storage) -> int:
     with reading(storage) as uow:
-        return uow.generation()
+        return uow.versions([WATCHED])[0]
 
 
 def test_with_no_heartbeat_there_is_no_latest_beat(storage: Storage) -> None:
@@ -126,11 +127,11 @@ def test_a_beat_that_is_not_committed_leaves_nothing(storage: Storage) -> None:
     assert _latest(storage) is None
 
 
-# --- the data generation --------------------------------------------------------------
+# --- the cache versions --------------------------------------------------------------
 
 
 def test_heartbeats_leave_the_data_generation_alone(storage: Storage) -> None:
-    before = _generation(storage)
+    before = _version(storage)
 
     _in_one_unit(storage, lambda uow: uow.jobs.beat("host-a:1", T0))
     _in_one_unit(storage, lambda uow: uow.jobs.beat("host-a:1", T0 + timedelta(seconds=5)))
@@ -141,33 +142,33 @@ def test_heartbeats_leave_the_data_generation_alone(storage: Storage) -> None:
     )
     _in_one_unit(storage, lambda uow: uow.jobs.forget_runner("host-b:2"))
 
-    assert _generation(storage) == before
+    assert _version(storage) == before
     assert _latest(storage) is None
 
 
 @pytest.mark.parametrize("beat_first", [True, False], ids=["beat-then-data", "data-then-beat"])
-def test_a_unit_that_beats_and_writes_data_still_raises_the_generation(
+def test_a_unit_that_beats_and_writes_data_still_raises_the_version(
     storage: Storage, beat_first: bool
 ) -> None:
-    before = _generation(storage)
+    before = _version(storage)
     beat = lambda uow: uow.jobs.beat("host-a:1", T0)  # noqa: E731
     write = lambda uow: uow.products.add(ProductFactory(sku="SKU-1"))  # noqa: E731
 
     _in_one_unit(storage, *((beat, write) if beat_first else (write, beat)))
 
-    assert _generation(storage) > before
+    assert _version(storage) > before
 
 
 def test_a_data_write_after_a_heartbeat_commit_in_the_same_unit_still_counts(
     storage: Storage,
 ) -> None:
-    before = _generation(storage)
+    before = _version(storage)
 
     with storage.unit_of_work() as uow:
         uow.jobs.beat("host-a:1", T0)
         uow.commit()
-        assert _generation(storage) == before
+        assert _version(storage) == before
         uow.products.add(ProductFactory(sku="SKU-1"))
         uow.commit()
 
-    assert _generation(storage) > before
+    assert _version(storage) > before

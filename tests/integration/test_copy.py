@@ -42,6 +42,7 @@ from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import MovementRepository, Storage, UnitOfWork
 from inventory.application.queries import JobFilter, MovementFilter, OrderFilter
 from inventory.application.reports import request_report, valuation_report
+from inventory.application.scopes import Scopes
 from inventory.application.stock import record_movement, record_movements
 from inventory.application.wrapping import WrappedRepositories
 from inventory.domain.errors import Conflict
@@ -349,5 +350,11 @@ class LedgerBreaksAfterOneBatch(WrappedRepositories):
     def rollback(self) -> None:
         self._inner.rollback()
 
-    def generation(self) -> int:
-        return self._inner.generation()
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        return self._inner.versions(wanted)
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        return self._inner.snapshot_version(scopes)
+
+    def prune_versions(self) -> int:
+        return self._inner.prune_versions()

@@ -50,6 +50,7 @@ from inventory.bootstrap import bootstrap
 from inventory.config import load_settings
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.orders import OrderStatus
+from tests.factories import WATCHED_SCOPES as WATCHED
 from tests.factories import SequentialIds
 from tests.waiting import wait_for
 
@@ -433,9 +434,9 @@ def _latest_beat(database: SqliteDatabase) -> datetime | None:
         return uow.jobs.latest_beat()
 
 
-def _generation(database: SqliteDatabase) -> int:
+def _version(database: SqliteDatabase) -> int:
     with database.unit_of_work().reading() as uow:
-        return uow.generation()
+        return uow.versions([WATCHED])[0]
 
 
 def test_a_runner_beats_all_through_a_long_job_and_removes_its_heartbeat_when_it_stops(
@@ -471,7 +472,7 @@ def test_an_idle_runner_beating_leaves_the_data_generation_alone(
 ) -> None:
     database = databases()
     clock = SteppedClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
-    before = _generation(database)
+    before = _version(database)
 
     runner = runners(database, Calls().handler, clock, heartbeat_seconds=0.02)
     for _ in range(3):
@@ -479,7 +480,7 @@ def test_an_idle_runner_beating_leaves_the_data_generation_alone(
         wait_for(lambda: _latest_beat(database) == clock(), "a heartbeat")
     runner.stop()
 
-    assert _generation(database) == before
+    assert _version(database) == before
 
 
 def test_a_periodic_task_repeats_until_the_runner_stops_even_when_it_fails(

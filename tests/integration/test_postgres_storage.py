@@ -9,12 +9,13 @@ tests need no server and always run.
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 from urllib.parse import urlencode
 
 import psycopg
@@ -23,21 +24,25 @@ from psycopg import errors as pg
 from psycopg.conninfo import conninfo_to_dict
 
 import inventory.adapters.postgres.database as database_module
+from inventory.adapters.cache import MemoryCache
 from inventory.adapters.postgres import PostgresDatabase
 from inventory.adapters.postgres.database import PostgresOptions, parse_url
 from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.rows import FETCH_BATCH
-from inventory.application.catalog import add_product, add_warehouse
+from inventory.application.caching import InSnapshot, ReadThrough
+from inventory.application.catalog import add_product, add_warehouse, product_stock
 from inventory.application.commands import CreateProduct, CreateWarehouse, ReceiveStock
 from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
 from inventory.application.orders import reserve_order
-from inventory.application.ports import UnitOfWork
+from inventory.application.ports import CacheStats, UnitOfWork
 from inventory.application.retrying import retrying
+from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, product, scopes, warehouse
 from inventory.application.stock import record_movement
 from inventory.bootstrap import open_storage
 from inventory.config import ConfigError
 from inventory.domain.errors import InsufficientStock
+from inventory.domain.movements import Movement
 from inventory.domain.stock import StockLevel
 from tests.factories import (
     FixedClock,
@@ -352,7 +357,7 @@ def test_migrate_applies_every_pending_migration_once_and_records_it(
     # Every table landed in the schema the URL names, none in public.
     tables = shell.execute(
         "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
-        " AND tablename IN ('products', 'stock_levels', 'cache_generation')"
+        " AND tablename IN ('products', 'stock_levels', 'cache_changes')"
     )
     assert tables.fetchone() == (3,)
 
@@ -424,7 +429,7 @@ def test_a_statement_past_the_statement_timeout_is_unavailable(
 
     assert isinstance(refused.value.__cause__, pg.QueryCanceled)  # not a second's sleep
     with hasty.unit_of_work().reading() as uow:
-        uow.generation()
+        uow.versions([scopes()])
 
 
 # --- deadlocks and lock order ------------------------------------------------------
@@ -628,19 +633,24 @@ def test_a_unit_waiting_on_a_level_another_unit_creates_sees_what_that_unit_save
     assert seen == [StockLevel("A", "WH-1", on_hand=5)]
 
 
-# --- the cache generation ---------------------------------------------------------------
+# --- cache versions: what writes record, and that writers share no lock ---------------
 
 
-def test_a_commit_that_wrote_raises_the_generation(db: PostgresDatabase) -> None:
+A_SCOPES = scopes(product("A"))
+
+
+def test_a_commit_that_wrote_raises_the_version_of_what_it_wrote(db: PostgresDatabase) -> None:
+    warehouse_scopes = scopes(warehouse("WH-1"))
     with db.unit_of_work() as uow:
-        before = uow.generation()
+        before = uow.versions([warehouse_scopes, A_SCOPES])
         uow.warehouses.add(WarehouseFactory(code="WH-1", name="Main hall"))
         uow.commit()
-        after = uow.generation()
+        after = uow.versions([warehouse_scopes, A_SCOPES])
 
-    assert after > before
+    assert after[0] > before[0]
+    assert after[1] == before[1]
     with db.unit_of_work() as uow:
-        assert uow.generation() == after
+        assert uow.versions([warehouse_scopes, A_SCOPES]) == after
 
 
 READS: dict[str, Callable[[UnitOfWork], object]] = {
@@ -656,22 +666,190 @@ READS: dict[str, Callable[[UnitOfWork], object]] = {
 
 
 @pytest.mark.parametrize("read", sorted(READS))
-def test_a_commit_that_only_read_leaves_the_generation_alone(
-    db: PostgresDatabase, read: str
-) -> None:
+def test_a_commit_that_only_read_leaves_the_versions_alone(db: PostgresDatabase, read: str) -> None:
     given(
         db,
         WarehouseFactory(code="WH-1", name="Main hall"),
         ProductFactory(sku="A"),
         StockLevel("A", "WH-1", on_hand=3),
     )
+    watched = [A_SCOPES, scopes(warehouse("WH-1"), PRODUCTS, LEVELS)]
     with db.unit_of_work() as uow:
-        before = uow.generation()
+        before = uow.versions(watched)
         READS[read](uow)
         uow.commit()
 
     with db.unit_of_work() as uow:
-        assert uow.generation() == before
+        assert uow.versions(watched) == before
+
+
+def _two_skus(db: PostgresDatabase) -> None:
+    given(
+        db,
+        WarehouseFactory(code="WH-1", name="Main hall"),
+        ProductFactory(sku="A"),
+        ProductFactory(sku="B"),
+        StockLevel("A", "WH-1", on_hand=3),
+        StockLevel("B", "WH-1", on_hand=3),
+    )
+
+
+class HeldOpen(InSnapshot):
+    """A write unit whose commit waits until ``release`` is set, all its writes made."""
+
+    def __init__(self, uow: UnitOfWork, ready: threading.Event, release: threading.Event) -> None:
+        self._uow = uow  # its repositories exist once it has begun: exposed by __enter__
+        self.ready, self.release = ready, release
+
+    def __enter__(self) -> Self:
+        self._uow.__enter__()
+        self.expose(self._uow)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        self.ready.set()
+        assert self.release.wait(WAIT)
+        self._uow.commit()
+
+
+def test_two_receipts_on_different_skus_never_wait_on_each_other(
+    db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
+) -> None:
+    _two_skus(db)
+    impatient = open_db(lock_timeout_ms=200)
+    ready, release = threading.Event(), threading.Event()
+    clock = FixedClock()
+
+    def held_receipt_on_a() -> Movement:
+        receipt = ReceiveStock(sku="A", warehouse="WH-1", quantity=1, unit_cost="1.00")
+        held = HeldOpen(db.unit_of_work(), ready, release)
+        return record_movement(receipt, held, clock, SequentialIds("a"), "clerk")
+
+    def receipt_on_b() -> Movement:
+        assert ready.wait(WAIT)  # A has written its level, product and movement: not committed
+        try:
+            receipt = ReceiveStock(sku="B", warehouse="WH-1", quantity=1, unit_cost="1.00")
+            return record_movement(
+                receipt, impatient.unit_of_work(), clock, SequentialIds("b"), "c"
+            )
+        finally:
+            release.set()
+
+    outcomes = in_threads(held_receipt_on_a, receipt_on_b)
+
+    assert [type(outcome) for outcome in outcomes] == [Movement, Movement]
+    with reading(db) as uow:
+        assert [level.on_hand for level in uow.stock.of_product("A")] == [4]
+        assert [level.on_hand for level in uow.stock.of_product("B")] == [4]
+
+
+def _stock_read(db: PostgresDatabase, cache: MemoryCache) -> list[int]:
+    """A's on-hand figures through a cache, as a cached route reads them."""
+
+    def compute(uow: UnitOfWork) -> list[int]:
+        return [level.on_hand for level in product_stock("A", uow)]
+
+    return ReadThrough(cache, 60).read(
+        db.unit_of_work(), "stock:A", A_SCOPES, compute,
+        lambda value: json.dumps(value).encode(), json.loads,
+    )  # fmt: skip
+
+
+def test_an_entry_read_while_an_older_writer_is_open_is_not_kept(
+    db: PostgresDatabase, shell: Shell, url: str
+) -> None:
+    """The xmin rule: without it the second read serves the figures W1 never reached.
+
+    W1 (older) writes A's level in WH-1 and stays open; W2 (newer) writes A's
+    level in WH-2 and commits. A read now sees W2, not W1, under version W2.
+    When W1 commits, A's version stays W2's (the highest txid): an entry kept
+    under it would hide W1's write from every later reader.
+    """
+    given(
+        db,
+        WarehouseFactory(code="WH-1", name="Main hall"),
+        WarehouseFactory(code="WH-2", name="Annex"),
+        ProductFactory(sku="A"),
+        StockLevel("A", "WH-1", on_hand=1),
+        StockLevel("A", "WH-2", on_hand=1),
+    )
+    cache = MemoryCache()
+    with psycopg.connect(url) as older, psycopg.connect(url) as newer:
+        older.execute("UPDATE stock_levels SET on_hand = 10 WHERE sku = 'A' AND warehouse = 'WH-1'")
+        newer.execute("UPDATE stock_levels SET on_hand = 20 WHERE sku = 'A' AND warehouse = 'WH-2'")
+        newer.commit()
+
+        assert _stock_read(db, cache) == [1, 20]
+        older.commit()
+
+    assert _stock_read(db, cache) == [10, 20]
+    assert _stock_read(db, cache) == [10, 20]
+    assert cache.stats() == CacheStats(hits=1, misses=2)
+
+
+def test_pruning_keeps_one_row_per_scope_and_every_version(
+    db: PostgresDatabase, shell: Shell
+) -> None:
+    _two_skus(db)
+    clock, ids = FixedClock(), SequentialIds("m")
+    for sku in ("A", "A", "B"):
+        receipt = ReceiveStock(sku=sku, warehouse="WH-1", quantity=1, unit_cost="1.00")
+        record_movement(receipt, db.unit_of_work(), clock, ids, "clerk")
+    watched = [A_SCOPES, scopes(product("B")), scopes(MOVEMENTS), scopes(warehouse("WH-1"))]
+    with reading(db) as uow:
+        before = uow.versions(watched)
+    rows = "SELECT count(*), count(DISTINCT scope) FROM cache_changes"
+    found = shell.execute(rows).fetchone()
+    assert found is not None
+    count, distinct = int(str(found[0])), int(str(found[1]))
+    assert count > distinct
+
+    with db.unit_of_work() as uow:
+        assert uow.prune_versions() == count - distinct
+        uow.commit()
+
+    assert shell.execute(rows).fetchone() == (distinct, distinct)
+    with reading(db) as uow:
+        assert uow.versions(watched) == before
+
+
+def test_a_prune_while_another_prunes_skips_its_turn_without_waiting(
+    db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
+) -> None:
+    _two_skus(db)
+    clock, ids = FixedClock(), SequentialIds("m")
+    for _ in range(2):
+        receipt = ReceiveStock(sku="A", warehouse="WH-1", quantity=1, unit_cost="1.00")
+        record_movement(receipt, db.unit_of_work(), clock, ids, "clerk")
+    impatient = open_db(lock_timeout_ms=200)
+
+    with db.unit_of_work() as first:
+        pruned = first.prune_versions()
+        with impatient.unit_of_work() as second:
+            assert second.prune_versions() == 0  # the first holds the turn: no wait, no rows
+        first.commit()
+
+    assert pruned > 0
+
+
+def test_applying_a_migration_raises_every_version(db: PostgresDatabase, shell: Shell) -> None:
+    _two_skus(db)
+    with reading(db) as uow:
+        before = uow.versions([A_SCOPES, scopes(MOVEMENTS)])
+    shell.execute(
+        "DROP INDEX products_sku_ignoring_case; DROP INDEX warehouses_code_ignoring_case;"
+        " DELETE FROM schema_migrations WHERE name = '0003_codes_unique_ignoring_case'"
+    )
+
+    assert db.migrate() == ["0003_codes_unique_ignoring_case"]
+
+    with reading(db) as uow:
+        after = uow.versions([A_SCOPES, scopes(MOVEMENTS)])
+    assert after[0] > before[0]
+    assert after[1] > before[1]
 
 
 # --- streams ----------------------------------------------------------------------

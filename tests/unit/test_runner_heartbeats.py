@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inventory.application.jobs import forget_heartbeat, record_heartbeat, runner_heartbeat
+from tests.factories import WATCHED_SCOPES as WATCHED
 from tests.unit.stories import Shop
 
 
@@ -62,10 +63,10 @@ def test_a_beat_forgets_the_runners_silent_for_over_a_day(shop: Shop) -> None:
 
 def test_heartbeats_leave_the_data_generation_alone(shop: Shop) -> None:
     with shop.uow().reading() as uow:
-        before = uow.generation()
+        before = uow.versions([WATCHED])[0]
 
     record_heartbeat("host-a:41", shop.uow(), shop.clock)
     forget_heartbeat("host-a:41", shop.uow())
 
     with shop.uow().reading() as uow:
-        assert uow.generation() == before
+        assert uow.versions([WATCHED])[0] == before

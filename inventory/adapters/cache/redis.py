@@ -31,8 +31,8 @@ class RedisCache:
 
     Redis expires entries itself, and its ``maxmemory`` policy bounds them
     (every key has a TTL, so the ``volatile-*`` policies apply). Nothing is
-    ever invalidated: keys carry the data generation (see
-    :mod:`inventory.application.caching`), so an entry of an older generation
+    ever invalidated: keys carry the data versions (see
+    :mod:`inventory.application.caching`), so an entry of older versions
     is simply never asked for again and lapses with its TTL.
 
     A Redis that fails never fails a request: a lookup reads as a miss and a

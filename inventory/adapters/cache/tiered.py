@@ -9,8 +9,8 @@ class TieredCache:
     """``near`` (this process's memory) first, then ``far`` (shared by every process).
 
     Keeping a copy near is safe because an entry never changes meaning: its
-    key carries the data generation it was read at, and a write moves every
-    later read on to a new generation, hence new keys. A copy found far is
+    key carries the data versions it was read at, and a write moves every
+    later read of what it touched on to new versions, hence new keys. A copy found far is
     kept near for ``near_ttl`` seconds.
     """
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from inventory.adapters.memory.catalog import MemoryProductRepository, MemoryWarehouseRepository
 from inventory.adapters.memory.idempotency import MemoryIdempotencyRepository
@@ -41,12 +41,25 @@ from inventory.application.ports import (
     WarehouseRepository,
 )
 from inventory.application.report_records import ReportResult
+from inventory.application.scopes import (
+    EVERYTHING,
+    LEVELS,
+    MOVEMENTS,
+    PRODUCTS,
+    WAREHOUSES,
+    Scopes,
+    api_key,
+    product,
+    warehouse,
+)
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
 from inventory.domain.stock import StockLevel
+
+K = TypeVar("K")
 
 
 @dataclass
@@ -68,10 +81,11 @@ class MemoryStore:
     report_results: dict[str, ReportResult] = field(default_factory=dict)
     report_chunks: dict[tuple[str, int], tuple[str, int, bytes]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    # Raised by every commit that wrote. A random start, as in SQLite's
-    # migration 0004: a new store is all but certain not to reuse the generations a file cache
+    # The version of each scope, raised by every commit that wrote to it (as
+    # SQLite's triggers do). EVERYTHING starts at random, as in SQLite's migration
+    # 0009: a new store is all but certain not to reuse the versions a file cache
     # may still hold from an earlier process.
-    generation: int = field(default_factory=lambda: random.getrandbits(48))
+    versions: dict[str, int] = field(default_factory=lambda: {EVERYTHING: random.getrandbits(48)})
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -133,27 +147,55 @@ class MemoryUnitOfWork:
                 self._discard()
 
     def commit(self) -> None:
-        # Heartbeats and stored reports are bookkeeping that no cached read holds:
-        # they raise no generation.
-        bookkeeping = (self._heartbeats, self._report_results, self._report_chunks)
-        wrote = bool(self._new_movements) or any(
-            table.changed for table in self._tables() if table not in bookkeeping
-        )
+        # Heartbeats, stored reports, orders, idempotency records and the
+        # outbox are not what any cached read holds: they raise no version.
+        touched = self._touched()
         for table in self._tables():
             table.apply()
         self._store.movements.extend(self._new_movements.values())
         self._store.movement_index.update(self._new_movements)
         self._new_movements.clear()
-        if wrote:
-            self._store.generation += 1
+        versions = self._store.versions
+        for scope in touched:
+            versions[scope] = versions.get(scope, 0) + 1
         self.committed = True
 
     def rollback(self) -> None:
         self._discard()
 
-    def generation(self) -> int:
-        """The data generation: raised by every commit that wrote."""
-        return self._store.generation
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        """The sum of the versions of each set's scopes: every write raises it."""
+        versions = self._store.versions
+        return [sum(versions.get(scope, 0) for scope in scopes) for scopes in wanted]
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        """One writer at a time, none while a unit reads: always fit to keep."""
+        return self.versions([scopes])[0], True
+
+    def prune_versions(self) -> int:
+        """One counter per scope: nothing to prune."""
+        return 0
+
+    def _touched(self) -> set[str]:
+        """The scopes the staged writes change (the names SQLite's triggers write)."""
+        touched: set[str] = set()
+        for sku in self._changed(self._products):
+            touched.update((PRODUCTS, product(sku)))
+        for sku, code in self._changed(self._levels):
+            touched.update((LEVELS, product(sku), warehouse(code)))
+        for code in self._changed(self._warehouses):
+            touched.update((WAREHOUSES, warehouse(code)))
+        if self._new_movements:
+            touched.add(MOVEMENTS)
+        for id in self._changed(self._keys):
+            for key in (self._keys.committed.get(id), self._keys.staged.get(id)):
+                if key is not None:
+                    touched.add(api_key(key.secret_hash))
+        return touched
+
+    @staticmethod
+    def _changed(table: Table[K, Any]) -> set[K]:
+        return set(table.staged) | table.deleted
 
     def _discard(self) -> None:
         for table in self._tables():

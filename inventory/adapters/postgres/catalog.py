@@ -43,7 +43,11 @@ _UPDATE_PRODUCT = (
     " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
     " created_at = %s, updated_at = %s, version = %s, name_folded = %s WHERE sku = %s"
 )
-_UPDATE_COST = "UPDATE products SET average_cost = %s, updated_at = %s, version = %s WHERE sku = %s"
+_UPDATE_COSTS = (
+    "UPDATE products AS p SET average_cost = u.cost, updated_at = u.at, version = u.version"
+    " FROM unnest(%s::text[], %s::numeric[], %s::timestamptz[], %s::bigint[])"
+    " AS u (sku, cost, at, version) WHERE p.sku = u.sku"
+)
 
 # In a write unit a product read is a product about to be judged or changed:
 # lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
@@ -84,14 +88,12 @@ class PostgresProductRepository:
         return {row[0].lower(): product_from_row(row) for row in rows}
 
     def add(self, product: Product) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(_INSERT_NEW_PRODUCT, _insert_params(product))
         if cursor.rowcount == 0:
             taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
             raise Conflict(f"product {taken.sku if taken else product.sku!r} already exists")
 
     def add_all(self, products: Sequence[Product]) -> None:
-        self._tx.wrote = True
         try:
             with self._tx.conn.cursor() as cursor:
                 cursor.executemany(_INSERT_PRODUCT, [_insert_params(p) for p in products])
@@ -99,7 +101,6 @@ class PostgresProductRepository:
             raise Conflict("one of the products already exists") from exc
 
     def save(self, product: Product) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(_UPDATE_PRODUCT, _update_params(product))
         if cursor.rowcount == 0:
             raise NotFound(f"product {product.sku!r} does not exist")
@@ -108,10 +109,22 @@ class PostgresProductRepository:
         self._update_each(_UPDATE_PRODUCT, [_update_params(p) for p in products])
 
     def save_costs(self, products: Sequence[Product]) -> None:
-        self._update_each(
-            _UPDATE_COST,
-            [(money(p.average_cost), p.updated_at, p.version, p.sku) for p in products],
+        # One statement for the batch, as for levels: the cache trigger runs once.
+        latest = {p.sku: p for p in products}
+        if not latest:
+            return
+        rows = [latest[sku] for sku in sorted(latest)]
+        cursor = self._tx.conn.execute(
+            _UPDATE_COSTS,
+            (
+                [p.sku for p in rows],
+                [money(p.average_cost) for p in rows],
+                [p.updated_at for p in rows],
+                [p.version for p in rows],
+            ),
         )
+        if cursor.rowcount != len(rows):
+            raise NotFound("one of the products does not exist")
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         where = Where(DIALECT)
@@ -147,7 +160,6 @@ class PostgresProductRepository:
             yield product_from_row(row)
 
     def _update_each(self, sql: str, params: list[tuple[object, ...]]) -> None:
-        self._tx.wrote = True
         with self._tx.conn.cursor() as cursor:
             cursor.executemany(sql, params)
             # executemany sums the rows of every statement into rowcount.
@@ -181,7 +193,6 @@ class PostgresWarehouseRepository:
         return None if row is None else warehouse_from_row(row)
 
     def add(self, warehouse: Warehouse) -> None:
-        self._tx.wrote = True
         # ON CONFLICT: a code taken, ignoring case too, inserts nothing (see _INSERT_NEW_PRODUCT).
         cursor = self._tx.conn.execute(
             f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)"

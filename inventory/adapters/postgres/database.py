@@ -190,10 +190,9 @@ class PostgresDatabase:
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                         (version, name),
                     )
-                    # A migration is a write: it may change what cached reads hold.
-                    conn.execute(
-                        "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
-                    )
+                    # A migration is a write to every scope: it may change what any
+                    # cached read holds (migration 0005 made the table).
+                    conn.execute(_CHANGED_EVERYTHING)
                 applied.append(name)
         return applied
 
@@ -228,6 +227,15 @@ class PostgresDatabase:
             f"SET TIME ZONE 'UTC'; SET statement_timeout = {int(o.statement_timeout_ms)};"
             f" SET lock_timeout = {int(o.lock_timeout_ms)}"
         )
+
+
+_CHANGED_EVERYTHING = """\
+DO $$ BEGIN
+    IF to_regclass('cache_changes') IS NOT NULL THEN
+        INSERT INTO cache_changes (scope, txid) VALUES ('*', pg_current_xact_id()::text::bigint)
+        ON CONFLICT DO NOTHING;
+    END IF;
+END $$"""
 
 
 class _ConnectionErrors(logging.Filter):

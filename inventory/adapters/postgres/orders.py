@@ -37,7 +37,6 @@ class PostgresOrderRepository:
         return self._one("reference", reference)
 
     def add(self, order: Order) -> None:
-        self._tx.wrote = True
         try:
             self._tx.conn.execute(
                 f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
@@ -53,7 +52,6 @@ class PostgresOrderRepository:
             )
 
     def save(self, order: Order) -> None:
-        self._tx.wrote = True
         # Lines never change once reserved; only the status moves on.
         cursor = self._tx.conn.execute(
             "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",

@@ -54,7 +54,6 @@ class PostgresApiKeyRepository:
         return None if row is None else api_key_from_row(row)
 
     def add(self, key: ApiKey) -> None:
-        self._tx.wrote = True
         try:
             self._tx.conn.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({DIALECT.marks(6)})",
@@ -64,7 +63,6 @@ class PostgresApiKeyRepository:
             raise Conflict(f"API key {key.id!r} already exists") from exc
 
     def save(self, key: ApiKey) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(
             "UPDATE api_keys SET name = %s, role = %s, revoked_at = %s WHERE id = %s",
             (key.name, key.role.value, key.revoked_at, key.id),
@@ -99,7 +97,6 @@ class PostgresIdempotencyRepository:
         return None if row is None else CODEC.idempotency_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
-        self._tx.wrote = True
         self._tx.conn.execute(
             f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({DIALECT.marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
@@ -110,7 +107,6 @@ class PostgresIdempotencyRepository:
         )
 
     def delete(self, owner: str, key: str) -> None:
-        self._tx.wrote = True
         self._tx.conn.execute(
             "DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key)
         )
@@ -119,8 +115,6 @@ class PostgresIdempotencyRepository:
         cursor = self._tx.conn.execute(
             "DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,)
         )
-        if cursor.rowcount:
-            self._tx.wrote = True
         return cursor.rowcount
 
 
@@ -129,7 +123,6 @@ class PostgresJobRepository:
         self._tx = tx
 
     def add(self, job: Job) -> None:
-        self._tx.wrote = True
         try:
             self._tx.conn.execute(
                 f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({DIALECT.marks(14)})", CODEC.job_row(job)
@@ -145,7 +138,6 @@ class PostgresJobRepository:
         return None if row is None else CODEC.job_from_row(row)
 
     def save(self, job: Job) -> None:
-        self._tx.wrote = True
         cursor = self._tx.conn.execute(_UPDATE_JOB, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
@@ -179,8 +171,7 @@ class PostgresJobRepository:
         ).fetchall()
         return [CODEC.job_from_row(row) for row in rows]
 
-    # Heartbeats leave ``tx.wrote`` alone: they are bookkeeping that no cached
-    # read holds, so a unit that writes only heartbeats raises no generation.
+    # Heartbeats are bookkeeping that no cached read holds: no trigger counts them.
 
     def beat(self, runner: str, at: datetime) -> None:
         self._tx.conn.execute(
@@ -208,7 +199,6 @@ class PostgresOutboxRepository:
         self._tx = tx
 
     def add(self, message: OutboxMessage) -> None:
-        self._tx.wrote = True
         m = message
         try:
             self._tx.conn.execute(

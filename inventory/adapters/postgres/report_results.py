@@ -1,7 +1,7 @@
 """Stored reports in PostgreSQL (migration 0004_report_results.sql).
 
-Their writes leave ``tx.wrote`` alone: they are bookkeeping that no cached
-read holds, so a unit that writes only reports raises no data generation.
+Bookkeeping that no cached read holds: no trigger records a cache change for
+them (migration 0005_cache_changes.sql).
 """
 
 from __future__ import annotations

@@ -25,20 +25,18 @@ _cursor_numbers = itertools.count(1)
 class Transaction:
     """One unit of work's connection, as its repositories share it.
 
-    ``writing``: a write unit, whose reads lock what they read. ``wrote``: a
-    repository changed a row, so the commit must raise the data generation;
-    taking a row lock is not a change. ``streams``: the server-side cursors
+    ``writing``: a write unit, whose reads lock what they read. ``streams``: the server-side cursors
     still open, closed before the transaction ends, as they end with it.
     ``ended``: the connection went back to the pool; nothing may use it now.
 
     The transaction's BEGIN is sent with its first statement (:attr:`conn`),
     in the same round trip when that statement has no parameters
-    (:meth:`execute_first`): a cached read that finds its entry then costs two
-    round trips, BEGIN with the generation and the ROLLBACK, not three.
+    (:meth:`execute_first`): a cache miss reads the versions in the snapshot
+    with its BEGIN, in one round trip.
     """
 
     __slots__ = (
-        "_begin", "_begin_statement", "ended", "generation", "raw", "streams", "writing", "wrote",
+        "_begin", "_begin_statement", "ended", "raw", "streams", "writing",
     )  # fmt: skip
 
     def __init__(self, conn: Connection, begin: str, writing: bool) -> None:
@@ -47,10 +45,7 @@ class Transaction:
         self._begin_statement = begin
         self._begin: str | None = begin
         self.writing = writing
-        self.wrote = False
         self.ended = False
-        self.generation: int | None = None
-        """A read unit's data generation, once read (see PostgresUnitOfWork.generation)."""
         self.streams: list[psycopg.ServerCursor[Row]] = []
 
     @property
@@ -79,7 +74,6 @@ class Transaction:
         """COMMIT or ROLLBACK; the next statement begins the next transaction."""
         self.raw.execute(statement)
         self._begin = self._begin_statement
-        self.wrote = False
 
     def close_streams(self) -> None:
         """Close every stream left unfinished, while its transaction is still there."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from types import TracebackType
 from typing import Self
 
 import psycopg
+from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from inventory.adapters.postgres.catalog import (
@@ -25,14 +26,34 @@ from inventory.adapters.postgres.records import (
 )
 from inventory.adapters.postgres.report_results import PostgresReportResultRepository
 from inventory.adapters.postgres.rows import Connection, Transaction
+from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
 
 ConnectionSource = Callable[[], AbstractContextManager[Connection]]
 
-_READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
-# In the write's own transaction: whoever sees the write sees the new
-# generation too, so no cache entry outlives the data it holds.
-_COMMIT_WRITES = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1; COMMIT"
+# Each scope's highest txid the statement's snapshot sees (an index-only
+# backward step per scope, through the primary key), the epoch, and the
+# snapshot's xmin: see migration 0005_cache_changes.sql and ADR 0017. A row
+# at or past the snapshot's xmax cannot be a write it sees: one restored from
+# another cluster's dump is left out until this cluster's ids pass it.
+_READ_VERSIONS = """\
+SELECT (SELECT epoch FROM cache_epoch),
+       pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+       array(SELECT coalesce((SELECT max(c.txid) FROM cache_changes AS c
+                              WHERE c.scope = u.scope
+                                AND c.txid < pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+                             0)
+             FROM unnest({scopes}::text[]) WITH ORDINALITY AS u (scope, n) ORDER BY u.n)"""
+# Rows below their scope's highest txid never change a version. One runner
+# prunes at a time (a transaction-scoped advisory lock, tried, never waited
+# for): two would only queue on each other's rows.
+_PRUNE_LOCK = 0x1A7E_5700_CAC4
+_PRUNE = (
+    f"WITH turn AS (SELECT pg_try_advisory_xact_lock({_PRUNE_LOCK}) AS mine)"
+    " DELETE FROM cache_changes AS c USING turn,"
+    " (SELECT scope, max(txid) AS top FROM cache_changes GROUP BY scope) AS m"
+    " WHERE turn.mine AND c.scope = m.scope AND c.txid < m.top"
+)
 
 
 class PostgresUnitOfWork(UnitOfWorkRepositories):
@@ -83,9 +104,10 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         with translated():
             self._stock.drop_placeholders()
             tx.close_streams()
-            # A write made after commit() begins a new transaction, which is
-            # rolled back at the end unless committed in its turn.
-            tx.end(_COMMIT_WRITES if tx.wrote else "COMMIT")
+            # The triggers recorded what was written, in this transaction. A write
+            # made after commit() begins a new transaction, which is rolled
+            # back at the end unless committed in its turn.
+            tx.end("COMMIT")
 
     def rollback(self) -> None:
         tx = self._active()
@@ -96,25 +118,46 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
             tx.end("ROLLBACK")
         self._stock.forget_placeholders()
 
-    def generation(self) -> int:
-        """The data generation: in a write unit, the one its transaction sees.
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        """Each set's version: the epoch and the highest txid recorded for its scopes.
 
-        In a read unit it is read once. If nothing has been read yet, it is read
-        on its own, just before the snapshot begins (with the unit's first read
-        of data, if there is one): so it is never newer than the snapshot's
-        data, which is all a cache entry keyed by it needs, and a cached read
-        that finds its entry costs one round trip, with no transaction at all.
+        In a read unit whose snapshot has not begun, read on its own, with no
+        transaction (a cached read that finds its entry costs one round trip);
+        otherwise in the unit's transaction.
         """
+        names = sorted({scope for scopes in wanted for scope in scopes})
         tx = self._active()
-        if tx.writing:
-            with translated():
-                return _generation(tx.execute_first(_READ_GENERATION))
-        if tx.generation is None:
-            with translated():
-                tx.generation = _generation(
-                    (tx.conn if tx.begun else tx.raw).execute(_READ_GENERATION)
-                )
-        return tx.generation
+        with translated():
+            conn = tx.conn if tx.writing or tx.begun else tx.raw
+            epoch, _, tops = _versions(conn.execute(_READ_VERSIONS.format(scopes="%s"), (names,)))
+        top = dict(zip(names, tops, strict=True))
+        return [_token(epoch, max(top[scope] for scope in scopes)) for scopes in wanted]
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        """The version in this read unit's snapshot, begun with it, and whether to keep by it.
+
+        The xmin rule (ADR 0017): an entry computed in this snapshot may be
+        kept under the highest txid t it sees for ``scopes`` only if every
+        transaction with a lower id had ended when the snapshot was taken
+        (xmin > t). Then any write to these scopes the snapshot missed has a
+        txid above t, and raises the version of every later reader past t.
+        """
+        names = sorted(set(scopes))
+        tx = self._active()
+        with translated():
+            query = sql.SQL(_READ_VERSIONS).format(scopes=sql.Literal(names))
+            if tx.begun:
+                cursor = tx.conn.execute(query)
+            else:
+                cursor = tx.execute_first(query.as_string(tx.raw))
+            epoch, xmin, tops = _versions(cursor)
+        highest = max(tops)
+        return _token(epoch, highest), xmin > highest
+
+    def prune_versions(self) -> int:
+        """Remove the rows of cache_changes below their scope's highest; how many."""
+        with translated():
+            return self._active().conn.execute(_PRUNE).rowcount
 
     def _begin(self, statement: str, *, writing: bool) -> None:
         if self._tx is not None:
@@ -171,7 +214,14 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         return self._tx
 
 
-def _generation(cursor: psycopg.Cursor[tuple[object, ...]]) -> int:
+def _versions(cursor: psycopg.Cursor[tuple[object, ...]]) -> tuple[int, int, list[int]]:
     row = cursor.fetchone()
-    assert row is not None, "migration 0001 inserts the generation row"
-    return int(str(row[0]))
+    assert row is not None, "one row, always"
+    epoch, xmin, tops = row
+    assert isinstance(tops, list)
+    return int(str(epoch)), int(str(xmin)), [int(top) for top in tops]
+
+
+def _token(epoch: int, txid: int) -> int:
+    """One opaque number for the epoch and a txid (both under 2^63)."""
+    return (epoch << 64) | txid

@@ -110,6 +110,7 @@ class SqliteDatabase:
                         conn.execute(statement)
                         if not conn.in_transaction:
                             raise RuntimeError(f"migration {name} must not end its transaction")
+                    _raise_everything(conn)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at)"
                         " VALUES (?, ?, ?)",
@@ -121,8 +122,6 @@ class SqliteDatabase:
                         conn.execute("ROLLBACK")
                     raise
                 applied.append(name)
-            if applied:
-                _raise_generation(conn)
         finally:
             self._pool.release(conn)
         return applied
@@ -213,13 +212,16 @@ def parse_url(url: str) -> SqliteUrl:
     return SqliteUrl(Path(path), cast(Synchronous, synchronous), int(timeout))
 
 
-def _raise_generation(conn: sqlite3.Connection) -> None:
-    """Count a migration as a write: it may change what cached reads hold."""
+def _raise_everything(conn: sqlite3.Connection) -> None:
+    """Count a migration as a write to every scope: it may change what any cached read holds."""
     (exists,) = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cache_generation'"
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cache_versions'"
     ).fetchone()
     if exists:
-        conn.execute("UPDATE cache_generation SET generation = generation + 1 WHERE id = 1")
+        conn.execute(
+            "INSERT INTO cache_versions (scope, version) VALUES ('*', 1)"
+            " ON CONFLICT (scope) DO UPDATE SET version = version + 1"
+        )
 
 
 def _applied_versions(conn: sqlite3.Connection) -> set[int]:

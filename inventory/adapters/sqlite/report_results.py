@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +14,10 @@ _COLUMNS = "id, job_id, content_type, filename, created_at, size, chunks"
 
 
 class SqliteReportResultRepository:
-    """Reports and their chunks. ``not_data(n)``: the unit's last ``n`` changes were not data."""
+    """Reports and their chunks: no cached read holds them, so no trigger counts them."""
 
-    def __init__(self, conn: sqlite3.Connection, not_data: Callable[[int], None]) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._not_data = not_data
 
     def add(self, result: ReportResult) -> None:
         r = result
@@ -77,13 +75,11 @@ class SqliteReportResultRepository:
         return self._write("DELETE FROM report_results WHERE created_at < ?", at)
 
     def _write(self, sql: str, params: tuple[Any, ...], conflict: str = "") -> int:
-        """Run a write, and count its changes out of the unit's data writes."""
-        before = self._conn.total_changes
+        """Run a write; the number of rows it changed."""
         try:
             cursor = self._conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             if conflict and DIALECT.is_unique_violation(exc):
                 raise Conflict(conflict) from exc
             raise
-        self._not_data(self._conn.total_changes - before)
         return cursor.rowcount

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
@@ -18,11 +18,11 @@ from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
 from inventory.adapters.sqlite.pool import ConnectionPool, refusal
 from inventory.adapters.sqlite.report_results import SqliteReportResultRepository
 from inventory.adapters.sqlite.stock import SqliteStockRepository
+from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
 
-# The table is made by migration 0004_cache_generation.sql.
-_READ_GENERATION = "SELECT generation FROM cache_generation WHERE id = 1"
-_RAISE_GENERATION = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
+# Kept by the triggers of migration 0009_cache_versions.sql.
+_READ_VERSIONS = "SELECT scope, version FROM cache_versions WHERE scope IN ({})"
 
 
 class SqliteUnitOfWork(UnitOfWorkRepositories):
@@ -35,10 +35,6 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
-        # The connection's change count when the current transaction began,
-        # plus the changes made since that were not data (heartbeats): commit()
-        # compares it to learn whether the transaction wrote any data.
-        self._changes_at_begin = 0
 
     def __enter__(self) -> Self:
         # IMMEDIATE takes the write lock before anything is read, so concurrent
@@ -73,27 +69,33 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
 
     def commit(self) -> None:
         conn = self._active()
-        if conn.total_changes != self._changes_at_begin:
-            # In the write's own transaction: whoever sees the write sees the
-            # new generation too, so no cache entry outlives the data it holds.
-            conn.execute(_RAISE_GENERATION)
+        # The triggers raised the versions of what was written, in this
+        # transaction: whoever sees the write sees the new versions too.
         conn.execute("COMMIT")
         # Stay inside a transaction: a write made after commit() is then still
         # rolled back at the end, rather than committed on its own.
         conn.execute("BEGIN")
-        self._changes_at_begin = conn.total_changes
 
     def rollback(self) -> None:
         conn = self._active()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         conn.execute("BEGIN")
-        self._changes_at_begin = conn.total_changes
 
-    def generation(self) -> int:
-        """The data generation this transaction sees; every commit that wrote raised it."""
-        (value,) = self._active().execute(_READ_GENERATION).fetchone()
-        return int(value)
+    def versions(self, wanted: Sequence[Scopes]) -> list[int]:
+        """Each set's sum of versions, as this transaction sees them: every write raises it."""
+        names = sorted({scope for scopes in wanted for scope in scopes})
+        rows = self._active().execute(_READ_VERSIONS.format(", ".join("?" * len(names))), names)
+        versions = dict(rows.fetchall())
+        return [sum(int(versions.get(scope, 0)) for scope in scopes) for scopes in wanted]
+
+    def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
+        """One writer at a time, and the snapshot its reads see: always fit to keep."""
+        return self.versions([scopes])[0], True
+
+    def prune_versions(self) -> int:
+        """One counter per scope: nothing to prune."""
+        return 0
 
     def _begin(self, statement: str) -> None:
         if self._conn is not None:
@@ -109,7 +111,6 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
             _raise_refusal(exc, self._pool)
             raise
         self._conn = conn
-        self._changes_at_begin = conn.total_changes
         self.products = SqliteProductRepository(conn)
         self.warehouses = SqliteWarehouseRepository(conn)
         self.stock = SqliteStockRepository(conn)
@@ -117,14 +118,9 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)
         self.idempotency = SqliteIdempotencyRepository(conn)
-        self.jobs = SqliteJobRepository(conn, self._not_data)
+        self.jobs = SqliteJobRepository(conn)
         self.outbox = SqliteOutboxRepository(conn)
-        self.report_results = SqliteReportResultRepository(conn, self._not_data)
-
-    def _not_data(self, changes: int) -> None:
-        # Heartbeats and stored reports: changes that no cached read depends on,
-        # so that commit() does not raise the generation for them.
-        self._changes_at_begin += changes
+        self.report_results = SqliteReportResultRepository(conn)
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None

@@ -28,6 +28,7 @@ from inventory.application.idempotency import (
 )
 from inventory.application.idempotency_records import StoredResponse
 from inventory.application.retrying import retrying
+from inventory.application.scopes import Scopes
 from inventory.application.validation import parse, parse_as, parse_query
 from inventory.bootstrap import Services
 from inventory.domain.errors import DomainError, Unauthorized
@@ -88,7 +89,12 @@ class Application:
         match = resource.match(request.method)
         route = match.route
         call = Call(request, self.services, match.params, uow=self.services.uow)
-        reads = self.services.reads() if route.cached else None
+        reads: ReadThrough | None = None
+        scopes: Scopes = ()
+        if route.cached is not None:
+            reads = self.services.reads()
+            scopes = route.scopes(match.params, request.query_string)
+            reads.expect(scopes)  # its version is read with the key's, in one statement
         if route.role is not None:
             call.key = self._authenticate(request, route.role, reads)
         if route.query is not None:
@@ -98,7 +104,7 @@ class Application:
             return self._idempotent(call, route, key, call.key)
         if reads is not None:
             handle = partial(self._handle, route=route)
-            return _conditional(request, cached_response(reads, call, handle))
+            return _conditional(request, cached_response(reads, call, scopes, handle))
         return _conditional(request, self._handle(call, route))
 
     def _handle(self, call: Call, route: Route, document: Any = NO_DOCUMENT) -> Response:
@@ -117,9 +123,9 @@ class Application:
         if found is None:
             raise Unauthorized("the Authorization header must be: Bearer <key>")
         secret = found.group(1)
-        # On a cached route the key is a cached read too: its snapshot reads the
-        # generation, which the route's own cached reads then reuse, and a hit
-        # on both needs nothing more from the database.
+        # On a cached route the key is a cached read too: it reads its version
+        # with the route's (announced by respond), and a hit on both needs
+        # nothing more from the database.
         key = authenticate(secret, role, self.services.uow(), reads)
         request.environ[KEY_NAME] = key.name
         return key

@@ -12,11 +12,16 @@ from pydantic import BaseModel, TypeAdapter
 from inventory.application.commands import CODE_PATTERN
 from inventory.application.pagination import Sorting
 from inventory.application.ports import UnitOfWork
+from inventory.application.scopes import Scopes, scopes
 from inventory.bootstrap import Services
 from inventory.domain.keys import ApiKey, Role
 from inventory.entrypoints.http.problems import HttpError
 from inventory.entrypoints.http.request import JSON, Request
 from inventory.entrypoints.http.response import Response
+
+Dependencies = tuple[str, ...] | Callable[[Mapping[str, str], str], Scopes]
+"""A cached route's scopes: templates of its path parameters, or a function of them and
+the raw query string (see :mod:`inventory.application.scopes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,19 @@ class Route:
     """Further statuses worth documenting for this route, with why they happen."""
     shows_secret: bool = False
     """Its success body holds a secret shown once: never stored for an idempotent replay."""
-    cached: bool = False
-    """A read whose 200 answers are kept in the cache (README "Caching": where it pays)."""
+    cached: Dependencies | None = None
+    """A read whose 200 answers are kept in the cache (README "Caching": where it pays),
+    with the scopes its answers depend on: templates of its path parameters
+    (``("product:{sku}",)``), or a function of them and the raw query string."""
+
+    def scopes(self, params: Mapping[str, str], query: str) -> Scopes:
+        """What this cached route's answer for ``params`` and ``query`` depends on."""
+        cached = self.cached
+        if cached is None:
+            raise ValueError(f"{self.method} {self.path} is not cached")
+        if callable(cached):
+            return cached(params, query)
+        return scopes(*(template.format_map(params) for template in cached))
 
     @property
     def template(self) -> str:

@@ -59,6 +59,36 @@ def test_a_receipt_is_seen_by_the_next_stock_and_list_reads(cached: Api) -> None
     assert len(cached.get("/api/v1/movements").json["items"]) == 2
 
 
+def test_a_receipt_on_one_product_leaves_another_products_entries_cached(
+    cached: Api, cache: MemoryCache
+) -> None:
+    cached.given_warehouse("EAST")
+    cached.given_product("NUT")
+    cached.given_receipt("NUT", "EAST", 3)
+    nut, nut_stock = "/api/v1/products/NUT", "/api/v1/products/NUT/stock"
+    before = [cached.get(target).body for target in (nut, nut_stock, "/api/v1/movements")]
+    cached.get("/api/v1/warehouses/EAST/stock")
+    hits = cache.stats().hits
+
+    cached.given_receipt("BOLT", "MAIN", 5)
+
+    assert [cached.get(target).body for target in (nut, nut_stock)] == before[:2]
+    assert cached.get("/api/v1/warehouses/EAST/stock").status == 200
+    # Three key lookups and NUT's three entries hit; the ledger moved on.
+    assert cache.stats().hits == hits + 6
+    assert cached.get("/api/v1/movements").body != before[2]
+
+
+def test_a_receipt_is_seen_by_a_product_list_filtered_on_stock(cached: Api) -> None:
+    cached.ok("PATCH", PRODUCT, {"reorder_point": 12})
+    low = "/api/v1/products?below_reorder=true"
+    assert [p["sku"] for p in cached.get(low).json["items"]] == ["BOLT"]
+
+    cached.given_receipt("BOLT", "MAIN", 5)
+
+    assert cached.get(low).json["items"] == []
+
+
 def test_a_cached_answer_still_answers_if_none_match_with_304(cached: Api) -> None:
     etag = cached.get(PRODUCT).header("ETag") or ""
 
@@ -99,7 +129,9 @@ def test_a_missing_product_is_never_cached(cached: Api, cache: MemoryCache) -> N
     cached.given_product("NUT")
 
     assert cached.get("/api/v1/products/NUT").status == 200
-    assert cache.stats().hits == 0
+    # The second request's key lookup hit (a new product is no write to the key);
+    # both reads of NUT missed: the 404 was not kept.
+    assert cache.stats() == CacheStats(hits=1, misses=3)
 
 
 def test_the_key_is_checked_on_every_cached_read(cached: Api) -> None:

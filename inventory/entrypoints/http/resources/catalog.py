@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from inventory.application import catalog
+from inventory.application import scopes as scoping
 from inventory.application.commands import (
     CreateProduct,
     CreateWarehouse,
@@ -123,6 +125,13 @@ def warehouse_stock(call: Call) -> Response:
     return page_of(call, levels, LevelView.of)
 
 
+def product_list_scopes(params: Mapping[str, str], query: str) -> scoping.Scopes:
+    """The product list: every product, and every level when filtered on stock."""
+    if "below_reorder" in query:  # in any spelling the parser may take: better too often
+        return scoping.scopes(scoping.PRODUCTS, scoping.LEVELS)
+    return scoping.scopes(scoping.PRODUCTS)
+
+
 _ARCHIVED_STOCK = "the product holds stock, or If-Match names an older version"
 ROUTES = [
     Route("POST", PRODUCTS, create_product, Role.ADMIN, "Add a product", "products",
@@ -130,9 +139,9 @@ ROUTES = [
           responses={409: "a product with this sku exists"}),
     Route("GET", PRODUCTS, list_products, Role.VIEWER, "List products", "products",
           query=ProductList, sorting=PRODUCT_SORTS, response=ProductView, paged=True,
-          cached=True),
+          cached=product_list_scopes),
     Route("GET", f"{PRODUCTS}/{{sku:code}}", show_product, Role.VIEWER, "Show a product",
-          "products", response=ProductView, cached=True),
+          "products", response=ProductView, cached=("product:{sku}",)),
     Route("PUT", f"{PRODUCTS}/{{sku:code}}", replace_product, Role.ADMIN,
           "Replace a product's fields (omitted ones return to their defaults)", "products",
           body=ProductFields, response=ProductView,
@@ -146,7 +155,7 @@ ROUTES = [
           responses={409: _ARCHIVED_STOCK, 412: "If-Match names an older version"}),
     Route("GET", f"{PRODUCTS}/{{sku:code}}/stock", product_stock, Role.VIEWER,
           "A product's stock in every warehouse", "products", response=ProductStockView,
-          cached=True),
+          cached=("product:{sku}",)),
     Route("POST", WAREHOUSES, create_warehouse, Role.ADMIN, "Open a warehouse", "warehouses",
           status=201, body=CreateWarehouse, response=WarehouseView,
           responses={409: "a warehouse with this code exists"}),
@@ -156,5 +165,6 @@ ROUTES = [
           "Show a warehouse", "warehouses", response=WarehouseView),
     Route("GET", f"{WAREHOUSES}/{{code:code}}/stock", warehouse_stock, Role.VIEWER,
           "The stock levels a warehouse holds", "warehouses",
-          query=LevelList, sorting=LEVEL_SORTS, response=LevelView, paged=True, cached=True),
+          query=LevelList, sorting=LEVEL_SORTS, response=LevelView, paged=True,
+          cached=("warehouse:{code}",)),
 ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inventory.application import scopes as scoping
 from inventory.application import stock
 from inventory.application.commands import MOVEMENT_COMMAND
 from inventory.application.listing import MOVEMENT_SORTS, MovementList
@@ -37,7 +38,7 @@ ROUTES = [
           responses={409: "not enough available stock, or the product is archived"}),
     Route("GET", MOVEMENTS, list_movements, Role.VIEWER, "List the ledger", "movements",
           query=MovementList, sorting=MOVEMENT_SORTS, response=MovementView, paged=True,
-          cached=True),
+          cached=(scoping.MOVEMENTS,)),
     Route("GET", f"{MOVEMENTS}/{{id:id}}", show_movement, Role.VIEWER, "Show a movement",
           "movements", response=MovementView),
 ]  # fmt: skip
