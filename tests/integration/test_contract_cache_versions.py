@@ -20,7 +20,7 @@ from inventory.application.commands import ReceiveStock
 from inventory.application.copying import copy_inventory
 from inventory.application.importing import import_movements, import_products
 from inventory.application.ports import Storage
-from inventory.application.report_results import ReportResult
+from inventory.application.report_records import ReportResult
 from inventory.application.scopes import (
     LEVELS,
     MOVEMENTS,
