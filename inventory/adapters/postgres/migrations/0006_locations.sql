@@ -3,12 +3,13 @@
 -- is a location of the same warehouse; a barcode names at most one location.
 -- Each warehouse has exactly one default location (`is_default`), which every
 -- existing warehouse gets here as `DEFAULT`. Stock is not yet kept per location.
+-- Codes sort by byte (COLLATE "C"), as in SQLite and the memory store.
 
 CREATE TABLE locations (
-    warehouse  TEXT NOT NULL REFERENCES warehouses (code),
-    code       TEXT NOT NULL,
+    warehouse  TEXT COLLATE "C" NOT NULL REFERENCES warehouses (code),
+    code       TEXT COLLATE "C" NOT NULL,
     name       TEXT NOT NULL DEFAULT '',
-    parent     TEXT,
+    parent     TEXT COLLATE "C",
     kind       TEXT NOT NULL CHECK (kind IN ('zone', 'aisle', 'shelf', 'bin', 'staging')),
     pickable   BOOLEAN NOT NULL DEFAULT TRUE,
     barcode    TEXT,
