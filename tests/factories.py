@@ -21,6 +21,7 @@ from inventory.application.commands import (
 from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, WAREHOUSES, product, scopes
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.keys import ApiKey, Role, hash_secret
+from inventory.domain.locations import Location, LocationKind
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
 
@@ -111,6 +112,19 @@ class WarehouseFactory(_Factory[Warehouse]):
 
     code = Sequence(lambda n: f"WH-{n:03d}")
     name = LazyAttribute(lambda w: f"Warehouse {w.code}")
+    created_at = T0
+
+
+class LocationFactory(_Factory[Location]):
+    """A pickable bin of warehouse ``MAIN`` at the top of its tree."""
+
+    class Meta:
+        model = Location
+
+    warehouse = "MAIN"
+    code = Sequence(lambda n: f"BIN-{n:03d}")
+    kind = LocationKind.BIN
+    name = LazyAttribute(lambda loc: f"Bin {loc.code}")
     created_at = T0
 
 

@@ -62,7 +62,7 @@ def fresh_schema(prefix: str = "test") -> Iterator[str]:
 # refuses deletes (the ledger is append-only), so its triggers are switched off
 # for the emptying, inside the same transaction.
 _DATA_TABLES = (
-    "order_lines", "orders", "movements", "stock_levels", "products", "warehouses",
+    "order_lines", "orders", "movements", "stock_levels", "products", "locations", "warehouses",
     "api_keys", "idempotency_keys", "jobs", "outbox", "runner_heartbeats", "report_chunks",
     "report_results",
 )  # fmt: skip

@@ -42,6 +42,7 @@ def test_no_two_classes_or_type_aliases_share_a_name() -> None:
 MEMORY_REPOSITORIES = {
     "MemoryProductRepository": "catalog",
     "MemoryWarehouseRepository": "catalog",
+    "MemoryLocationRepository": "locations",
     "MemoryStockRepository": "stock",
     "MemoryMovementRepository": "movements",
     "MemoryOrderRepository": "orders",

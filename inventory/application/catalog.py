@@ -22,6 +22,7 @@ from inventory.application.pagination import Page
 from inventory.application.ports import Clock, UnitOfWork
 from inventory.domain.catalog import Product, Warehouse, patched
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed
+from inventory.domain.locations import Location
 from inventory.domain.stock import StockLevel
 
 
@@ -104,7 +105,7 @@ def export_products(uow: UnitOfWork) -> Iterator[Product]:
 
 
 def add_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, clock: Clock) -> Warehouse:
-    """Open a new warehouse; its code must be new, ignoring case."""
+    """Open a new warehouse, with its default location; its code must be new, ignoring case."""
     with uow:
         existing = uow.warehouses.get_ignoring_case(cmd.code)
         if existing is not None:
@@ -112,6 +113,13 @@ def add_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, clock: Clock) -> Wareho
             raise Conflict(f"warehouse {existing.code!r} already exists{same}")
         warehouse = Warehouse(cmd.code, cmd.name, clock())
         uow.warehouses.add(warehouse)
+        default = Location(
+            warehouse.code,
+            cmd.default_location,
+            name="Default location",
+            created_at=warehouse.created_at,
+        )
+        uow.locations.add(default, default=True)
         uow.commit()
     return warehouse
 

@@ -23,6 +23,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     TypeAdapter,
     ValidationInfo,
@@ -34,6 +35,7 @@ from pydantic_core import CoreSchema
 
 from inventory.domain.catalog import ProductDetails
 from inventory.domain.keys import Role
+from inventory.domain.locations import DEFAULT_LOCATION, LocationKind
 from inventory.domain.movements import AdjustmentReason
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -247,6 +249,52 @@ class PatchProduct(Command):
 class CreateWarehouse(Command):
     code: Annotated[Code, Field(description="The warehouse's code: unique, and never changes")]
     name: Annotated[Name, Field(description="What people call it")]
+    default_location: Annotated[
+        Code,
+        Field(description="The code of its default location, made with it; it is never archived"),
+    ] = DEFAULT_LOCATION
+
+
+LocationName = Annotated[str, StringConstraints(strict=True, max_length=200), *_TEXT]
+"""A location's name: may be empty (its code names it)."""
+
+
+class CreateLocation(Command):
+    code: Annotated[Code, Field(description="Its code: unique in its warehouse, never changes")]
+    name: Annotated[LocationName, Field(description="What people call it")] = ""
+    parent: Annotated[
+        Code | None, Field(description="The location of the same warehouse it lies in")
+    ] = None
+    kind: Annotated[LocationKind, Field(description="What sort of place it is")] = LocationKind.BIN
+    pickable: Annotated[StrictBool, Field(description="Whether orders may pick from it")] = True
+    barcode: Annotated[
+        Barcode | None, Field(description="The barcode printed on it; unique among locations")
+    ] = None
+
+
+class PatchLocation(Command):
+    """A JSON merge patch of a location: a field set to null returns to its default."""
+
+    name: Annotated[
+        LocationName | None, Field(description="What people call it; null empties it")
+    ] = None
+    pickable: Annotated[
+        StrictBool | None, Field(description="Whether orders may pick from it; null makes it true")
+    ] = None
+    barcode: Annotated[
+        Barcode | None, Field(description="The barcode printed on it; null removes it")
+    ] = None
+    parent: Annotated[
+        Code | None, Field(description="The location it lies in; null moves it to the top")
+    ] = None
+
+    def changes(self) -> dict[str, object]:
+        """The fields the patch sets, with removed (null) fields back at their defaults."""
+        defaults = CreateLocation.model_fields
+        return {
+            field: defaults[field].default if value is None else value
+            for field, value in self.model_dump(include=self.model_fields_set).items()
+        }
 
 
 class ReceiveStock(Command):

@@ -15,11 +15,18 @@ from typing import Any, TypeVar
 
 from inventory.application.caching import InSnapshot
 from inventory.application.integrity import Drift, check_integrity
-from inventory.application.listing import JOB_SORTS, ORDER_SORTS, WAREHOUSE_SORTS
+from inventory.application.listing import JOB_SORTS, LOCATION_SORTS, ORDER_SORTS, WAREHOUSE_SORTS
 from inventory.application.pagination import Sorting
 from inventory.application.ports import UnitOfWork, UnitOfWorkFactory
-from inventory.application.queries import JobFilter, MovementFilter, OrderFilter, PageSpec
+from inventory.application.queries import (
+    JobFilter,
+    LocationFilter,
+    MovementFilter,
+    OrderFilter,
+    PageSpec,
+)
 from inventory.domain.errors import Conflict
+from inventory.domain.locations import Location, descendants
 from inventory.domain.valuation import ZERO, value_of
 
 T = TypeVar("T")
@@ -31,8 +38,8 @@ PAGE = 500
 """Rows per ``fetch_page`` call for the kinds the ports page but do not stream."""
 
 KINDS = (
-    "warehouses", "products", "stock_levels", "movements", "orders", "api_keys", "jobs",
-    "outbox",
+    "warehouses", "locations", "products", "stock_levels", "movements", "orders", "api_keys",
+    "jobs", "outbox",
 )  # fmt: skip
 """What is copied, in the order it is written (each kind only refers to kinds before it)."""
 
@@ -143,11 +150,16 @@ def _readers(uow: UnitOfWork) -> dict[str, Rows]:
     def orders() -> Iterator[Any]:
         return _paged(lambda page: uow.orders.fetch_page(OrderFilter(), page), ORDER_SORTS)
 
+    def locations() -> Iterator[Any]:
+        for warehouse in warehouses():
+            yield from _locations(uow, warehouse.code)
+
     def jobs() -> Iterator[Any]:
         return _paged(lambda page: uow.jobs.fetch_page(JobFilter(), page), JOB_SORTS)
 
     return {
         "warehouses": warehouses,
+        "locations": locations,
         "products": uow.products.stream,
         "stock_levels": uow.stock.stream,
         "movements": lambda: uow.movements.stream(MovementFilter()),
@@ -162,6 +174,7 @@ def _writers(uow: UnitOfWork) -> dict[str, Write]:
     """How a batch of each kind is written: in bulk where the ports allow it."""
     return {
         "warehouses": _each(uow.warehouses.add),
+        "locations": _each(lambda pair: uow.locations.add(pair[0], default=pair[1])),
         "products": uow.products.add_all,
         "stock_levels": uow.stock.save_all,
         "movements": uow.movements.add_all,
@@ -170,6 +183,21 @@ def _writers(uow: UnitOfWork) -> dict[str, Write]:
         "jobs": _each(uow.jobs.add),
         "outbox": _each(uow.outbox.add),
     }
+
+
+def _locations(uow: UnitOfWork, warehouse: str) -> Iterator[tuple[Location, bool]]:
+    """A warehouse's locations, each with whether it is the default, parents before children."""
+    rows = _paged(
+        lambda page: uow.locations.fetch_page(warehouse, LocationFilter(), page),
+        LOCATION_SORTS,
+        "code",
+    )
+    by_code = {location.code: location for location in rows}
+    parents = {code: location.parent for code, location in by_code.items()}
+    default = uow.locations.default_of(warehouse)
+    for root in sorted(code for code, parent in parents.items() if parent is None):
+        for code in (root, *descendants(root, parents)):
+            yield by_code[code], code == default
 
 
 def _copy(kind: str, rows: Iterator[Any], write: Write, on_progress: CopyProgress) -> int:

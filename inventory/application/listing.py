@@ -12,6 +12,7 @@ from inventory.application.pagination import ListParams, Sorting, a_time, any_te
 from inventory.application.queries import (
     JobFilter,
     LevelFilter,
+    LocationFilter,
     MovementFilter,
     OrderFilter,
     ProductFilter,
@@ -20,6 +21,7 @@ from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey
+from inventory.domain.locations import Location, LocationKind
 from inventory.domain.movements import Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
@@ -53,6 +55,20 @@ class StockLevelList(ListParams):
 
 class WarehouseList(ListParams):
     pass
+
+
+class LocationList(ListParams):
+    """A warehouse's locations: those under one parent, of one kind, pickable or not,
+    or whose code begins with ``q`` (ignoring case)."""
+
+    parent: Code | None = None
+    kind: LocationKind | None = None
+    pickable: bool | None = None
+    q: Code | None = None
+
+    def filter(self) -> LocationFilter:
+        kind = None if self.kind is None else self.kind.value
+        return LocationFilter(self.parent, kind, self.pickable, self.q)
 
 
 class ApiKeyList(ListParams):
@@ -111,6 +127,13 @@ WAREHOUSE_SORTS: Sorting[Warehouse] = Sorting(
     fields={"code": lambda w: w.code},
     unique="code",
     unique_key=lambda w: w.code,
+    default="code",
+    values={"code": A_CODE},
+)
+LOCATION_SORTS: Sorting[Location] = Sorting(
+    fields={"code": lambda loc: loc.code},
+    unique="code",
+    unique_key=lambda loc: loc.code,
     default="code",
     values={"code": A_CODE},
 )

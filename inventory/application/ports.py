@@ -18,6 +18,7 @@ from inventory.application.outbox import OutboxMessage
 from inventory.application.queries import (
     JobFilter,
     LevelFilter,
+    LocationFilter,
     LowStockRow,
     MovementFilter,
     OrderFilter,
@@ -31,6 +32,7 @@ from inventory.application.scopes import Scopes
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
+from inventory.domain.locations import Location
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
 from inventory.domain.stock import StockLevel
@@ -89,6 +91,30 @@ class WarehouseRepository(Protocol):
 
     def add(self, warehouse: Warehouse) -> None: ...
     def fetch_page(self, page: PageSpec) -> list[Warehouse]: ...
+
+
+class LocationRepository(Protocol):
+    """Locations by (warehouse, code); codes are unique in a warehouse ignoring case."""
+
+    def get(self, warehouse: str, code: str) -> Location | None: ...
+    def get_ignoring_case(self, warehouse: str, code: str) -> Location | None: ...
+    def with_barcode(self, barcode: str) -> Location | None: ...
+    def default_of(self, warehouse: str) -> str | None:
+        """The code of the warehouse's default location."""
+        ...
+
+    def parents(self, warehouse: str) -> dict[str, str | None]:
+        """Each location code of the warehouse (archived too) and its parent's."""
+        ...
+
+    def add(self, location: Location, *, default: bool = False) -> None:
+        """Store a new location; ``Conflict`` if its code (ignoring case) or barcode is taken."""
+        ...
+
+    def save(self, location: Location) -> None: ...
+    def fetch_page(
+        self, warehouse: str, filter: LocationFilter, page: PageSpec
+    ) -> list[Location]: ...
 
 
 class StockRepository(Protocol):
@@ -285,6 +311,7 @@ class UnitOfWork(Protocol):
 
     products: ProductRepository
     warehouses: WarehouseRepository
+    locations: LocationRepository
     stock: StockRepository
     movements: MovementRepository
     orders: OrderRepository

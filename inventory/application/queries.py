@@ -44,6 +44,16 @@ class ProductFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class LocationFilter:
+    """Locations of one warehouse; ``q``: a prefix of the code, ignoring case."""
+
+    parent: str | None = None
+    kind: str | None = None
+    pickable: bool | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LevelFilter:
     """Stock levels of one sku, of one warehouse, or both; None: every one."""
 

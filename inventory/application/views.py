@@ -13,6 +13,7 @@ from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey, Role
+from inventory.domain.locations import Location, LocationKind
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
 from inventory.domain.stock import StockLevel
@@ -81,6 +82,33 @@ class WarehouseView(View):
     @classmethod
     def of(cls, warehouse: Warehouse) -> WarehouseView:
         return cls(code=warehouse.code, name=warehouse.name, created_at=warehouse.created_at)
+
+
+class LocationView(View):
+    warehouse: str
+    code: str
+    name: str
+    parent: str | None
+    kind: LocationKind
+    pickable: bool
+    barcode: str | None
+    archived: bool
+    created_at: TimeOut
+
+    @classmethod
+    def of(cls, location: Location) -> LocationView:
+        assert location.created_at is not None, "a stored location has its creation time"
+        return cls(
+            warehouse=location.warehouse,
+            code=location.code,
+            name=location.name,
+            parent=location.parent,
+            kind=location.kind,
+            pickable=location.pickable,
+            barcode=location.barcode,
+            archived=location.archived,
+            created_at=location.created_at,
+        )
 
 
 class Totals(View):

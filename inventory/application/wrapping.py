@@ -6,6 +6,7 @@ from inventory.application.ports import (
     ApiKeyRepository,
     IdempotencyRepository,
     JobRepository,
+    LocationRepository,
     MovementRepository,
     OrderRepository,
     OutboxRepository,
@@ -17,8 +18,8 @@ from inventory.application.ports import (
 )
 
 REPOSITORIES = (
-    "products", "warehouses", "stock", "movements", "orders", "api_keys", "idempotency",
-    "jobs", "outbox", "report_results",
+    "products", "warehouses", "locations", "stock", "movements", "orders", "api_keys",
+    "idempotency", "jobs", "outbox", "report_results",
 )  # fmt: skip
 """Every repository a :class:`UnitOfWork` carries."""
 
@@ -32,6 +33,7 @@ class UnitOfWorkRepositories:
 
     products: ProductRepository
     warehouses: WarehouseRepository
+    locations: LocationRepository
     stock: StockRepository
     movements: MovementRepository
     orders: OrderRepository

@@ -24,6 +24,7 @@ from inventory.application.catalog import add_product, add_warehouse, archive_pr
 from inventory.application.commands import (
     AdjustStock,
     CreateApiKey,
+    CreateLocation,
     CreateProduct,
     CreateWarehouse,
     IssueStock,
@@ -37,10 +38,17 @@ from inventory.application.copying import KINDS, CopyNotVerified, copy_inventory
 from inventory.application.integrity import check_integrity
 from inventory.application.jobs import claim_next, record_success
 from inventory.application.listing import JOB_SORTS, ORDER_SORTS, WAREHOUSE_SORTS
+from inventory.application.locations import add_location, archive_location
 from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import MovementRepository, Storage, UnitOfWork
-from inventory.application.queries import JobFilter, MovementFilter, OrderFilter
+from inventory.application.queries import (
+    JobFilter,
+    LocationFilter,
+    MovementFilter,
+    OrderFilter,
+    PageSpec,
+)
 from inventory.application.reports import request_report, valuation_report
 from inventory.application.scopes import Scopes
 from inventory.application.stock import record_movement, record_movements
@@ -95,7 +103,20 @@ def a_working_month(storage: Storage) -> Shop:
     state but expired, a revoked key, report jobs (one done) and a kept message."""
     shop = Shop(storage, FixedClock(step=timedelta(seconds=1)), SequentialIds("src"))
     for code in ("MAIN", "EAST", "WEST"):
-        add_warehouse(CreateWarehouse(code=code, name=f"{code} depot"), shop.uow(), shop.clock)
+        default = "DOCK" if code == "EAST" else "DEFAULT"
+        warehouse = CreateWarehouse(code=code, name=f"{code} depot", default_location=default)
+        add_warehouse(warehouse, shop.uow(), shop.clock)
+    # A child whose code sorts before its parent's: the copy must write parents first.
+    tree: dict[str, dict[str, object]] = {
+        "Z-ZONE": {"kind": "zone", "pickable": False},
+        "M-SHELF": {"kind": "shelf", "parent": "Z-ZONE"},
+        "A-BIN": {"parent": "M-SHELF", "barcode": "LOC-A"},
+        "OLD": {"kind": "staging"},
+    }
+    for code, fields in tree.items():
+        location = CreateLocation.model_validate({"code": code, **fields})
+        add_location("MAIN", location, shop.uow(), shop.clock)
+    archive_location("MAIN", "OLD", shop.uow())
     products: dict[str, dict[str, object]] = {
         "WIDGET": {"reorder_point": 20, "reorder_quantity": 50, "category": "widgets"},
         "GADGET": {"description": "A gadget", "unit": "box", "barcode": "4006381333931"},
@@ -161,8 +182,16 @@ def a_working_month(storage: Storage) -> Shop:
 def everything(storage: Storage) -> dict[str, list[Any]]:
     """Every record, of every kind, as the ports read it back (in KINDS order)."""
     with storage.unit_of_work().reading() as uow:
+        warehouses = page_through(uow.warehouses.fetch_page, WAREHOUSE_SORTS, "code")
         return {
-            "warehouses": page_through(uow.warehouses.fetch_page, WAREHOUSE_SORTS, "code"),
+            "warehouses": warehouses,
+            "locations": [
+                (location, uow.locations.default_of(w.code) == location.code)
+                for w in warehouses
+                for location in uow.locations.fetch_page(
+                    w.code, LocationFilter(), PageSpec("code", limit=100)
+                )
+            ],
             "products": list(uow.products.stream()),
             "stock_levels": list(uow.stock.stream()),
             "movements": list(uow.movements.stream(MovementFilter())),
@@ -272,7 +301,9 @@ def test_a_target_that_holds_anything_is_refused_and_left_unchanged(
     )
     before = everything(target)
 
-    with pytest.raises(Conflict, match="already holds warehouses, api_keys; copy into a new"):
+    with pytest.raises(
+        Conflict, match="already holds warehouses, locations, api_keys; copy into a new"
+    ):
         copy_inventory(source.unit_of_work, target.unit_of_work)
 
     assert everything(target) == before

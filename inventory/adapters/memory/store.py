@@ -20,6 +20,7 @@ from inventory.adapters.memory.catalog import MemoryProductRepository, MemoryWar
 from inventory.adapters.memory.idempotency import MemoryIdempotencyRepository
 from inventory.adapters.memory.jobs import MemoryJobRepository
 from inventory.adapters.memory.keys import MemoryApiKeyRepository
+from inventory.adapters.memory.locations import MemoryLocationRepository
 from inventory.adapters.memory.movements import MemoryMovementRepository
 from inventory.adapters.memory.orders import MemoryOrderRepository
 from inventory.adapters.memory.outbox import MemoryOutboxRepository
@@ -32,6 +33,7 @@ from inventory.application.ports import (
     ApiKeyRepository,
     IdempotencyRepository,
     JobRepository,
+    LocationRepository,
     MovementRepository,
     OrderRepository,
     OutboxRepository,
@@ -55,6 +57,7 @@ from inventory.application.scopes import (
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
+from inventory.domain.locations import Location
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
 from inventory.domain.stock import StockLevel
@@ -68,6 +71,10 @@ class MemoryStore:
 
     products: dict[str, Product] = field(default_factory=dict)
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    locations: dict[tuple[str, str], Location] = field(default_factory=dict)
+    """Locations by (warehouse, code)."""
+    default_locations: dict[str, str] = field(default_factory=dict)
+    """Each warehouse's default location code, by warehouse code."""
     levels: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
     movements: list[Movement] = field(default_factory=list)
     movement_index: dict[str, Movement] = field(default_factory=dict)
@@ -98,6 +105,8 @@ class MemoryUnitOfWork:
         self._store = store
         self._products = Table(store.products)
         self._warehouses = Table(store.warehouses)
+        self._locations = Table(store.locations)
+        self._default_locations = Table(store.default_locations)
         self._levels = Table(store.levels)
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
@@ -110,6 +119,9 @@ class MemoryUnitOfWork:
         self._new_movements: dict[str, Movement] = {}
         self.products: ProductRepository = MemoryProductRepository(self._products, self._levels)
         self.warehouses: WarehouseRepository = MemoryWarehouseRepository(self._warehouses)
+        self.locations: LocationRepository = MemoryLocationRepository(
+            self._locations, self._default_locations
+        )
         self.stock: StockRepository = MemoryStockRepository(self._levels, self._products)
         self.movements: MovementRepository = MemoryMovementRepository(
             store.movements, store.movement_index, self._new_movements
@@ -206,6 +218,8 @@ class MemoryUnitOfWork:
         return (
             self._products,
             self._warehouses,
+            self._locations,
+            self._default_locations,
             self._levels,
             self._orders,
             self._keys,

@@ -14,6 +14,7 @@ from typing import cast
 from urllib.parse import parse_qsl, unquote
 
 from inventory.adapters.sql.migrations import available_migrations, check_before
+from inventory.adapters.sqlite.locations import SqliteLocatingUnitOfWork
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous, refusal
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
@@ -72,7 +73,7 @@ class SqliteDatabase:
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A new unit of work; make one per use-case call."""
-        return SqliteUnitOfWork(self._pool)
+        return SqliteLocatingUnitOfWork(self._pool)
 
     def connect(self) -> sqlite3.Connection:
         """A new connection configured like the pooled ones; the caller closes it."""

@@ -108,6 +108,11 @@ def _register_warehouses(warehouses: Subcommands, shared: argparse.ArgumentParse
     add = command(warehouses, "add", warehouses_add, "open a new warehouse", shared)
     add.add_argument("--code", required=True, help="letters, digits, '.', '_', '-'")
     add.add_argument("--name", required=True)
+    add.add_argument(
+        "--default-location",
+        metavar="CODE",
+        help="the code of its default location; default DEFAULT",
+    )
 
     listing = command(warehouses, "list", warehouses_list, "list warehouses", shared)
     add_paging(listing, "code")
@@ -184,7 +189,7 @@ def products_archive(args: argparse.Namespace, services: Services, console: Cons
 
 
 def warehouses_add(args: argparse.Namespace, services: Services, console: Console) -> int:
-    cmd = parse(CreateWarehouse, given(args, "code", "name"))
+    cmd = parse(CreateWarehouse, given(args, "code", "name", "default_location"))
     warehouse = add_warehouse(cmd, services.uow(), services.clock)
     console.show(WarehouseView.of(warehouse).to_json())
     return 0

@@ -19,6 +19,7 @@ from inventory.entrypoints.cli import (
     catalog,
     copying,
     keys,
+    locations,
     orders,
     reports,
     serve,
@@ -37,7 +38,9 @@ but `migrate` applies pending migrations first.
 Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
 option value or a bad setting; 130 interrupted."""
 
-_SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports)
+_SUBCOMMANDS = (
+    serve, worker, admin, copying, keys, catalog, locations, stock, orders, bulk, reports,
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

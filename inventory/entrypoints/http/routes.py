@@ -5,12 +5,13 @@ from __future__ import annotations
 from inventory.bootstrap import Services
 from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.http.middleware import WsgiApp
-from inventory.entrypoints.http.resources import catalog, jobs, keys, ledger, orders
+from inventory.entrypoints.http.resources import catalog, jobs, keys, ledger, locations, orders
 from inventory.entrypoints.http.resources.ops import ops_routes
 from inventory.entrypoints.http.routing import Route
 
 API_ROUTES: list[Route] = [
     *catalog.ROUTES,
+    *locations.ROUTES,
     *ledger.ROUTES,
     *orders.ROUTES,
     *jobs.ROUTES,

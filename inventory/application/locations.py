@@ -1,0 +1,140 @@
+"""Use cases of locations (bins) inside a warehouse (API.md §11; domain/locations.py).
+
+Stock is not yet kept per location, so a location holds nothing: archiving
+refuses only the warehouse's default location and one with open children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from inventory.application.catalog import require_warehouse
+from inventory.application.commands import CreateLocation, PatchLocation
+from inventory.application.listing import LOCATION_SORTS, LocationList
+from inventory.application.pagination import Page
+from inventory.application.ports import Clock, UnitOfWork
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.locations import Location, check_archivable, check_parent
+
+HELD_NOTHING = 0
+"""What a location holds while stock is kept per warehouse only (issue 15 moves it there)."""
+
+
+def add_location(warehouse: str, cmd: CreateLocation, uow: UnitOfWork, clock: Clock) -> Location:
+    """A new location in ``warehouse``: its code new there ignoring case, its parent open."""
+    with uow:
+        require_warehouse(uow, warehouse)
+        taken = uow.locations.get_ignoring_case(warehouse, cmd.code)
+        if taken is not None:
+            same = "" if taken.code == cmd.code else "; location codes are unique ignoring case"
+            raise Conflict(f"location {taken.code!r} already exists in {warehouse!r}{same}")
+        _check_parent(uow, warehouse, cmd.code, cmd.parent)
+        _check_barcode(uow, cmd.barcode, None)
+        location = Location(
+            warehouse=warehouse,
+            code=cmd.code,
+            kind=cmd.kind,
+            pickable=cmd.pickable,
+            name=cmd.name,
+            parent=cmd.parent,
+            barcode=cmd.barcode,
+            created_at=clock(),
+        )
+        uow.locations.add(location)
+        uow.commit()
+    return location
+
+
+def get_location(warehouse: str, code: str, uow: UnitOfWork) -> Location:
+    """One location of a warehouse."""
+    with uow.reading():
+        return _require(uow, warehouse, code)
+
+
+def list_locations(warehouse: str, params: LocationList, uow: UnitOfWork) -> Page[Location]:
+    """A page of a warehouse's locations by code."""
+    spec = LOCATION_SORTS.spec(params)
+    with uow.reading():
+        require_warehouse(uow, warehouse)
+        rows = uow.locations.fetch_page(warehouse, params.filter(), spec)
+    return LOCATION_SORTS.page(rows, spec)
+
+
+def patch_location(warehouse: str, code: str, cmd: PatchLocation, uow: UnitOfWork) -> Location:
+    """Change only the fields the patch names (name, pickable, barcode, parent)."""
+    changes = cmd.changes()
+    with uow:
+        location = _require(uow, warehouse, code)
+        if "parent" in changes:
+            parent = changes["parent"]
+            assert parent is None or isinstance(parent, str)
+            _check_parent(uow, warehouse, code, parent)
+        if changes.get("barcode") is not None:
+            barcode = changes["barcode"]
+            assert isinstance(barcode, str)
+            _check_barcode(uow, barcode, location)
+        location = replace(location, **changes)  # type: ignore[arg-type]
+        uow.locations.save(location)
+        uow.commit()
+    return location
+
+
+def archive_location(warehouse: str, code: str, uow: UnitOfWork) -> Location:
+    """Archive a location that holds nothing: never the default, nor one with open children.
+
+    Stock is not yet kept per location, so what it holds is nothing (``HELD_NOTHING``).
+    """
+    with uow:
+        location = _require(uow, warehouse, code)
+        if location.archived:
+            return location
+        default = uow.locations.default_of(warehouse)
+        check_archivable(location, default or "", HELD_NOTHING)
+        open_children = [
+            child
+            for child, parent in uow.locations.parents(warehouse).items()
+            if parent == code and not _archived(uow, warehouse, child)
+        ]
+        if open_children:
+            raise Conflict(
+                f"location {code!r} in {warehouse!r} still holds locations"
+                f" {', '.join(sorted(open_children))}; archive or move them first"
+            )
+        location = replace(location, archived=True)
+        uow.locations.save(location)
+        uow.commit()
+    return location
+
+
+def _archived(uow: UnitOfWork, warehouse: str, code: str) -> bool:
+    found = uow.locations.get(warehouse, code)
+    return found is not None and found.archived
+
+
+def _require(uow: UnitOfWork, warehouse: str, code: str) -> Location:
+    require_warehouse(uow, warehouse)
+    location = uow.locations.get(warehouse, code)
+    if location is None:
+        raise NotFound(f"location {code!r} not found in warehouse {warehouse!r}")
+    return location
+
+
+def _check_parent(uow: UnitOfWork, warehouse: str, code: str, parent: str | None) -> None:
+    if parent is None:
+        return
+    check_parent(code, parent, uow.locations.parents(warehouse))
+    found = uow.locations.get(warehouse, parent)
+    if found is not None and found.archived:
+        raise Conflict(f"location {parent!r} in {warehouse!r} is archived; it takes no locations")
+
+
+def _check_barcode(uow: UnitOfWork, barcode: str | None, location: Location | None) -> None:
+    if barcode is None:
+        return
+    holder = uow.locations.with_barcode(barcode)
+    if holder is not None and (
+        location is None or (holder.warehouse, holder.code) != (location.warehouse, location.code)
+    ):
+        raise Conflict(
+            f"barcode {barcode!r} already names location {holder.code!r} in {holder.warehouse!r}"
+        )
