@@ -31,9 +31,15 @@ from inventory.adapters.postgres.errors import translated
 from inventory.adapters.postgres.rows import FETCH_BATCH
 from inventory.application.caching import InSnapshot, ReadThrough
 from inventory.application.catalog import add_product, add_warehouse, product_stock
-from inventory.application.commands import CreateProduct, CreateWarehouse, ReceiveStock
+from inventory.application.commands import (
+    CreateProduct,
+    CreateWarehouse,
+    PatchLocation,
+    ReceiveStock,
+)
 from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
+from inventory.application.locations import patch_location
 from inventory.application.orders import reserve_order
 from inventory.application.ports import CacheStats, UnitOfWork
 from inventory.application.retrying import retrying
@@ -42,10 +48,12 @@ from inventory.application.stock import record_movement
 from inventory.bootstrap import open_storage
 from inventory.config import ConfigError
 from inventory.domain.errors import InsufficientStock
+from inventory.domain.locations import Location
 from inventory.domain.movements import Movement
 from inventory.domain.stock import StockLevel
 from tests.factories import (
     FixedClock,
+    LocationFactory,
     ProductFactory,
     ReserveOrderFactory,
     SequentialIds,
@@ -890,3 +898,34 @@ def test_a_stream_left_unfinished_does_not_disturb_the_next_unit_on_its_connecti
 
     with reading(one_connection) as uow:
         assert uow.warehouses.get("WH-1") is not None
+
+
+def test_two_moves_that_would_close_a_cycle_of_locations_take_turns(
+    db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
+) -> None:
+    given(db, WarehouseFactory(code="MAIN"))
+    with db.unit_of_work() as uow:
+        for code in ("A", "B"):
+            uow.locations.add(LocationFactory(code=code))
+        uow.commit()
+    impatient = open_db(lock_timeout_ms=200)
+    ready, release = threading.Event(), threading.Event()
+
+    def a_into_b() -> Location:
+        held = HeldOpen(db.unit_of_work(), ready, release)
+        return patch_location("MAIN", "A", PatchLocation(parent="B"), held)
+
+    def b_into_a() -> Location:
+        assert ready.wait(WAIT)  # A lies in B, not committed yet
+        try:
+            return patch_location("MAIN", "B", PatchLocation(parent="A"), impatient.unit_of_work())
+        finally:
+            release.set()
+
+    moved, refused = in_threads(a_into_b, b_into_a)
+
+    assert isinstance(moved, Location)
+    assert moved.parent == "B"
+    assert isinstance(refused, (Contention, Unavailable)), refused
+    with reading(db) as uow:
+        assert uow.locations.parents("MAIN") == {"A": "B", "B": None}

@@ -14,7 +14,6 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from inventory.adapters.postgres.errors import translated
-from inventory.adapters.postgres.locations import PostgresLocatingUnitOfWork
 from inventory.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from inventory.adapters.sql.migrations import available_migrations, check_before
 from inventory.application.errors import ReadOnly, Unavailable
@@ -140,7 +139,7 @@ class PostgresDatabase:
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A new unit of work; make one per use-case call."""
-        return PostgresLocatingUnitOfWork(self.connection)
+        return PostgresUnitOfWork(self.connection)
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:

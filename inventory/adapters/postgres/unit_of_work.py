@@ -25,7 +25,8 @@ from inventory.adapters.postgres.records import (
     PostgresOutboxRepository,
 )
 from inventory.adapters.postgres.report_results import PostgresReportResultRepository
-from inventory.adapters.postgres.rows import Connection, Transaction
+from inventory.adapters.postgres.rows import DIALECT, Connection, Transaction
+from inventory.adapters.sql.locations import SqlLocationRepository
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
 
@@ -182,6 +183,9 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self.jobs = PostgresJobRepository(tx)
         self.outbox = PostgresOutboxRepository(tx)
         self.report_results = PostgresReportResultRepository(tx)
+        self.locations = SqlLocationRepository(
+            lambda sql, params: tx.conn.execute(sql, params), DIALECT, writing
+        )
 
     def _end(self, exc: BaseException | None) -> None:
         stack, tx = self._stack, self._tx

@@ -1,8 +1,7 @@
 """Locations in SQL, written once for SQLite and PostgreSQL (migrations 0010 and 0006).
 
 Each dialect's unit of work hands this repository a way to run a statement and
-a way to note that it wrote; the stored forms of times and flags come from the
-dialect's codec.
+whether it writes; the stored forms of times and flags come from the dialect's codec.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ Execute = Callable[[str, Sequence[Any]], Any]
 
 
 class SqlLocationRepository:
-    def __init__(self, execute: Execute, dialect: Dialect, wrote: Callable[[], None]) -> None:
+    def __init__(self, execute: Execute, dialect: Dialect, writing: bool) -> None:
         self._execute = execute
         self._dialect = dialect
-        self._wrote = wrote
+        self._writing = writing
 
     def get(self, warehouse: str, code: str) -> Location | None:
         return self._one("warehouse = {m} AND code = {m}", (warehouse, code))
@@ -47,6 +46,14 @@ class SqlLocationRepository:
         return None if row is None else str(row[0])
 
     def parents(self, warehouse: str) -> dict[str, str | None]:
+        if self._writing:
+            # Writers that reshape one warehouse's tree take turns on its row, so
+            # two moves that would close a cycle between them cannot both pass.
+            self._execute(
+                f"SELECT 1 FROM warehouses WHERE code = {self._dialect.mark}"
+                f"{self._dialect.lock(True)}",
+                (warehouse,),
+            )
         rows = self._execute(
             f"SELECT code, parent FROM locations WHERE warehouse = {self._dialect.mark}",
             (warehouse,),
@@ -70,7 +77,6 @@ class SqlLocationRepository:
                     f"location {taken.code!r} already exists in warehouse {location.warehouse!r}"
                 )
             raise Conflict(f"barcode {location.barcode!r} already names another location")
-        self._wrote()
 
     def save(self, location: Location) -> None:
         mark = self._dialect.mark
@@ -90,7 +96,6 @@ class SqlLocationRepository:
                 location.code,
             ),
         )
-        self._wrote()
 
     def fetch_page(self, warehouse: str, filter: LocationFilter, page: PageSpec) -> list[Location]:
         mark = self._dialect.mark

@@ -14,7 +14,6 @@ from typing import cast
 from urllib.parse import parse_qsl, unquote
 
 from inventory.adapters.sql.migrations import available_migrations, check_before
-from inventory.adapters.sqlite.locations import SqliteLocatingUnitOfWork
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous, refusal
 from inventory.adapters.sqlite.rows import time_text
 from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
@@ -73,7 +72,7 @@ class SqliteDatabase:
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A new unit of work; make one per use-case call."""
-        return SqliteLocatingUnitOfWork(self._pool)
+        return SqliteUnitOfWork(self._pool)
 
     def connect(self) -> sqlite3.Connection:
         """A new connection configured like the pooled ones; the caller closes it."""

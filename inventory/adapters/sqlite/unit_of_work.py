@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
+from inventory.adapters.sql.locations import SqlLocationRepository
 from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
 from inventory.adapters.sqlite.idempotency import SqliteIdempotencyRepository
 from inventory.adapters.sqlite.jobs import SqliteJobRepository
@@ -17,6 +18,7 @@ from inventory.adapters.sqlite.orders import SqliteOrderRepository
 from inventory.adapters.sqlite.outbox import SqliteOutboxRepository
 from inventory.adapters.sqlite.pool import ConnectionPool, refusal
 from inventory.adapters.sqlite.report_results import SqliteReportResultRepository
+from inventory.adapters.sqlite.rows import DIALECT
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
@@ -121,6 +123,8 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.jobs = SqliteJobRepository(conn)
         self.outbox = SqliteOutboxRepository(conn)
         self.report_results = SqliteReportResultRepository(conn)
+        # SQLite runs one writer at a time: nothing to lock.
+        self.locations = SqlLocationRepository(self._active().execute, DIALECT, writing=False)
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None
