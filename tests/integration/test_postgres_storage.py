@@ -927,5 +927,5 @@ def test_two_moves_that_would_close_a_cycle_of_locations_take_turns(
     assert isinstance(moved, Location)
     assert moved.parent == "B"
     assert isinstance(refused, (Contention, Unavailable)), refused
-    with reading(db) as uow:
-        assert uow.locations.parents("MAIN") == {"A": "B", "B": None}
+    with reading(db) as seen:
+        assert seen.locations.parents("MAIN") == {"A": "B", "B": None}
