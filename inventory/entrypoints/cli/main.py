@@ -21,6 +21,7 @@ from inventory.entrypoints.cli import (
     keys,
     orders,
     reports,
+    scanning,
     serve,
     stock,
     worker,
@@ -37,7 +38,19 @@ but `migrate` applies pending migrations first.
 Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
 option value or a bad setting; 130 interrupted."""
 
-_SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports)
+_SUBCOMMANDS = (
+    serve,
+    worker,
+    admin,
+    copying,
+    keys,
+    catalog,
+    stock,
+    orders,
+    bulk,
+    reports,
+    scanning,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
