@@ -8,6 +8,7 @@ from inventory.application.scanning import scan
 from inventory.application.views import ScanView
 from inventory.bootstrap import Services
 from inventory.entrypoints.cli.arguments import Subcommands, command
+from inventory.entrypoints.cli.flags import SUPPLIED_BY
 from inventory.entrypoints.cli.output import Console
 
 EPILOG = """\
@@ -21,5 +22,6 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
 
 
 def scan_code(args: argparse.Namespace, services: Services, console: Console) -> int:
+    setattr(args, SUPPLIED_BY, {"code": "CODE"})  # a refusal names the argument
     console.show(ScanView.of(scan(args.code, services.uow(), services.clock)).to_json())
     return 0
