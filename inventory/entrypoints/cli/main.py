@@ -38,19 +38,8 @@ but `migrate` applies pending migrations first.
 Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
 option value or a bad setting; 130 interrupted."""
 
-_SUBCOMMANDS = (
-    serve,
-    worker,
-    admin,
-    copying,
-    keys,
-    catalog,
-    stock,
-    orders,
-    bulk,
-    reports,
-    scanning,
-)
+_SUBCOMMANDS = (serve, worker, admin, copying, keys, catalog, stock, orders, bulk, reports,
+                scanning)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
