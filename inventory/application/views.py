@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -16,6 +16,7 @@ from inventory.domain.keys import ApiKey, Role
 from inventory.domain.locations import Location, LocationKind
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.scanning import ScanAnswer, ScanKind
 from inventory.domain.stock import StockLevel
 
 TimeOut = Annotated[
@@ -217,6 +218,39 @@ class MovementView(View):
         """The JSON object, without the members other movement types carry."""
         absent = {name for name, types in _MEMBERS_OF.items() if self.type not in types}
         return self.model_dump(mode="json", exclude=absent)
+
+
+class ScanView(View):
+    """What a scanned code names (API.md §13); members it does not carry are left out."""
+
+    kind: ScanKind
+    sku: str | None = None
+    unit: str | None = None
+    quantity: Annotated[
+        int | None, Field(description="Base units in one scanned item, its count included")
+    ] = None
+    warehouse: str | None = None
+    location: str | None = None
+    lot: Annotated[str | None, Field(description="As read, whether or not it is known")] = None
+    expires_on: Annotated[date | None, Field(description="AI 17, as read")] = None
+    serial: Annotated[str | None, Field(description="As read, whether or not it is known")] = None
+
+    @classmethod
+    def of(cls, answer: ScanAnswer) -> ScanView:
+        return cls(
+            kind=answer.kind,
+            sku=answer.sku,
+            unit=answer.unit,
+            quantity=answer.quantity,
+            warehouse=answer.warehouse,
+            location=answer.location,
+            lot=answer.lot,
+            expires_on=answer.expires_on,
+            serial=answer.serial,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 _MEMBERS_OF = {

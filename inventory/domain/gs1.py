@@ -106,6 +106,17 @@ def barcode_key(code: str) -> str:
     return code.zfill(14) if is_gtin(code) else code
 
 
+def barcode_forms(key: str) -> tuple[str, ...]:
+    """Every way a stored barcode whose ``barcode_key`` is ``key`` may be written.
+
+    A 14-digit GTIN may have been stored as its GTIN-8, -12 or -13 form (the
+    same digits less leading zeros); any other key only as itself.
+    """
+    if len(key) != 14 or not is_gtin(key):
+        return (key,)
+    return tuple(key[-n:] for n in (14, 13, 12, 8) if key[: 14 - n].strip("0") == "")
+
+
 def expiry_date(yymmdd: str, today: date) -> date:
     """The date of a GS1 ``YYMMDD`` field (AI 17), as read on ``today``.
 

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from inventory.domain.errors import ValidationFailed
 from inventory.domain.gs1 import (
     GS,
+    GTIN_LENGTHS,
     ElementString,
     Gs1Error,
+    barcode_forms,
     barcode_key,
     bracketed,
     check_digit,
@@ -312,3 +314,36 @@ def test_a_yymmdd_date_lands_within_fifty_years_of_today_or_is_refused(
         assert read.day == day
     else:
         assert (read + timedelta(days=1)).day == 1
+
+
+def test_the_forms_a_gtin_may_be_stored_in_are_its_lengths_less_leading_zeros() -> None:
+    assert barcode_forms("00000096385074") == (
+        "00000096385074",
+        "0000096385074",
+        "000096385074",
+        "96385074",
+    )
+    assert barcode_forms("00036000291452") == ("00036000291452", "0036000291452", "036000291452")
+    assert barcode_forms("06291041500213") == ("06291041500213", "6291041500213")
+    assert barcode_forms("09506000134352") == ("09506000134352", "9506000134352")
+    assert barcode_forms("19506000134359") == ("19506000134359",)
+
+
+@pytest.mark.parametrize("code", ["BIN-A1", "6291041500214", "0000000000000", "123"])
+def test_a_code_that_is_no_14_digit_gtin_is_stored_only_as_itself(code: str) -> None:
+    assert barcode_forms(code) == (code,)
+
+
+@given(
+    st.sampled_from([n - 1 for n in GTIN_LENGTHS]).flatmap(
+        lambda n: st.text(alphabet="0123456789", min_size=n, max_size=n)
+    )
+)
+def test_every_stored_form_of_a_gtin_has_the_same_key(body: str) -> None:
+    code = body + str(check_digit(body))
+    key = barcode_key(code)
+
+    forms = barcode_forms(key)
+
+    assert code in forms
+    assert {barcode_key(form) for form in forms} == {key}

@@ -32,6 +32,14 @@ class MemoryProductRepository:
         found = {sku: self._table.get(sku) for sku in skus}
         return {sku: product for sku, product in found.items() if product is not None}
 
+    def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
+        wanted = set(barcodes)
+        return [
+            product
+            for sku in sorted(self._table)
+            if (product := self._table.get(sku)) is not None and product.details.barcode in wanted
+        ]
+
     def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
         wanted = {sku.lower() for sku in skus}
         found = {sku.lower(): sku for sku in self._table if sku.lower() in wanted}

@@ -76,6 +76,17 @@ class PostgresProductRepository:
         ).fetchall()
         return {row[0]: product_from_row(row) for row in rows}
 
+    def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
+        wanted = sorted(set(barcodes))
+        if not wanted:
+            return []
+        rows = self._tx.conn.execute(
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE barcode = ANY(%s)"
+            f" ORDER BY sku{self._lock}",
+            (wanted,),
+        ).fetchall()
+        return [product_from_row(row) for row in rows]
+
     def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
         wanted = sorted({sku.lower() for sku in skus})
         if not wanted:

@@ -65,6 +65,17 @@ class SqliteProductRepository:
                 found[row[0]] = product_from_row(row)
         return found
 
+    def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
+        found: list[Product] = []
+        for chunk in chunks(sorted(set(barcodes))):
+            cursor = self._conn.execute(
+                f"SELECT {PRODUCT_COLUMNS} FROM products"
+                f" WHERE barcode IN ({DIALECT.marks(len(chunk))})",
+                chunk,
+            )
+            found.extend(product_from_row(row) for row in cursor)
+        return sorted(found, key=lambda product: product.sku)
+
     def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
         for chunk in chunks(sorted({sku.lower() for sku in skus})):

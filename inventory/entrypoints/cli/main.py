@@ -22,6 +22,7 @@ from inventory.entrypoints.cli import (
     locations,
     orders,
     reports,
+    scanning,
     serve,
     stock,
     worker,
@@ -40,6 +41,7 @@ option value or a bad setting; 130 interrupted."""
 
 _SUBCOMMANDS = (
     serve, worker, admin, copying, keys, catalog, locations, stock, orders, bulk, reports,
+    scanning,
 )  # fmt: skip
 
 

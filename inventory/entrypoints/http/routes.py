@@ -5,7 +5,15 @@ from __future__ import annotations
 from inventory.bootstrap import Services
 from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.http.middleware import WsgiApp
-from inventory.entrypoints.http.resources import catalog, jobs, keys, ledger, locations, orders
+from inventory.entrypoints.http.resources import (
+    catalog,
+    jobs,
+    keys,
+    ledger,
+    locations,
+    orders,
+    scanning,
+)
 from inventory.entrypoints.http.resources.ops import ops_routes
 from inventory.entrypoints.http.routing import Route
 
@@ -16,6 +24,7 @@ API_ROUTES: list[Route] = [
     *orders.ROUTES,
     *jobs.ROUTES,
     *keys.ROUTES,
+    *scanning.ROUTES,
 ]
 
 

@@ -31,11 +31,15 @@ class ParamType:
     name: str
     pattern: str
     max_length: int
+    slashes: bool = False
+    """Whether the value may hold ``/`` (it then runs to the end of the path)."""
 
 
 CODE = ParamType("code", CODE_PATTERN, 64)
 ID = ParamType("id", r"^[0-9A-Za-z]+$", 64)
-PARAM_TYPES = {"code": CODE, "id": ID}
+SCANNED = ParamType("scanned", r"^[^\x00-\x1c\x1e-\x1f\x7f]+$", 200, slashes=True)
+"""What a scanner read: any printable text, ``/`` and the GS character (FNC1) included."""
+PARAM_TYPES = {"code": CODE, "id": ID, "scanned": SCANNED}
 
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
@@ -132,7 +136,11 @@ class _Template:
         self.template = routes[0].template
         parts = _PARAM.split(path)  # literal, name, kind, literal, name, kind, ..., literal
         pattern = "".join(
-            re.escape(part) if n % 3 == 0 else f"(?P<{part}>[^/]+)" if n % 3 == 1 else ""
+            re.escape(part)
+            if n % 3 == 0
+            else f"(?P<{part}>{'.+' if PARAM_TYPES[parts[n + 1]].slashes else '[^/]+'})"
+            if n % 3 == 1
+            else ""
             for n, part in enumerate(parts)
         )
         self.regex = re.compile(f"^{pattern}$")

@@ -1,0 +1,38 @@
+"""Resolving what a scanner read: ``GET /api/v1/scan/{code}`` and ``inventory scan`` (API.md §13).
+
+Reading the code is pure (``inventory.domain.scanning``, docs/adr/0014-gs1-element-strings.md);
+this looks each reading's barcode up. Only products are stored so far.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from inventory.application.ports import Clock, UnitOfWork
+from inventory.domain.errors import NotFound
+from inventory.domain.gs1 import barcode_forms
+from inventory.domain.packs import Units
+from inventory.domain.scanning import ScanAnswer, answer_for_product, readings
+
+
+def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
+    """What ``code`` names, with what its element string carries, as read.
+
+    A malformed GS1 element string or a GTIN with a wrong check digit is
+    refused (``Gs1Error``, 422 naming ``code``); a code that names nothing
+    known is ``NotFound``. GTINs match whatever length the barcode was stored at.
+    """
+    # The date that fixes an AI 17 year's century; UTC until a service time zone exists.
+    today = clock().astimezone(UTC).date()
+    with uow.reading():
+        for reading in readings(code, today):
+            if reading.barcode is None:
+                continue  # e.g. a lot without a GTIN: nothing to look it up by yet
+            # Packs and locations are looked up here too once they are stored
+            # (answer_for_product with the pack, answer_for_location).
+            products = uow.products.by_barcode(barcode_forms(reading.barcode))
+            if products:
+                product = products[0]  # barcodes are not yet kept unique: the first by sku
+                units = Units.of(product.details.unit)
+                return answer_for_product(product.sku, units, None, reading.element)
+    raise NotFound(f"no product has the barcode scanned as {code!r}")
