@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from inventory.application.ledger import Posting
 from inventory.application.listing import OrderList
 from inventory.application.orders import (
     cancel_order,
@@ -190,9 +191,11 @@ def _expire(shop: Shop, order: Order) -> Order:
     with shop.uow() as uow:
         stored = uow.orders.get(order.id)
         assert stored is not None
-        levels = uow.stock.lock(stored.stock_keys)
-        stored.expire(levels, shop.clock())
-        uow.stock.save_all(levels.values())
+        posting = Posting(uow, shop.clock, shop.ids, shop.actor)
+        stocks = posting.stocks(stored.skus, stored.warehouse)
+        for line, change in zip(stored.lines, stored.expire(stocks, shop.clock()), strict=True):
+            posting.keep(stocks[line.sku], change, shop.clock())
+        posting.flush()
         uow.orders.save(stored)
         uow.commit()
     return stored
