@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
@@ -47,7 +48,9 @@ def reserve_order(
         order, changes = Order.reserve(
             new_id(), cmd.reference, cmd.warehouse, lines, stocks, now, cmd.expires_at
         )
-        _keep(posting, stocks, order, changes, now)
+        # The alerts of one order are queued by sku, as the totals were always compared.
+        by_sku = sorted(zip(order.lines, changes, strict=True), key=lambda lc: lc[0].sku)
+        _keep(posting, stocks, order, by_sku, now)
         uow.orders.add(order)
         uow.commit()
     return order
@@ -60,7 +63,7 @@ def ship_order(id: str, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, acto
         posting = Posting(uow, clock, new_id, actor)
         stocks = posting.stocks(order.skus, order.warehouse)
         at = clock()
-        _keep(posting, stocks, order, order.ship(stocks, at), at)
+        _keep(posting, stocks, order, zip(order.lines, order.ship(stocks, at), strict=True), at)
         uow.orders.save(order)
         uow.commit()
     return order
@@ -73,7 +76,7 @@ def cancel_order(id: str, uow: UnitOfWork, clock: Clock) -> Order:
         posting = Posting(uow, clock, _no_ids, "")
         stocks = posting.stocks(order.skus, order.warehouse)
         at = clock()
-        _keep(posting, stocks, order, order.cancel(stocks, at), at)
+        _keep(posting, stocks, order, zip(order.lines, order.cancel(stocks, at), strict=True), at)
         uow.orders.save(order)
         uow.commit()
     return order
@@ -109,7 +112,7 @@ def _expire(id: str, uow: UnitOfWork, clock: Clock) -> bool:
             return False
         posting = Posting(uow, clock, _no_ids, "")
         stocks = posting.stocks(order.skus, order.warehouse)
-        _keep(posting, stocks, order, order.expire(stocks, now), now)
+        _keep(posting, stocks, order, zip(order.lines, order.expire(stocks, now), strict=True), now)
         uow.orders.save(order)
         uow.commit()
     return True
@@ -139,10 +142,14 @@ def list_orders(params: OrderList, uow: UnitOfWork) -> Page[Order]:
 
 
 def _keep(
-    posting: Posting, stocks: Stocks, order: Order, changes: list[StockChange], at: datetime
+    posting: Posting,
+    stocks: Stocks,
+    order: Order,
+    changes: Iterable[tuple[OrderLine, StockChange]],
+    at: datetime,
 ) -> None:
-    # By sku, so that the alerts of one order are queued in a fixed order.
-    for line, change in sorted(zip(order.lines, changes, strict=True), key=lambda lc: lc[0].sku):
+    # In the order given: line order for the movements of a shipment.
+    for line, change in changes:
         posting.keep(stocks[line.sku], change, at, order.reference)
     posting.flush()
 
