@@ -6,15 +6,17 @@ there; see docs/adr/0013-low-stock-alerts-by-crossing.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from inventory.application.jobs import queue_job
 from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import Clock, IdGenerator, Notifier, UnitOfWork
-from inventory.domain.catalog import Product
 from inventory.domain.jobs import Job, JobKind
+from inventory.domain.product_stock import LowStock
+
+__all__ = ["LowStock"]  # the fact the domain decides, turned into a job here
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,54 +33,25 @@ class AlertPolicy:
 DEFAULT_ALERTS = AlertPolicy()
 
 
-@dataclass(frozen=True, slots=True)
-class LowStock:
-    """A product whose total available has just fallen to or below its reorder point."""
-
-    sku: str
-    name: str
-    available: int
-    reorder_point: int
-
-    @classmethod
-    def crossing(cls, product: Product, before: int, after: int) -> LowStock | None:
-        """The alert a change of total available from ``before`` to ``after`` calls for, if any."""
-        point = product.details.reorder_point
-        if point <= 0 or product.archived or not (before > point >= after):
-            return None
-        return cls(product.sku, product.details.name, after, point)
-
-    @classmethod
-    def of_job(cls, job: Job) -> LowStock:
-        """The alert a ``low_stock_alert`` job carries (its params, as queued)."""
-        params = job.params
-        return cls(
-            str(params["sku"]),
-            str(params["name"]),
-            int(params["available"]),
-            int(params["reorder_point"]),
-        )
-
-    def params(self) -> dict[str, Any]:
-        """The job parameters: everything the e-mail needs, as seen at the crossing."""
-        return {
-            "sku": self.sku,
-            "name": self.name,
-            "available": self.available,
-            "reorder_point": self.reorder_point,
-        }
-
-
-def low_stock_crossings(
-    products: Mapping[str, Product], before: Mapping[str, int], after: Mapping[str, int]
-) -> list[LowStock]:
-    """The crossings between two sets of totals of available, by sku."""
-    found = (
-        LowStock.crossing(products[sku], before[sku], after[sku])
-        for sku in sorted(before)
-        if sku in products and sku in after
+def _of_job(job: Job) -> LowStock:
+    # The alert a ``low_stock_alert`` job carries (its params, as queued).
+    params = job.params
+    return LowStock(
+        str(params["sku"]),
+        str(params["name"]),
+        int(params["available"]),
+        int(params["reorder_point"]),
     )
-    return [alert for alert in found if alert is not None]
+
+
+def _params(alert: LowStock) -> dict[str, Any]:
+    # The job parameters: everything the e-mail needs, as seen at the crossing.
+    return {
+        "sku": alert.sku,
+        "name": alert.name,
+        "available": alert.available,
+        "reorder_point": alert.reorder_point,
+    }
 
 
 def queue_low_stock_alerts(
@@ -90,7 +63,7 @@ def queue_low_stock_alerts(
 ) -> list[Job]:
     """Queue one ``low_stock_alert`` job per crossing in ``uow`` (the caller commits)."""
     return [
-        queue_job(uow, JobKind.LOW_STOCK_ALERT, alert.params(), clock, new_id, policy.max_attempts)
+        queue_job(uow, JobKind.LOW_STOCK_ALERT, _params(alert), clock, new_id, policy.max_attempts)
         for alert in alerts
     ]
 
@@ -123,7 +96,7 @@ def send_low_stock_alert(job: Job, notifier: Notifier, recipient: str) -> None:
     A failure to deliver raises, so the runner retries the job with backoff and
     marks it failed once its attempts are spent.
     """
-    subject, body = alert_message(LowStock.of_job(job))
+    subject, body = alert_message(_of_job(job))
     notifier.send(recipient, subject, body)
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from inventory.application.alerts import (
-    DEFAULT_ALERTS,
-    AlertPolicy,
-    low_stock_crossings,
-    queue_low_stock_alerts,
-)
+from collections.abc import Iterable
+from datetime import datetime
+
+from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import require_warehouse
 from inventory.application.commands import ReserveOrder
 from inventory.application.ledger import Posting
@@ -15,7 +13,8 @@ from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.orders import Order, OrderLine, OrderStatus, Stocks
+from inventory.domain.product_stock import StockChange
 
 
 def reserve_order(
@@ -39,22 +38,19 @@ def reserve_order(
         if uow.orders.get_by_reference(cmd.reference) is not None:
             raise Conflict(f"order {cmd.reference!r} already exists")
         require_warehouse(uow, cmd.warehouse)
-        products = uow.products.get_many(line.sku for line in cmd.lines)
+        posting = Posting(uow, clock, new_id, "", alerts)
+        stocks = posting.stocks((line.sku for line in cmd.lines), cmd.warehouse)
         for line in cmd.lines:
-            if line.sku not in products:
+            if line.sku not in stocks:
                 raise NotFound(f"product {line.sku!r} not found")
-            products[line.sku].ensure_active()
-        available_before = uow.stock.available_totals(products.keys())
-        levels = uow.stock.lock((line.sku, cmd.warehouse) for line in cmd.lines)
+            stocks[line.sku].product.ensure_active()
         lines = [OrderLine(line.sku, line.quantity) for line in cmd.lines]
-        order = Order.reserve(
-            new_id(), cmd.reference, cmd.warehouse, lines, levels, now, cmd.expires_at
+        order, changes = Order.reserve(
+            new_id(), cmd.reference, cmd.warehouse, lines, stocks, now, cmd.expires_at
         )
-        uow.stock.save_all(levels.values())
-        crossed = low_stock_crossings(
-            products, available_before, uow.stock.available_totals(products.keys())
-        )
-        queue_low_stock_alerts(uow, crossed, clock, new_id, alerts)
+        # The alerts of one order are queued by sku, as the totals were always compared.
+        by_sku = sorted(zip(order.lines, changes, strict=True), key=lambda lc: lc[0].sku)
+        _keep(posting, stocks, order, by_sku, now)
         uow.orders.add(order)
         uow.commit()
     return order
@@ -64,13 +60,10 @@ def ship_order(id: str, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, acto
     """Ship a reserved order: one issue movement per line, referencing the order."""
     with uow:
         order = _require_order(uow, id)
-        levels = uow.stock.lock(order.stock_keys)
-        order.ship(levels, clock())
         posting = Posting(uow, clock, new_id, actor)
-        for line in order.lines:
-            posting.issue_reserved(line.sku, order.warehouse, line.quantity, order.reference)
-        uow.stock.save_all(levels.values())
-        posting.flush()
+        stocks = posting.stocks(order.skus, order.warehouse)
+        at = clock()
+        _keep(posting, stocks, order, zip(order.lines, order.ship(stocks, at), strict=True), at)
         uow.orders.save(order)
         uow.commit()
     return order
@@ -80,9 +73,10 @@ def cancel_order(id: str, uow: UnitOfWork, clock: Clock) -> Order:
     """Cancel a reserved order and release its stock."""
     with uow:
         order = _require_order(uow, id)
-        levels = uow.stock.lock(order.stock_keys)
-        order.cancel(levels, clock())
-        uow.stock.save_all(levels.values())
+        posting = Posting(uow, clock, _no_ids, "")
+        stocks = posting.stocks(order.skus, order.warehouse)
+        at = clock()
+        _keep(posting, stocks, order, zip(order.lines, order.cancel(stocks, at), strict=True), at)
         uow.orders.save(order)
         uow.commit()
     return order
@@ -116,9 +110,9 @@ def _expire(id: str, uow: UnitOfWork, clock: Clock) -> bool:
             or order.expires_at > now
         ):
             return False
-        levels = uow.stock.lock(order.stock_keys)
-        order.expire(levels, now)
-        uow.stock.save_all(levels.values())
+        posting = Posting(uow, clock, _no_ids, "")
+        stocks = posting.stocks(order.skus, order.warehouse)
+        _keep(posting, stocks, order, zip(order.lines, order.expire(stocks, now), strict=True), now)
         uow.orders.save(order)
         uow.commit()
     return True
@@ -145,6 +139,24 @@ def list_orders(params: OrderList, uow: UnitOfWork) -> Page[Order]:
     with uow.reading():
         rows = uow.orders.fetch_page(params.filter(), spec)
     return ORDER_SORTS.page(rows, spec)
+
+
+def _keep(
+    posting: Posting,
+    stocks: Stocks,
+    order: Order,
+    changes: Iterable[tuple[OrderLine, StockChange]],
+    at: datetime,
+) -> None:
+    # In the order given: line order for the movements of a shipment.
+    for line, change in changes:
+        posting.keep(stocks[line.sku], change, at, order.reference)
+    posting.flush()
+
+
+def _no_ids() -> str:
+    # Releasing stock records no movement and crosses no reorder point downwards.
+    raise AssertionError("a release needs no id")
 
 
 def _require_order(uow: UnitOfWork, id: str) -> Order:

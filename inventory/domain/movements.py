@@ -1,4 +1,8 @@
-"""The ledger: immutable stock movements, the only way stock ever changes."""
+"""The ledger: immutable stock movements, the only way stock ever changes.
+
+``OUTFLOWS`` is the one sign rule: what each movement type does to on hand.
+See docs/adr/0016-product-stock-aggregate.md.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,59 @@ class MovementType(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
+OUTFLOWS = frozenset({MovementType.ISSUE, MovementType.TRANSFER})
+"""The types that take ``quantity`` out of ``warehouse``; the others add it (an
+adjustment's quantity is already signed). A transfer also adds it to ``to_warehouse``."""
+
+
 class AdjustmentReason(StrEnum):
     COUNT = "count"
     DAMAGE = "damage"
     LOSS = "loss"
     FOUND = "found"
     CORRECTION = "correction"
+
+
+def effects(
+    type: MovementType, warehouse: str, quantity: int, to_warehouse: str | None
+) -> Iterator[tuple[str, int]]:
+    """The signed change to on hand a movement makes, per warehouse."""
+    yield warehouse, -quantity if type in OUTFLOWS else quantity
+    if type is MovementType.TRANSFER:
+        assert to_warehouse is not None
+        yield to_warehouse, quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What the stock decided a movement does, before the ledger gives it an id,
+    a time, an author, a reference and a note (see :class:`Movement`)."""
+
+    type: MovementType
+    warehouse: str
+    quantity: int
+    to_warehouse: str | None = None
+    unit_cost: Decimal | None = None
+    reason: AdjustmentReason | None = None
+
+    def effects(self) -> Iterator[tuple[str, int]]:
+        """The signed change to on hand this move makes, per warehouse."""
+        return effects(self.type, self.warehouse, self.quantity, self.to_warehouse)
+
+    def recorded(
+        self,
+        id: str,
+        sku: str,
+        at: datetime,
+        by: str,
+        reference: str | None = None,
+        note: str | None = None,
+    ) -> Movement:
+        """The ledger line of this move."""
+        return Movement(
+            id, self.type, sku, self.warehouse, self.quantity, at, by, reference, note,
+            self.to_warehouse, self.unit_cost, self.reason,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +99,4 @@ class Movement:
 
     def effects(self) -> Iterator[tuple[str, int]]:
         """The signed change to on hand this movement makes, per warehouse."""
-        match self.type:
-            case MovementType.RECEIPT | MovementType.ADJUSTMENT:
-                yield self.warehouse, self.quantity
-            case MovementType.ISSUE:
-                yield self.warehouse, -self.quantity
-            case MovementType.TRANSFER:
-                assert self.to_warehouse is not None
-                yield self.warehouse, -self.quantity
-                yield self.to_warehouse, self.quantity
+        return effects(self.type, self.warehouse, self.quantity, self.to_warehouse)

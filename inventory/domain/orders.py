@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
-from inventory.domain.stock import StockLevel
+from inventory.domain.product_stock import ProductStock, StockChange
+from inventory.domain.stock import Place
 
 
 class OrderStatus(StrEnum):
@@ -24,7 +25,8 @@ class OrderLine:
     quantity: int
 
 
-Levels = Mapping[tuple[str, str], StockLevel]
+Stocks = Mapping[str, ProductStock]
+"""Each line's product stock, by sku, with its level in the order's warehouse loaded."""
 
 
 @dataclass(slots=True)
@@ -51,53 +53,58 @@ class Order:
         reference: str,
         warehouse: str,
         lines: Sequence[OrderLine],
-        levels: Levels,
+        stocks: Stocks,
         at: datetime,
         expires_at: datetime | None = None,
-    ) -> Order:
-        """Reserve every line, or raise naming each short line and reserve nothing."""
+    ) -> tuple[Order, list[StockChange]]:
+        """Allocate every line, or raise naming each short line and allocate nothing."""
+        place = Place(warehouse)
         short = tuple(
             FieldError(
                 f"lines.{n}.quantity",
                 f"{line.sku}: wanted {line.quantity}, "
-                f"only {levels[line.sku, warehouse].available} available",
+                f"only {stocks[line.sku].levels[place].available} available",
             )
             for n, line in enumerate(lines)
-            if line.quantity > levels[line.sku, warehouse].available
+            if line.quantity > stocks[line.sku].levels[place].available
         )
         if short:
             raise InsufficientStock(
                 f"order {reference!r}: {len(short)} line(s) short in {warehouse}", short
             )
-        for line in lines:
-            levels[line.sku, warehouse].reserve(line.quantity)
-        return cls(id, reference, warehouse, tuple(lines), at, at, expires_at=expires_at)
+        changes = [stocks[line.sku].allocate(place, line.quantity) for line in lines]
+        order = cls(id, reference, warehouse, tuple(lines), at, at, expires_at=expires_at)
+        return order, changes
 
     @property
     def stock_keys(self) -> list[tuple[str, str]]:
         return [(line.sku, self.warehouse) for line in self.lines]
 
-    def ship(self, levels: Levels, at: datetime) -> None:
-        """Issue every reserved line; the caller records one issue movement per line."""
-        self._leave_reserved(OrderStatus.SHIPPED, at)
-        for line in self.lines:
-            levels[line.sku, self.warehouse].ship(line.quantity)
+    @property
+    def skus(self) -> list[str]:
+        return [line.sku for line in self.lines]
 
-    def cancel(self, levels: Levels, at: datetime) -> None:
+    def ship(self, stocks: Stocks, at: datetime) -> list[StockChange]:
+        """Ship every allocated line: one issue move per line, for the ledger."""
+        self._leave_reserved(OrderStatus.SHIPPED, at)
+        place = Place(self.warehouse)
+        return [stocks[line.sku].ship(place, line.quantity) for line in self.lines]
+
+    def cancel(self, stocks: Stocks, at: datetime) -> list[StockChange]:
         """Release the reservation."""
         self._leave_reserved(OrderStatus.CANCELLED, at)
-        self._release(levels)
+        return self._release(stocks)
 
-    def expire(self, levels: Levels, at: datetime) -> None:
+    def expire(self, stocks: Stocks, at: datetime) -> list[StockChange]:
         """Release the reservation of an order past its ``expires_at``."""
         if self.expires_at is None or self.expires_at > at:
             raise InvalidState(f"order {self.reference!r} has not expired")
         self._leave_reserved(OrderStatus.EXPIRED, at)
-        self._release(levels)
+        return self._release(stocks)
 
-    def _release(self, levels: Levels) -> None:
-        for line in self.lines:
-            levels[line.sku, self.warehouse].release(line.quantity)
+    def _release(self, stocks: Stocks) -> list[StockChange]:
+        place = Place(self.warehouse)
+        return [stocks[line.sku].release(place, line.quantity) for line in self.lines]
 
     def _leave_reserved(self, status: OrderStatus, at: datetime) -> None:
         if self.status is not OrderStatus.RESERVED:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from inventory.domain.errors import Conflict, InsufficientStock
 
 MAX_UNITS = 10**15
 """The most units one level may hold: far beyond any warehouse, well inside a
 64-bit integer column, and small enough that n*a + q*c stays exact."""
+
+
+class Place(NamedTuple):
+    """Where one level of a product's stock is: a warehouse.
+
+    Locations and lots (API.md §11 to §12) join as further fields with defaults,
+    so a place named by its warehouse alone keeps meaning what it means today.
+    """
+
+    warehouse: str
 
 
 @dataclass(slots=True)
@@ -31,26 +42,42 @@ class StockLevel:
     def key(self) -> tuple[str, str]:
         return (self.sku, self.warehouse)
 
+    @property
+    def place(self) -> Place:
+        return Place(self.warehouse)
+
     def receive(self, quantity: int) -> None:
-        self._require_room(self.on_hand + quantity)
+        self.check_receipt(quantity)
         self.on_hand += quantity
 
     def issue(self, quantity: int) -> None:
         """Take unreserved units out of the warehouse."""
-        self._require_available(quantity)
+        self.check_issue(quantity)
         self.on_hand -= quantity
 
     def count(self, counted: int) -> int:
         """Set on hand to a counted figure; returns the signed difference."""
+        self.check_count(counted)
+        difference = counted - self.on_hand
+        self.on_hand = counted
+        return difference
+
+    def check_receipt(self, quantity: int) -> None:
+        """Refuse a receipt that would take on hand past ``MAX_UNITS``."""
+        self._require_room(self.on_hand + quantity)
+
+    def check_issue(self, quantity: int) -> None:
+        """Refuse taking out more than is available (on hand less reserved)."""
+        self._require_available(quantity)
+
+    def check_count(self, counted: int) -> None:
+        """Refuse a counted figure past ``MAX_UNITS`` or below the units reserved."""
         self._require_room(counted)
         if counted < self.reserved:
             raise InsufficientStock(
                 f"{self.sku} in {self.warehouse}: counted {counted} is below the "
                 f"{self.reserved} units reserved"
             )
-        difference = counted - self.on_hand
-        self.on_hand = counted
-        return difference
 
     def reserve(self, quantity: int) -> None:
         self._require_available(quantity)

@@ -191,3 +191,28 @@ def test_on_hand_by_ledger_counts_transfers_on_both_sides(storage: Storage) -> N
         (("A", "W3"), 3),  # 2 in, 1 received
         (("B", "W2"), 0),  # 4 in, counted down by 4
     ]
+
+
+@pytest.mark.parametrize(
+    ("type", "quantity"),
+    [*((type, 4) for type in MovementType), (MovementType.ADJUSTMENT, -4)],
+)
+def test_the_ledger_sums_every_movement_type_by_the_domains_sign_rule(
+    storage: Storage, type: MovementType, quantity: int
+) -> None:
+    # The storage's sum must agree with Movement.effects(), the rule the stock applies.
+    given(storage, *warehouses("W1", "W2"), *products("A"))
+    movement = Movement(
+        "m-1", type, "A", "W1", quantity, T0, "clerk",
+        to_warehouse="W2" if type is MovementType.TRANSFER else None,
+        unit_cost=Decimal("1.0000") if type is MovementType.RECEIPT else None,
+        reason=AdjustmentReason.COUNT if type is MovementType.ADJUSTMENT else None,
+    )  # fmt: skip
+    with storage.unit_of_work() as uow:
+        uow.movements.add(movement)
+        uow.commit()
+
+    with reading(storage) as uow:
+        totals = dict(uow.movements.on_hand_by_ledger())
+
+    assert totals == {("A", warehouse): change for warehouse, change in movement.effects()}

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from inventory.application.ledger import Posting
 from inventory.application.listing import OrderList
 from inventory.application.orders import (
     cancel_order,
@@ -173,6 +174,15 @@ def test_shipping_issues_one_movement_per_line_with_the_orders_reference(stocked
     assert [(lv.on_hand, lv.reserved) for lv in _levels(stocked)] == [(6, 0), (0, 0)]
 
 
+def test_a_shipment_records_its_issues_in_the_order_of_its_lines(stocked: Shop) -> None:
+    order = given_order(stocked, [("B", 1), ("A", 2)], reference="SO-78")
+
+    _ship(stocked, order)
+
+    issues = ledger_of(stocked.uow, type=MovementType.ISSUE)
+    assert [(m.sku, m.quantity) for m in issues] == [("B", 1), ("A", 2)]
+
+
 def test_cancelling_releases_the_reservation_and_moves_no_stock(stocked: Shop) -> None:
     order = given_order(stocked, [("A", 4), ("B", 5)])
     before = ledger_of(stocked.uow)
@@ -190,9 +200,11 @@ def _expire(shop: Shop, order: Order) -> Order:
     with shop.uow() as uow:
         stored = uow.orders.get(order.id)
         assert stored is not None
-        levels = uow.stock.lock(stored.stock_keys)
-        stored.expire(levels, shop.clock())
-        uow.stock.save_all(levels.values())
+        posting = Posting(uow, shop.clock, shop.ids, shop.actor)
+        stocks = posting.stocks(stored.skus, stored.warehouse)
+        for line, change in zip(stored.lines, stored.expire(stocks, shop.clock()), strict=True):
+            posting.keep(stocks[line.sku], change, shop.clock())
+        posting.flush()
         uow.orders.save(stored)
         uow.commit()
     return stored

@@ -9,8 +9,9 @@ import pytest
 
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.product_stock import ProductStock
 from inventory.domain.stock import StockLevel
-from tests.factories import T0
+from tests.factories import T0, ProductFactory
 
 LATER = T0 + timedelta(minutes=5)
 
@@ -19,9 +20,19 @@ def _levels(**on_hand: int) -> dict[tuple[str, str], StockLevel]:
     return {(sku, "WH-MAIN"): StockLevel(sku, "WH-MAIN", on_hand=n) for sku, n in on_hand.items()}
 
 
+def _stocks(levels: dict[tuple[str, str], StockLevel]) -> dict[str, ProductStock]:
+    # Each product's stock holding the very levels the tests look at.
+    stocks = {}
+    for (sku, _), level in levels.items():
+        stocks[sku] = ProductStock(ProductFactory(sku=sku), level.on_hand, level.available)
+        stocks[sku].hold([level])
+    return stocks
+
+
 def _reserved_order(levels: dict[tuple[str, str], StockLevel], **kwargs: object) -> Order:
     lines = [OrderLine("A", 2), OrderLine("B", 3)]
-    return Order.reserve("ord-1", "SO-1", "WH-MAIN", lines, levels, T0, **kwargs)  # type: ignore[arg-type]
+    order, _ = Order.reserve("ord-1", "SO-1", "WH-MAIN", lines, _stocks(levels), T0, **kwargs)  # type: ignore[arg-type]
+    return order
 
 
 def test_reserving_an_order_reserves_every_line() -> None:
@@ -60,7 +71,7 @@ def test_shipping_issues_every_reserved_line() -> None:
     levels = _levels(A=5, B=3)
     order = _reserved_order(levels)
 
-    order.ship(levels, LATER)
+    order.ship(_stocks(levels), LATER)
 
     assert (order.status, order.updated_at) == (OrderStatus.SHIPPED, LATER)
     assert [(lv.on_hand, lv.reserved) for lv in levels.values()] == [(3, 0), (0, 0)]
@@ -70,7 +81,7 @@ def test_cancelling_releases_the_reservation() -> None:
     levels = _levels(A=5, B=3)
     order = _reserved_order(levels)
 
-    order.cancel(levels, LATER)
+    order.cancel(_stocks(levels), LATER)
 
     assert (order.status, order.updated_at) == (OrderStatus.CANCELLED, LATER)
     assert [(lv.on_hand, lv.reserved) for lv in levels.values()] == [(5, 0), (3, 0)]
@@ -81,7 +92,7 @@ def test_an_order_past_its_deadline_expires_and_releases_its_stock(at: object) -
     levels = _levels(A=5, B=3)
     order = _reserved_order(levels, expires_at=T0 + timedelta(minutes=1))
 
-    order.expire(levels, at)  # type: ignore[arg-type]
+    order.expire(_stocks(levels), at)  # type: ignore[arg-type]
 
     assert order.status is OrderStatus.EXPIRED
     assert [lv.reserved for lv in levels.values()] == [0, 0]
@@ -92,7 +103,7 @@ def test_an_order_before_its_deadline_does_not_expire() -> None:
     order = _reserved_order(levels, expires_at=LATER)
 
     with pytest.raises(InvalidState, match="has not expired"):
-        order.expire(levels, LATER - timedelta(microseconds=1))
+        order.expire(_stocks(levels), LATER - timedelta(microseconds=1))
 
     assert order.status is OrderStatus.RESERVED
     assert [lv.reserved for lv in levels.values()] == [2, 3]
@@ -103,14 +114,14 @@ def test_an_order_without_a_deadline_never_expires() -> None:
     order = _reserved_order(levels)
 
     with pytest.raises(InvalidState):
-        order.expire(levels, T0 + timedelta(days=365))
+        order.expire(_stocks(levels), T0 + timedelta(days=365))
 
 
-Transition = Callable[[Order, dict[tuple[str, str], StockLevel]], None]
+Transition = Callable[[Order, dict[tuple[str, str], StockLevel]], object]
 TRANSITIONS: dict[str, Transition] = {
-    "ship": lambda order, levels: order.ship(levels, LATER),
-    "cancel": lambda order, levels: order.cancel(levels, LATER),
-    "expire": lambda order, levels: order.expire(levels, LATER + timedelta(days=1)),
+    "ship": lambda order, levels: order.ship(_stocks(levels), LATER),
+    "cancel": lambda order, levels: order.cancel(_stocks(levels), LATER),
+    "expire": lambda order, levels: order.expire(_stocks(levels), LATER + timedelta(days=1)),
 }
 
 

@@ -7,6 +7,7 @@ dialect maps them to and from domain objects in its own ``rows`` module.
 from __future__ import annotations
 
 from inventory.adapters.sql.paging import SortKeys
+from inventory.domain.movements import OUTFLOWS
 
 PRODUCT_COLUMNS = (
     "sku, name, description, category, unit, barcode, reorder_point, reorder_quantity,"
@@ -44,11 +45,14 @@ BY_CREATION: SortKeys = {"created_at": ("created_at", "id")}
 
 LEDGER_ORDER = "ORDER BY created_at, id"
 
+# The domain's sign rule (movements.OUTFLOWS) written as SQL, so there is one rule.
+_OUTFLOWS = ", ".join(f"'{type.value}'" for type in sorted(OUTFLOWS))
+SIGNED_QUANTITY = f"CASE WHEN type IN ({_OUTFLOWS}) THEN -quantity ELSE quantity END"
+
 # Transfers count twice: out of their source, into their destination.
-ON_HAND_BY_LEDGER = """
+ON_HAND_BY_LEDGER = f"""
 SELECT sku, warehouse, SUM(delta) FROM (
-    SELECT sku, warehouse,
-           CASE WHEN type IN ('issue', 'transfer') THEN -quantity ELSE quantity END AS delta
+    SELECT sku, warehouse, {SIGNED_QUANTITY} AS delta
       FROM movements
     UNION ALL
     SELECT sku, to_warehouse, quantity FROM movements WHERE type = 'transfer'
