@@ -1,7 +1,7 @@
 """Count what this thread sends PostgreSQL: statements, and round trips (issue 14).
 
-A round trip is one :meth:`psycopg.Connection.wait` in which the client blocked
-until the server's answer arrived; see :class:`Counter` for what is counted and
+A round trip is one :meth:`psycopg.Connection.wait` in which the server's
+answer was read; see :class:`Counter` for what is counted and
 what is not.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.waiting import Wait
+from psycopg.waiting import Ready
 
 
 @dataclass
@@ -27,13 +27,12 @@ class Counter:
     (a simple query may carry several: ``BEGIN; SELECT ...``).
 
     ``round_trips``: calls of ``Connection.wait`` (through which psycopg runs
-    every exchange with the server) whose generator waited for the socket to
-    become readable only (``Wait.R``): the client had sent all it had and
-    blocked for the answer. A plain ``execute`` is one; statements queued in
-    a pipeline send without waiting, and its sync (or a fetch of a pipelined
-    result) is one. An answer that had already arrived by the time it is
-    read costs no wait and is not counted, so the figure never exceeds the
-    real number of waits. Other threads (the pool's) are not counted.
+    every exchange with the server) in which the socket was found readable:
+    the client sent and then received the server's answer. A plain
+    ``execute`` is one. Statements queued in a pipeline are only sent (the
+    server holds their results until a sync or flush request), so a whole
+    pipeline, up to its sync, is one. Several reads within one wait count
+    once. Other threads (the pool's) are not counted.
     """
 
     statements: int = 0
@@ -93,16 +92,15 @@ def counting() -> Iterator[Counter]:
     def counted_wait(self: Any, gen: Any, *args: Any, **kw: Any) -> Any:
         if threading.get_ident() != me:
             return wait(self, gen, *args, **kw)
-        blocked = False
+        answered = False
 
         def watched() -> Any:
-            nonlocal blocked
+            nonlocal answered
             try:
                 state = next(gen)
                 while True:
-                    if state == Wait.R:
-                        blocked = True
                     ready = yield state
+                    answered = answered or bool(ready & Ready.R)
                     state = gen.send(ready)
             except StopIteration as stop:
                 return stop.value
@@ -110,7 +108,7 @@ def counting() -> Iterator[Counter]:
         try:
             return wait(self, watched(), *args, **kw)
         finally:
-            if blocked:
+            if answered:
                 counter.round_trips += 1
 
     patches = {

@@ -27,15 +27,16 @@ from tests.factories import FixedClock, SequentialSecrets
 from tests.postgres import emptied_schema
 from tests.roundtrips import Counter, counting
 from tests.unit.http.driver import Reply, UrlSafeIds, call, environ_for, served_routes
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.postgres
 
 # (statements, round trips) each request may cost at most.
 CEILINGS = {
-    "POST receipt": (14, 14),
-    "POST receipt, Idempotency-Key": (28, 28),
-    "POST issue": (13, 13),
-    "POST order": (15, 15),
+    "POST receipt": (13, 8),
+    "POST receipt, Idempotency-Key": (27, 20),
+    "POST issue": (12, 7),
+    "POST order": (15, 11),
     "GET product, cached": (1, 1),
     "GET product stock, not cached": (6, 5),
 }
@@ -45,6 +46,7 @@ CEILINGS = {
 class Served:
     app: WsgiApp
     key: str
+    cache: MemoryCache
 
     def request(self, method: str, target: str, body: Any = None, **headers: str) -> Reply:
         data = b"" if body is None else json.dumps(body).encode()
@@ -70,7 +72,8 @@ def served() -> Iterator[Served]:
             clock = FixedClock(step=timedelta(milliseconds=1))
             ids, secrets = UrlSafeIds(), SequentialSecrets()
             settings = Settings(_env_file=None, database_url=url)
-            services = Services(settings, database, clock, ids, secrets, cache=MemoryCache())
+            cache = MemoryCache()
+            services = Services(settings, database, clock, ids, secrets, cache=cache)
             _, key = create_api_key(
                 CreateApiKey(name="admin-ada", role=Role.ADMIN),
                 database.unit_of_work(),
@@ -78,7 +81,7 @@ def served() -> Iterator[Served]:
                 ids,
                 secrets,
             )
-            api = Served(wsgi_app(services, list(served_routes())), key)
+            api = Served(wsgi_app(services, list(served_routes())), key, cache)
             api.ok("POST", "/api/v1/warehouses", {"code": "MAIN", "name": "Main"})
             api.ok("POST", "/api/v1/products", {"sku": "BOLT", "name": "Bolt"})
             api.ok("POST", "/api/v1/movements", _receipt(100))
@@ -131,7 +134,14 @@ def test_each_write_stays_within_its_round_trips(served: Served) -> None:
 
 
 def test_each_read_stays_within_its_round_trips(served: Served) -> None:
-    served.ok("GET", "/api/v1/products/BOLT")
+    # A read is kept only if no older transaction was running on the server
+    # (ADR 0017's xmin rule), and the server may be busy with other work.
+    def served_from_the_cache() -> bool:
+        misses = served.cache.stats().misses
+        served.ok("GET", "/api/v1/products/BOLT")
+        return served.cache.stats().misses == misses
+
+    wait_for(served_from_the_cache, "the product served from the cache")
     with counting() as counter:
         assert served.ok("GET", "/api/v1/products/BOLT")["sku"] == "BOLT"
     _check("GET product, cached", counter)

@@ -38,7 +38,7 @@ class PostgresOrderRepository:
 
     def add(self, order: Order) -> None:
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
                 order_row(order),
             )
@@ -53,7 +53,7 @@ class PostgresOrderRepository:
 
     def save(self, order: Order) -> None:
         # Lines never change once reserved; only the status moves on.
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",
             (order.status.value, order.updated_at, order.id),
         )
@@ -67,7 +67,7 @@ class PostgresOrderRepository:
         where.equal("reference", filter.reference)
         ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -75,7 +75,7 @@ class PostgresOrderRepository:
         return [order_from_row(row, lines.get(row[0], ())) for row in rows]
 
     def expiring(self, now: datetime, limit: int) -> list[str]:
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             "SELECT id FROM orders WHERE status = 'reserved' AND expires_at <= %s"
             " ORDER BY expires_at, id LIMIT %s",
             (now, limit),
@@ -87,7 +87,7 @@ class PostgresOrderRepository:
             yield (sku, warehouse), int(reserved)
 
     def _one(self, column: str, value: str) -> Order | None:
-        row: Row | None = self._tx.conn.execute(
+        row: Row | None = self._tx.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
         ).fetchone()
         if row is None:
@@ -98,7 +98,7 @@ class PostgresOrderRepository:
         """The lines of every order in ``order_ids``, in one query."""
         lines: dict[str, list[OrderLine]] = {}
         if order_ids:
-            cursor = self._tx.conn.execute(
+            cursor = self._tx.execute(
                 "SELECT order_id, sku, quantity FROM order_lines"
                 " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
                 (order_ids,),
