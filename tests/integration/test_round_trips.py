@@ -34,9 +34,9 @@ pytestmark = pytest.mark.postgres
 # (statements, round trips) each request may cost at most.
 CEILINGS = {
     "POST receipt": (13, 8),
-    "POST receipt, Idempotency-Key": (27, 20),
+    "POST receipt, Idempotency-Key": (27, 14),
     "POST issue": (12, 7),
-    "POST order": (15, 11),
+    "POST order": (15, 9),
     "GET product, cached": (1, 1),
     "GET product stock, not cached": (6, 5),
 }

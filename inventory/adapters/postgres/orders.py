@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import psycopg
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
@@ -37,18 +38,25 @@ class PostgresOrderRepository:
         return self._one("reference", reference)
 
     def add(self, order: Order) -> None:
-        try:
-            self._tx.execute(
-                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
-                order_row(order),
-            )
-        except pg.UniqueViolation as exc:
-            raise Conflict(f"order {order.reference!r} already exists") from exc
-        with self._tx.conn.cursor() as cursor:
-            cursor.executemany(
+        # Sent with the next statement (the COMMIT, most often); a taken id or
+        # reference fails that batch, as a Conflict, before the COMMIT runs.
+        def taken(exc: psycopg.Error) -> Exception | None:
+            if isinstance(exc, pg.UniqueViolation) and exc.diag.table_name == "orders":
+                return Conflict(f"order {order.reference!r} already exists")
+            return None
+
+        self._tx.defer(
+            f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
+            order_row(order),
+            check=taken,
+        )
+        lines = [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)]
+        if lines:
+            self._tx.defer(
                 "INSERT INTO order_lines (order_id, line_no, sku, quantity)"
                 " VALUES (%s, %s, %s, %s)",
-                [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)],
+                lines,
+                many=True,
             )
 
     def save(self, order: Order) -> None:

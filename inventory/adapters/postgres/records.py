@@ -84,20 +84,23 @@ class PostgresIdempotencyRepository:
         self._tx = tx
 
     def get(self, owner: str, key: str) -> IdempotencyRecord | None:
-        if self._tx.writing:
-            # A claim reads, then writes: make claims of one (owner, key) take
-            # turns, even while no row exists yet for a row lock to hold.
-            self._tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",)
-            )
-        row = self._tx.execute(
+        read = (
             f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = %s AND key = %s",
             (owner, key),
-        ).fetchone()
+        )
+        if self._tx.writing:
+            # A claim reads, then writes: make claims of one (owner, key) take
+            # turns, even while no row exists yet for a row lock to hold. The
+            # read is a statement of its own, after the lock: in one round trip.
+            lock = ("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",))
+            row = self._tx.execute_all([lock, read])[1].fetchone()
+        else:
+            row = self._tx.execute(*read).fetchone()
         return None if row is None else CODEC.idempotency_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
-        self._tx.execute(
+        # Sent with the next statement (the COMMIT, most often): it returns nothing.
+        self._tx.defer(
             f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({DIALECT.marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
@@ -107,7 +110,7 @@ class PostgresIdempotencyRepository:
         )
 
     def delete(self, owner: str, key: str) -> None:
-        self._tx.execute("DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key))
+        self._tx.defer("DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key))
 
     def delete_expired(self, now: datetime) -> int:
         cursor = self._tx.execute("DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,))
