@@ -38,6 +38,7 @@ class Transaction:
     read carries its BEGIN, and its writes travel with its COMMIT, in order.
     A deferred write whose check fails fails its batch, so nothing after it
     in the batch (the COMMIT) runs. :attr:`conn` sends what is pending on its own.
+    See docs/adr/0019-write-path-round-trips.md.
     """
 
     __slots__ = (
