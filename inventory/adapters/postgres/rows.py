@@ -16,7 +16,7 @@ from inventory.adapters.sql.rows import Row, RowCodec
 from inventory.domain.valuation import money
 
 Connection = psycopg.Connection[Row]
-Query = str | bytes | sql.SQL | sql.Composed
+SqlText = str | bytes | sql.SQL | sql.Composed
 """What a statement may be given as."""
 
 FETCH_BATCH = 1000
@@ -75,11 +75,11 @@ class Transaction:
             self._batch([])
         return self.raw
 
-    def execute(self, query: Query, params: Any = None) -> psycopg.Cursor[Row]:
+    def execute(self, query: SqlText, params: Any = None) -> psycopg.Cursor[Row]:
         """Run one statement, after what is pending, in one round trip."""
         return self.execute_all([(query, params)])[0]
 
-    def execute_all(self, statements: Sequence[tuple[Query, Any]]) -> list[psycopg.Cursor[Row]]:
+    def execute_all(self, statements: Sequence[tuple[SqlText, Any]]) -> list[psycopg.Cursor[Row]]:
         """Run the statements in order, after what is pending, in one round trip."""
         self.serial += 1
         if self._begin is None and not self._writes and len(statements) == 1:
@@ -89,7 +89,7 @@ class Transaction:
 
     def defer(
         self,
-        query: Query,
+        query: SqlText,
         params: Any,
         *,
         many: bool = False,
@@ -130,7 +130,7 @@ class Transaction:
         for cursor in streams:
             cursor.close()
 
-    def _batch(self, statements: Sequence[tuple[Query, Any]]) -> list[psycopg.Cursor[Row]]:
+    def _batch(self, statements: Sequence[tuple[SqlText, Any]]) -> list[psycopg.Cursor[Row]]:
         writes, self._writes = self._writes, []
         begin, self._begin = self._begin, None
         try:
@@ -155,7 +155,7 @@ class _Write:
 
     def __init__(
         self,
-        query: Query,
+        query: SqlText,
         params: Any,
         many: bool,
         check: Callable[[psycopg.Error], Exception | None] | None,
