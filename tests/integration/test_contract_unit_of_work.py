@@ -94,13 +94,22 @@ def test_adding_a_duplicate_is_a_conflict_and_keeps_the_first(
     given(storage, *warehouses("WH-MAIN"), *products("SKU-1"), first)
 
     with storage.unit_of_work() as uow, pytest.raises(Conflict):
-        put(uow, again)
+        _put_and_commit(uow, again)
 
     with reading(storage) as uow:
         kept = _read_back(uow, again)
     assert kept == first
     if isinstance(kept, Warehouse):
         assert kept.name == "Warehouse WH-2"
+
+
+def _put_and_commit(uow: UnitOfWork, obj: Stored) -> None:
+    """A duplicate is refused when added or at the latest when its unit commits.
+
+    PostgreSQL sends a new movement with the COMMIT, in one round trip (issue 14).
+    """
+    put(uow, obj)
+    uow.commit()
 
 
 def _read_back(uow: UnitOfWork, obj: Stored) -> object:

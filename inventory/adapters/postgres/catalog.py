@@ -60,7 +60,7 @@ class PostgresProductRepository:
         self._lock = DIALECT.lock(tx.writing)
 
     def get(self, sku: str) -> Product | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = %s{self._lock}", (sku,)
         ).fetchone()
         return None if row is None else product_from_row(row)
@@ -70,7 +70,7 @@ class PostgresProductRepository:
         if not wanted:
             return {}
         # By sku, so that units locking several products lock them in one order.
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ANY(%s) ORDER BY sku{self._lock}",
             (wanted,),
         ).fetchall()
@@ -91,7 +91,7 @@ class PostgresProductRepository:
         wanted = sorted({sku.lower() for sku in skus})
         if not wanted:
             return {}
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products WHERE lower(sku) = ANY(%s)"
             f" ORDER BY sku{self._lock}",
             (wanted,),
@@ -99,7 +99,7 @@ class PostgresProductRepository:
         return {row[0].lower(): product_from_row(row) for row in rows}
 
     def add(self, product: Product) -> None:
-        cursor = self._tx.conn.execute(_INSERT_NEW_PRODUCT, _insert_params(product))
+        cursor = self._tx.execute(_INSERT_NEW_PRODUCT, _insert_params(product))
         if cursor.rowcount == 0:
             taken = self.get_many_ignoring_case([product.sku]).get(product.sku.lower())
             raise Conflict(f"product {taken.sku if taken else product.sku!r} already exists")
@@ -112,7 +112,7 @@ class PostgresProductRepository:
             raise Conflict("one of the products already exists") from exc
 
     def save(self, product: Product) -> None:
-        cursor = self._tx.conn.execute(_UPDATE_PRODUCT, _update_params(product))
+        cursor = self._tx.execute(_UPDATE_PRODUCT, _update_params(product))
         if cursor.rowcount == 0:
             raise NotFound(f"product {product.sku!r} does not exist")
 
@@ -125,7 +125,7 @@ class PostgresProductRepository:
         if not latest:
             return
         rows = [latest[sku] for sku in sorted(latest)]
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             _UPDATE_COSTS,
             (
                 [p.sku for p in rows],
@@ -150,7 +150,7 @@ class PostgresProductRepository:
             where.add(f"{_AVAILABLE} {'<=' if filter.below_reorder else '>'} reorder_point")
         ks = keyset(page, PRODUCT_SORTS, DIALECT)
         where.after(ks)
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {PRODUCT_COLUMNS} FROM products{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -192,20 +192,20 @@ class PostgresWarehouseRepository:
         self._tx = tx
 
     def get(self, code: str) -> Warehouse | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = %s", (code,)
         ).fetchone()
         return None if row is None else warehouse_from_row(row)
 
     def get_ignoring_case(self, code: str) -> Warehouse | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE lower(code) = %s", (code.lower(),)
         ).fetchone()
         return None if row is None else warehouse_from_row(row)
 
     def add(self, warehouse: Warehouse) -> None:
         # ON CONFLICT: a code taken, ignoring case too, inserts nothing (see _INSERT_NEW_PRODUCT).
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             f"INSERT INTO warehouses ({WAREHOUSE_COLUMNS}) VALUES (%s, %s, %s)"
             " ON CONFLICT DO NOTHING",
             (warehouse.code, warehouse.name, warehouse.created_at),
@@ -217,7 +217,7 @@ class PostgresWarehouseRepository:
     def fetch_page(self, page: PageSpec) -> list[Warehouse]:
         ks = keyset(page, WAREHOUSE_SORTS, DIALECT)
         where = f" WHERE {ks.after}" if ks.after is not None else ""
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses{where} {ks.order_by} LIMIT %s",
             [*ks.params, ks.limit],
         ).fetchall()

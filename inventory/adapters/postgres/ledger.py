@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import psycopg
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
@@ -65,6 +66,8 @@ class PostgresStockRepository:
         self._tx = tx
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""
+        self._available: tuple[int, dict[str, int]] | None = None
+        """The available totals the last ``_totals`` read, and the statement count then."""
 
     def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
         """Lock every level in (sku, warehouse) order, creating missing ones at zero.
@@ -78,10 +81,14 @@ class PostgresStockRepository:
         if not wanted:
             return {}
         columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
-        if self._tx.writing:
-            created = self._tx.conn.execute(_CREATE_AND_LOCK, columns).fetchall()
-            self._placeholders.update((sku, code) for sku, code in created)
-        rows = self._tx.conn.execute(_READ_LOCKED, columns).fetchall()
+        if self._tx.writing:  # both in one round trip: the read sees what the insert made
+            made, read = self._tx.execute_all(
+                [(_CREATE_AND_LOCK, columns), (_READ_LOCKED, columns)]
+            )
+            self._placeholders.update((sku, code) for sku, code in made.fetchall())
+            rows = read.fetchall()
+        else:
+            rows = self._tx.execute(_READ_LOCKED, columns).fetchall()
         stored = {(row[0], row[1]): level_from_row(row) for row in rows}
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
 
@@ -93,7 +100,7 @@ class PostgresStockRepository:
             return
         self._placeholders.difference_update(latest)
         rows = [latest[key] for key in sorted(latest)]
-        self._tx.conn.execute(
+        self._tx.defer(  # sent with the next statement: the COMMIT, most often
             _UPSERT,
             (
                 [lv.sku for lv in rows],
@@ -107,7 +114,7 @@ class PostgresStockRepository:
         """Remove the levels ``lock`` created and nobody saved: call it before committing."""
         if self._placeholders:
             keys = sorted(self._placeholders)
-            self._tx.conn.execute(
+            self._tx.defer(
                 "DELETE FROM stock_levels WHERE (sku, warehouse) IN"
                 " (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 ([sku for sku, _ in keys], [code for _, code in keys]),
@@ -119,13 +126,17 @@ class PostgresStockRepository:
         self._placeholders.clear()
 
     def on_hand_totals(self, skus: Iterable[str]) -> dict[str, int]:
-        return self._totals("on_hand", skus)
+        return self._totals(skus)[0]
 
     def available_totals(self, skus: Iterable[str]) -> dict[str, int]:
-        return self._totals("on_hand - reserved", skus)
+        wanted = sorted(set(skus))
+        kept, self._available = self._available, None
+        if kept is not None and kept[0] == self._tx.serial and sorted(kept[1]) == wanted:
+            return kept[1]
+        return self._totals(wanted)[1]
 
     def of_product(self, sku: str) -> list[StockLevel]:
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels WHERE sku = %s ORDER BY warehouse", (sku,)
         ).fetchall()
         return [level_from_row(row) for row in rows]
@@ -133,7 +144,7 @@ class PostgresStockRepository:
     def fetch_page(self, warehouse: str, page: PageSpec) -> list[StockLevel]:
         ks = keyset(page, LEVEL_SORTS, DIALECT)
         after = f" AND {ks.after}" if ks.after is not None else ""
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
             f" WHERE warehouse = %s{after} {ks.order_by} LIMIT %s",
             [warehouse, *ks.params, ks.limit],
@@ -142,7 +153,7 @@ class PostgresStockRepository:
 
     def fetch_levels(self, filter: LevelFilter, page: PageSpec) -> list[StockLevel]:
         sql, params = select_levels(filter, page, DIALECT)
-        return [level_from_row(row) for row in self._tx.conn.execute(sql, params).fetchall()]
+        return [level_from_row(row) for row in self._tx.execute(sql, params).fetchall()]
 
     def stream(self) -> Iterator[StockLevel]:
         sql = f"SELECT {LEVEL_COLUMNS} FROM stock_levels ORDER BY sku, warehouse"
@@ -161,16 +172,31 @@ class PostgresStockRepository:
         ):
             yield ValuationRow(sku, code, on_hand, average_cost)
 
-    def _totals(self, expression: str, skus: Iterable[str]) -> dict[str, int]:
+    def _totals(self, skus: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """On hand and available by sku, in one statement.
+
+        The available figures are kept for an ``available_totals`` of the same
+        skus that comes next, with no statement between (use cases ask for
+        both in turn): the same answer as a second statement, one round trip less.
+        """
         wanted = sorted(set(skus))
-        totals = dict.fromkeys(wanted, 0)
+        on_hand, available = dict.fromkeys(wanted, 0), dict.fromkeys(wanted, 0)
         if wanted:
-            rows = self._tx.conn.execute(
-                f"SELECT sku, sum({expression}) FROM stock_levels WHERE sku = ANY(%s) GROUP BY sku",
+            rows = self._tx.execute(
+                "SELECT sku, sum(on_hand), sum(on_hand - reserved) FROM stock_levels"
+                " WHERE sku = ANY(%s) GROUP BY sku",
                 (wanted,),
             ).fetchall()
-            totals.update((sku, int(total)) for sku, total in rows)
-        return totals
+            for sku, held, free in rows:
+                on_hand[sku], available[sku] = int(held), int(free)
+        self._available = (self._tx.serial, available)
+        return on_hand, available
+
+
+def _taken_movement_id(exc: psycopg.Error) -> Exception | None:
+    if isinstance(exc, pg.UniqueViolation) and exc.diag.table_name == "movements":
+        return Conflict("a movement with this id already exists")
+    return None
 
 
 class PostgresMovementRepository:
@@ -182,14 +208,17 @@ class PostgresMovementRepository:
 
     def add_all(self, movements: Sequence[Movement]) -> None:
         rows = [movement_row(m) for m in movements]
+        if not rows:
+            return
+        if len(rows) < COPY_THRESHOLD:  # sent with the next statement: the COMMIT, most often
+            self._tx.defer(
+                f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
+                rows,
+                many=True,
+                check=_taken_movement_id,
+            )
+            return
         try:
-            if len(rows) < COPY_THRESHOLD:
-                with self._tx.conn.cursor() as cursor:
-                    cursor.executemany(
-                        f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
-                        rows,
-                    )
-                return
             with (
                 self._tx.conn.cursor() as cursor,
                 cursor.copy(f"COPY movements ({MOVEMENT_COLUMNS}) FROM STDIN") as copy,
@@ -200,7 +229,7 @@ class PostgresMovementRepository:
             raise Conflict("a movement with this id already exists") from exc
 
     def get(self, id: str) -> Movement | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = %s", (id,)
         ).fetchone()
         return None if row is None else movement_from_row(row)
@@ -208,9 +237,7 @@ class PostgresMovementRepository:
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         ks = keyset(page, BY_CREATION, DIALECT)
         sql, params = select_movements(filter, ks, DIALECT)
-        rows = self._tx.conn.execute(
-            f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]
-        ).fetchall()
+        rows = self._tx.execute(f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]).fetchall()
         return [movement_from_row(row) for row in rows]
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import psycopg
 from psycopg import errors as pg
 
 from inventory.adapters.postgres.rows import (
@@ -37,23 +38,30 @@ class PostgresOrderRepository:
         return self._one("reference", reference)
 
     def add(self, order: Order) -> None:
-        try:
-            self._tx.conn.execute(
-                f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
-                order_row(order),
-            )
-        except pg.UniqueViolation as exc:
-            raise Conflict(f"order {order.reference!r} already exists") from exc
-        with self._tx.conn.cursor() as cursor:
-            cursor.executemany(
+        # Sent with the next statement (the COMMIT, most often); a taken id or
+        # reference fails that batch, as a Conflict, before the COMMIT runs.
+        def taken(exc: psycopg.Error) -> Exception | None:
+            if isinstance(exc, pg.UniqueViolation) and exc.diag.table_name == "orders":
+                return Conflict(f"order {order.reference!r} already exists")
+            return None
+
+        self._tx.defer(
+            f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({DIALECT.marks(7)})",
+            order_row(order),
+            check=taken,
+        )
+        lines = [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)]
+        if lines:
+            self._tx.defer(
                 "INSERT INTO order_lines (order_id, line_no, sku, quantity)"
                 " VALUES (%s, %s, %s, %s)",
-                [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)],
+                lines,
+                many=True,
             )
 
     def save(self, order: Order) -> None:
         # Lines never change once reserved; only the status moves on.
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             "UPDATE orders SET status = %s, updated_at = %s WHERE id = %s",
             (order.status.value, order.updated_at, order.id),
         )
@@ -67,7 +75,7 @@ class PostgresOrderRepository:
         where.equal("reference", filter.reference)
         ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -75,7 +83,7 @@ class PostgresOrderRepository:
         return [order_from_row(row, lines.get(row[0], ())) for row in rows]
 
     def expiring(self, now: datetime, limit: int) -> list[str]:
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             "SELECT id FROM orders WHERE status = 'reserved' AND expires_at <= %s"
             " ORDER BY expires_at, id LIMIT %s",
             (now, limit),
@@ -87,7 +95,7 @@ class PostgresOrderRepository:
             yield (sku, warehouse), int(reserved)
 
     def _one(self, column: str, value: str) -> Order | None:
-        row: Row | None = self._tx.conn.execute(
+        row: Row | None = self._tx.execute(
             f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
         ).fetchone()
         if row is None:
@@ -98,7 +106,7 @@ class PostgresOrderRepository:
         """The lines of every order in ``order_ids``, in one query."""
         lines: dict[str, list[OrderLine]] = {}
         if order_ids:
-            cursor = self._tx.conn.execute(
+            cursor = self._tx.execute(
                 "SELECT order_id, sku, quantity FROM order_lines"
                 " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
                 (order_ids,),

@@ -42,20 +42,20 @@ class PostgresApiKeyRepository:
         self._lock = DIALECT.lock(tx.writing)
 
     def get(self, id: str) -> ApiKey | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE id = %s{self._lock}", (id,)
         ).fetchone()
         return None if row is None else api_key_from_row(row)
 
     def get_by_hash(self, secret_hash: str) -> ApiKey | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE secret_hash = %s", (secret_hash,)
         ).fetchone()
         return None if row is None else api_key_from_row(row)
 
     def add(self, key: ApiKey) -> None:
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ({DIALECT.marks(6)})",
                 api_key_row(key),
             )
@@ -63,7 +63,7 @@ class PostgresApiKeyRepository:
             raise Conflict(f"API key {key.id!r} already exists") from exc
 
     def save(self, key: ApiKey) -> None:
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             "UPDATE api_keys SET name = %s, role = %s, revoked_at = %s WHERE id = %s",
             (key.name, key.role.value, key.revoked_at, key.id),
         )
@@ -71,7 +71,7 @@ class PostgresApiKeyRepository:
             raise NotFound(f"API key {key.id!r} does not exist")
 
     def list_all(self) -> list[ApiKey]:
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
         ).fetchall()
         return [api_key_from_row(row) for row in rows]
@@ -84,20 +84,23 @@ class PostgresIdempotencyRepository:
         self._tx = tx
 
     def get(self, owner: str, key: str) -> IdempotencyRecord | None:
-        if self._tx.writing:
-            # A claim reads, then writes: make claims of one (owner, key) take
-            # turns, even while no row exists yet for a row lock to hold.
-            self._tx.conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",)
-            )
-        row = self._tx.conn.execute(
+        read = (
             f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE owner = %s AND key = %s",
             (owner, key),
-        ).fetchone()
+        )
+        if self._tx.writing:
+            # A claim reads, then writes: make claims of one (owner, key) take
+            # turns, even while no row exists yet for a row lock to hold. The
+            # read is a statement of its own, after the lock: in one round trip.
+            lock = ("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{owner}\n{key}",))
+            row = self._tx.execute_all([lock, read])[1].fetchone()
+        else:
+            row = self._tx.execute(*read).fetchone()
         return None if row is None else CODEC.idempotency_from_row(row)
 
     def put(self, record: IdempotencyRecord) -> None:
-        self._tx.conn.execute(
+        # Sent with the next statement (the COMMIT, most often): it returns nothing.
+        self._tx.defer(
             f"INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES ({DIALECT.marks(9)})"
             " ON CONFLICT (owner, key) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, progress = excluded.progress,"
@@ -107,14 +110,10 @@ class PostgresIdempotencyRepository:
         )
 
     def delete(self, owner: str, key: str) -> None:
-        self._tx.conn.execute(
-            "DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key)
-        )
+        self._tx.defer("DELETE FROM idempotency_keys WHERE owner = %s AND key = %s", (owner, key))
 
     def delete_expired(self, now: datetime) -> int:
-        cursor = self._tx.conn.execute(
-            "DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,)
-        )
+        cursor = self._tx.execute("DELETE FROM idempotency_keys WHERE expires_at <= %s", (now,))
         return cursor.rowcount
 
 
@@ -124,7 +123,7 @@ class PostgresJobRepository:
 
     def add(self, job: Job) -> None:
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({DIALECT.marks(14)})", CODEC.job_row(job)
             )
         except pg.UniqueViolation as exc:
@@ -132,13 +131,13 @@ class PostgresJobRepository:
 
     def get(self, id: str) -> Job | None:
         lock = DIALECT.lock(self._tx.writing)
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s{lock}", (id,)
         ).fetchone()
         return None if row is None else CODEC.job_from_row(row)
 
     def save(self, job: Job) -> None:
-        cursor = self._tx.conn.execute(_UPDATE_JOB, CODEC.job_update(job))
+        cursor = self._tx.execute(_UPDATE_JOB, CODEC.job_update(job))
         if cursor.rowcount == 0:
             raise NotFound(f"job {job.id!r} does not exist")
 
@@ -151,7 +150,7 @@ class PostgresJobRepository:
             ("status = 'queued' AND run_at <= %s", "run_at, id"),
             ("status = 'running' AND lease_until <= %s", "lease_until, id"),
         ):
-            row = self._tx.conn.execute(
+            row = self._tx.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY {order} LIMIT 1{lock}",
                 (now,),
             ).fetchone()
@@ -165,7 +164,7 @@ class PostgresJobRepository:
         where.equal("status", filter.status and filter.status.value)
         ks = keyset(page, BY_CREATION, DIALECT)
         where.after(ks)
-        rows = self._tx.conn.execute(
+        rows = self._tx.execute(
             f"SELECT {JOB_COLUMNS} FROM jobs{where.clause} {ks.order_by} LIMIT %s",
             [*where.params, ks.limit],
         ).fetchall()
@@ -174,23 +173,21 @@ class PostgresJobRepository:
     # Heartbeats are bookkeeping that no cached read holds: no trigger counts them.
 
     def beat(self, runner: str, at: datetime) -> None:
-        self._tx.conn.execute(
+        self._tx.execute(
             "INSERT INTO runner_heartbeats (runner, beat_at) VALUES (%s, %s)"
             " ON CONFLICT (runner) DO UPDATE SET beat_at = excluded.beat_at",
             (runner, at),
         )
 
     def forget_runner(self, runner: str) -> None:
-        self._tx.conn.execute("DELETE FROM runner_heartbeats WHERE runner = %s", (runner,))
+        self._tx.execute("DELETE FROM runner_heartbeats WHERE runner = %s", (runner,))
 
     def forget_silent_runners(self, before: datetime) -> int:
-        cursor = self._tx.conn.execute(
-            "DELETE FROM runner_heartbeats WHERE beat_at < %s", (before,)
-        )
+        cursor = self._tx.execute("DELETE FROM runner_heartbeats WHERE beat_at < %s", (before,))
         return cursor.rowcount
 
     def latest_beat(self) -> datetime | None:
-        row = self._tx.conn.execute("SELECT max(beat_at) FROM runner_heartbeats").fetchone()
+        row = self._tx.execute("SELECT max(beat_at) FROM runner_heartbeats").fetchone()
         return None if row is None else CODEC.time_or_none_in(row[0])
 
 
@@ -201,7 +198,7 @@ class PostgresOutboxRepository:
     def add(self, message: OutboxMessage) -> None:
         m = message
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({DIALECT.marks(6)})",
                 (m.id, m.created_at, m.recipient, m.subject, m.body, m.reason),
             )

@@ -24,7 +24,7 @@ class PostgresReportResultRepository:
     def add(self, result: ReportResult) -> None:
         r = result
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 f"INSERT INTO report_results ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (r.id, r.job_id, r.content_type, r.filename, r.created_at, r.size, r.chunks),
             )
@@ -35,7 +35,7 @@ class PostgresReportResultRepository:
         if self.get(result_id) is None:
             raise NotFound(f"report {result_id!r} does not exist")
         try:
-            self._tx.conn.execute(
+            self._tx.execute(
                 "INSERT INTO report_chunks (result_id, seq, data) VALUES (%s, %s, %s)",
                 (result_id, seq, data),
             )
@@ -43,7 +43,7 @@ class PostgresReportResultRepository:
             raise Conflict(f"report {result_id!r} already has chunk {seq}") from exc
 
     def complete(self, result_id: str, size: int, chunks: int) -> None:
-        cursor = self._tx.conn.execute(
+        cursor = self._tx.execute(
             "UPDATE report_results SET size = %s, chunks = %s WHERE id = %s",
             (size, chunks, result_id),
         )
@@ -51,7 +51,7 @@ class PostgresReportResultRepository:
             raise NotFound(f"report {result_id!r} does not exist")
 
     def get(self, result_id: str) -> ReportResult | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             f"SELECT {_COLUMNS} FROM report_results WHERE id = %s", (result_id,)
         ).fetchone()
         if row is None:
@@ -63,22 +63,20 @@ class PostgresReportResultRepository:
         )  # fmt: skip
 
     def chunk(self, result_id: str, seq: int) -> bytes | None:
-        row = self._tx.conn.execute(
+        row = self._tx.execute(
             "SELECT data FROM report_chunks WHERE result_id = %s AND seq = %s", (result_id, seq)
         ).fetchone()
         return None if row is None else bytes(row[0])
 
     def delete(self, result_id: str) -> None:
-        self._tx.conn.execute("DELETE FROM report_chunks WHERE result_id = %s", (result_id,))
-        self._tx.conn.execute("DELETE FROM report_results WHERE id = %s", (result_id,))
+        self._tx.execute("DELETE FROM report_chunks WHERE result_id = %s", (result_id,))
+        self._tx.execute("DELETE FROM report_results WHERE id = %s", (result_id,))
 
     def delete_created_before(self, before: datetime) -> int:
-        self._tx.conn.execute(
+        self._tx.execute(
             "DELETE FROM report_chunks WHERE result_id IN"
             " (SELECT id FROM report_results WHERE created_at < %s)",
             (before,),
         )
-        cursor = self._tx.conn.execute(
-            "DELETE FROM report_results WHERE created_at < %s", (before,)
-        )
+        cursor = self._tx.execute("DELETE FROM report_results WHERE created_at < %s", (before,))
         return cursor.rowcount

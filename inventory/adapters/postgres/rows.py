@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
 import psycopg.errors
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from inventory.adapters.sql.dialect import Dialect
@@ -15,6 +16,8 @@ from inventory.adapters.sql.rows import Row, RowCodec
 from inventory.domain.valuation import money
 
 Connection = psycopg.Connection[Row]
+SqlText = str | bytes | sql.SQL | sql.Composed
+"""What a statement may be given as."""
 
 FETCH_BATCH = 1000
 """Rows fetched per round trip when streaming."""
@@ -29,14 +32,17 @@ class Transaction:
     still open, closed before the transaction ends, as they end with it.
     ``ended``: the connection went back to the pool; nothing may use it now.
 
-    The transaction's BEGIN is sent with its first statement (:attr:`conn`),
-    in the same round trip when that statement has no parameters
-    (:meth:`execute_first`): a cache miss reads the versions in the snapshot
-    with its BEGIN, in one round trip.
+    Round trips (issue 14): the transaction's BEGIN, and the writes queued by
+    :meth:`defer`, go to the server in one pipeline with the next statement
+    (:meth:`execute`, :meth:`execute_all`, :meth:`end`): a write unit's first
+    read carries its BEGIN, and its writes travel with its COMMIT, in order.
+    A deferred write whose check fails fails its batch, so nothing after it
+    in the batch (the COMMIT) runs. :attr:`conn` sends what is pending on its own.
+    See docs/adr/0019-write-path-round-trips.md.
     """
 
     __slots__ = (
-        "_begin", "_begin_statement", "ended", "raw", "streams", "writing",
+        "_begin", "_begin_statement", "_writes", "ended", "raw", "serial", "streams", "writing",
     )  # fmt: skip
 
     def __init__(self, conn: Connection, begin: str, writing: bool) -> None:
@@ -44,9 +50,12 @@ class Transaction:
         """The connection as it is: for its state, never for statements."""
         self._begin_statement = begin
         self._begin: str | None = begin
+        self._writes: list[_Write] = []
         self.writing = writing
         self.ended = False
         self.streams: list[psycopg.ServerCursor[Row]] = []
+        self.serial = 0
+        """Counts the statements sent or queued: a value kept since tells none came between."""
 
     @property
     def begun(self) -> bool:
@@ -54,25 +63,65 @@ class Transaction:
         return self._begin is None
 
     @property
+    def pending(self) -> bool:
+        """Whether writes are queued, not yet sent."""
+        return bool(self._writes)
+
+    @property
     def conn(self) -> Connection:
-        """The connection, inside the transaction: BEGIN is sent first if it has not been."""
-        if self._begin is not None:
-            self.raw.execute(self._begin)
-            self._begin = None
+        """The connection, inside the transaction: BEGIN and queued writes are sent first."""
+        self.serial += 1
+        if self._begin is not None or self._writes:
+            self._batch([])
         return self.raw
+
+    def execute(self, query: SqlText, params: Any = None) -> psycopg.Cursor[Row]:
+        """Run one statement, after what is pending, in one round trip."""
+        return self.execute_all([(query, params)])[0]
+
+    def execute_all(self, statements: Sequence[tuple[SqlText, Any]]) -> list[psycopg.Cursor[Row]]:
+        """Run the statements in order, after what is pending, in one round trip."""
+        self.serial += 1
+        if self._begin is None and not self._writes and len(statements) == 1:
+            query, params = statements[0]
+            return [self.raw.execute(query, params)]
+        return self._batch(statements)
+
+    def defer(
+        self,
+        query: SqlText,
+        params: Any,
+        *,
+        many: bool = False,
+        check: Callable[[psycopg.Error], Exception | None] | None = None,
+    ) -> None:
+        """Queue a write whose result nobody reads: it goes with the next statement sent.
+
+        ``many``: ``params`` is a sequence of parameter sets. ``check``: the
+        error to raise instead of a psycopg error of the batch, or None.
+        """
+        self.serial += 1
+        self._writes.append(_Write(query, params, many, check))
+
+    def discard(self) -> None:
+        """Forget the queued writes (the unit is rolled back)."""
+        self._writes.clear()
 
     def execute_first(self, sql: str) -> psycopg.Cursor[Row]:
         """Run ``sql`` (no parameters), with the BEGIN in the same round trip if it is pending."""
-        if self._begin is None:
-            return self.raw.execute(sql)
+        self.serial += 1
+        if self._begin is None or self._writes:
+            return self.execute(sql)
         cursor = self.raw.execute(f"{self._begin}; {sql}")
         self._begin = None
         cursor.nextset()  # past BEGIN's empty result, to the statement's
         return cursor
 
     def end(self, statement: str) -> None:
-        """COMMIT or ROLLBACK; the next statement begins the next transaction."""
-        self.raw.execute(statement)
+        """COMMIT (after the queued writes) or ROLLBACK; the next statement begins the next one."""
+        if statement != "COMMIT":
+            self._writes.clear()
+        self.execute(statement)
         self._begin = self._begin_statement
 
     def close_streams(self) -> None:
@@ -80,6 +129,38 @@ class Transaction:
         streams, self.streams = self.streams, []
         for cursor in streams:
             cursor.close()
+
+    def _batch(self, statements: Sequence[tuple[SqlText, Any]]) -> list[psycopg.Cursor[Row]]:
+        writes, self._writes = self._writes, []
+        begin, self._begin = self._begin, None
+        try:
+            with self.raw.pipeline():
+                if begin is not None:
+                    self.raw.execute(begin)
+                for write in writes:
+                    if write.many:
+                        self.raw.cursor().executemany(write.query, write.params)
+                    else:
+                        self.raw.execute(write.query, write.params)
+                return [self.raw.execute(query, params) for query, params in statements]
+        except psycopg.Error as exc:
+            for write in writes:
+                if write.check is not None and (mapped := write.check(exc)) is not None:
+                    raise mapped from exc
+            raise
+
+
+class _Write:
+    __slots__ = ("check", "many", "params", "query")
+
+    def __init__(
+        self,
+        query: SqlText,
+        params: Any,
+        many: bool,
+        check: Callable[[psycopg.Error], Exception | None] | None,
+    ) -> None:
+        self.query, self.params, self.many, self.check = query, params, many, check
 
 
 def stream_rows(tx: Transaction, sql: str, params: Iterable[Any] = ()) -> Iterator[Row]:

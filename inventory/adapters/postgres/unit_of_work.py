@@ -100,7 +100,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
 
     def commit(self) -> None:
         tx = self._active()
-        if not tx.begun:  # nothing has run: there is nothing to commit
+        if not tx.begun and not tx.pending:  # nothing has run: there is nothing to commit
             return
         with translated():
             self._stock.drop_placeholders()
@@ -112,7 +112,9 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
 
     def rollback(self) -> None:
         tx = self._active()
+        tx.discard()
         if not tx.begun:
+            self._stock.forget_placeholders()
             return
         with translated():
             tx.close_streams()
@@ -129,8 +131,8 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         names = sorted({scope for scopes in wanted for scope in scopes})
         tx = self._active()
         with translated():
-            conn = tx.conn if tx.writing or tx.begun else tx.raw
-            epoch, _, tops = _versions(conn.execute(_READ_VERSIONS.format(scopes="%s"), (names,)))
+            run = tx.execute if tx.writing or tx.begun else tx.raw.execute
+            epoch, _, tops = _versions(run(_READ_VERSIONS.format(scopes="%s"), (names,)))
         top = dict(zip(names, tops, strict=True))
         return [_token(epoch, max(top[scope] for scope in scopes)) for scopes in wanted]
 
@@ -147,18 +149,14 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         tx = self._active()
         with translated():
             query = sql.SQL(_READ_VERSIONS).format(scopes=sql.Literal(names))
-            if tx.begun:
-                cursor = tx.conn.execute(query)
-            else:
-                cursor = tx.execute_first(query.as_string(tx.raw))
-            epoch, xmin, tops = _versions(cursor)
+            epoch, xmin, tops = _versions(tx.execute_first(query.as_string(tx.raw)))
         highest = max(tops)
         return _token(epoch, highest), xmin > highest
 
     def prune_versions(self) -> int:
         """Remove the rows of cache_changes below their scope's highest; how many."""
         with translated():
-            return self._active().conn.execute(_PRUNE).rowcount
+            return self._active().execute(_PRUNE).rowcount
 
     def _begin(self, statement: str, *, writing: bool) -> None:
         if self._tx is not None:
@@ -192,6 +190,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self._stack = self._tx = None
         if stack is None or tx is None:
             return
+        tx.discard()  # writes never sent are never kept
         try:
             status = tx.raw.info.transaction_status
             if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
