@@ -37,14 +37,25 @@ ConnectionSource = Callable[[], AbstractContextManager[Connection]]
 # snapshot's xmin: see migration 0005_cache_changes.sql and ADR 0017. A row
 # at or past the snapshot's xmax cannot be a write it sees: one restored from
 # another cluster's dump is left out until this cluster's ids pass it.
-_READ_VERSIONS = """\
-SELECT (SELECT epoch FROM cache_epoch),
-       pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
-       array(SELECT coalesce((SELECT max(c.txid) FROM cache_changes AS c
-                              WHERE c.scope = u.scope
-                                AND c.txid < pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
-                             0)
-             FROM unnest({scopes}::text[]) WITH ORDINALITY AS u (scope, n) ORDER BY u.n)"""
+_TOP = (
+    "coalesce((SELECT max(c.txid) FROM cache_changes AS c WHERE c.scope = {}"
+    " AND c.txid < pg_snapshot_xmax(pg_current_snapshot())::text::bigint), 0)"
+)
+
+
+def _read_versions(scopes: int, mark: str = "%s") -> str:
+    """The epoch, the snapshot's xmin, then each scope's highest txid: one column each.
+
+    One scalar subquery per scope (a statement per count, prepared once) costs the
+    server about half what one over an unnested array did, on every cached hit.
+    """
+    tops = ", ".join([_TOP.format(mark)] * scopes)
+    return (
+        "SELECT (SELECT epoch FROM cache_epoch),"
+        f" pg_snapshot_xmin(pg_current_snapshot())::text::bigint, {tops}"
+    )
+
+
 # Rows below their scope's highest txid never change a version. One runner
 # prunes at a time (a transaction-scoped advisory lock, tried, never waited
 # for): two would only queue on each other's rows.
@@ -132,7 +143,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         tx = self._active()
         with translated():
             run = tx.execute if tx.writing or tx.begun else tx.raw.execute
-            epoch, _, tops = _versions(run(_READ_VERSIONS.format(scopes="%s"), (names,)))
+            epoch, _, tops = _versions(run(_read_versions(len(names)), names))
         top = dict(zip(names, tops, strict=True))
         return [_token(epoch, max(top[scope] for scope in scopes)) for scopes in wanted]
 
@@ -148,7 +159,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         names = sorted(set(scopes))
         tx = self._active()
         with translated():
-            query = sql.SQL(_READ_VERSIONS).format(scopes=sql.Literal(names))
+            query = sql.SQL(_read_versions(len(names), "{}")).format(*map(sql.Literal, names))
             epoch, xmin, tops = _versions(tx.execute_first(query.as_string(tx.raw)))
         highest = max(tops)
         return _token(epoch, highest), xmin > highest
@@ -220,9 +231,8 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
 def _versions(cursor: psycopg.Cursor[tuple[object, ...]]) -> tuple[int, int, list[int]]:
     row = cursor.fetchone()
     assert row is not None, "one row, always"
-    epoch, xmin, tops = row
-    assert isinstance(tops, list)
-    return int(str(epoch)), int(str(xmin)), [int(top) for top in tops]
+    epoch, xmin, *tops = row
+    return int(str(epoch)), int(str(xmin)), [int(str(top)) for top in tops]
 
 
 def _token(epoch: int, txid: int) -> int:
