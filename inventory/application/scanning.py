@@ -1,7 +1,7 @@
 """Resolving what a scanner read: ``GET /api/v1/scan/{code}`` and ``inventory scan`` (API.md §13).
 
 Reading the code is pure (``inventory.domain.scanning``, docs/adr/0014-gs1-element-strings.md);
-this looks each reading's barcode up. Only products are stored so far.
+this looks each reading's barcode up: products, then (a plain code) locations.
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ from inventory.application.ports import Clock, UnitOfWork
 from inventory.domain.errors import NotFound
 from inventory.domain.gs1 import barcode_forms
 from inventory.domain.packs import Units
-from inventory.domain.scanning import ScanAnswer, answer_for_product, readings
+from inventory.domain.scanning import (
+    ScanAnswer,
+    answer_for_location,
+    answer_for_product,
+    readings,
+)
 
 
 def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
@@ -28,11 +33,15 @@ def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
         for reading in readings(code, today):
             if reading.barcode is None:
                 continue  # e.g. a lot without a GTIN: nothing to look it up by yet
-            # Packs and locations are looked up here too once they are stored
-            # (answer_for_product with the pack, answer_for_location).
+            # Packs are looked up here too once they are stored (answer_for_product
+            # with the pack).
             products = uow.products.by_barcode(barcode_forms(reading.barcode))
             if products:
                 product = products[0]  # barcodes are not yet kept unique: the first by sku
                 units = Units.of(product.details.unit)
                 return answer_for_product(product.sku, units, None, reading.element)
-    raise NotFound(f"no product has the barcode scanned as {code!r}")
+            if reading.element is None:  # GS1 data names trade items, never a bin
+                location = uow.locations.with_barcode(reading.barcode)
+                if location is not None:
+                    return answer_for_location(location)
+    raise NotFound(f"no product or location has the barcode scanned as {code!r}")

@@ -45,5 +45,5 @@ def test_an_unknown_code_exits_1(inventory: Run) -> None:
     assert inventory("scan", "NOPE") == (
         1,
         "",
-        "inventory: no product has the barcode scanned as 'NOPE'\n",
+        "inventory: no product or location has the barcode scanned as 'NOPE'\n",
     )

@@ -89,3 +89,14 @@ def test_an_unknown_code_is_404(viewer: Client, code: str) -> None:
 
 def test_scanning_needs_a_key(server: Server) -> None:
     assert server.client().get(scanned(WATER), key="").status == 401
+
+
+def test_a_location_is_named_by_its_barcode(viewer: Client, admin: Client) -> None:
+    admin.ok("POST", "/api/v1/warehouses", {"code": "SCAN-WH", "name": "Scanned"})
+    admin.ok("POST", "/api/v1/warehouses/SCAN-WH/locations", {"code": "A-01", "barcode": "L/01"})
+
+    assert viewer.ok("GET", scanned("L/01")) == {
+        "kind": "location",
+        "warehouse": "SCAN-WH",
+        "location": "A-01",
+    }

@@ -1,4 +1,4 @@
-"""The scan use case: a scanned code resolved to a product by barcode (API.md §13)."""
+"""The scan use case: a scanned code resolved to a product or a location by barcode (API.md §13)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from inventory.application.catalog import archive_product
+from inventory.application.commands import CreateLocation
+from inventory.application.locations import add_location
 from inventory.application.scanning import scan
 from inventory.domain.errors import NotFound, ValidationFailed
 from inventory.domain.gs1 import GS
 from inventory.domain.scanning import ScanAnswer, ScanKind
-from tests.unit.stories import Shop, given_product
+from tests.unit.stories import Shop, given_product, given_warehouse
 
 WATER = "6291041500213"  # a GTIN-13, stored as printed on the bottle
 
@@ -111,3 +113,28 @@ def test_a_plain_code_is_matched_exactly_not_padded(shop: Shop) -> None:
 
     with pytest.raises(NotFound):
         scan("0012345", shop.uow(), shop.clock)
+
+
+def test_a_location_is_named_by_its_barcode(shop: Shop) -> None:
+    given_warehouse(shop, "MAIN")
+    add_location("MAIN", CreateLocation(code="A-01-B1", barcode="LOC-0042"), shop.uow(), shop.clock)
+
+    assert scan("LOC-0042", shop.uow(), shop.clock) == ScanAnswer(
+        ScanKind.LOCATION, warehouse="MAIN", location="A-01-B1"
+    )
+
+
+def test_a_product_barcode_wins_over_a_location_with_the_same_one(shop: Shop) -> None:
+    given_warehouse(shop, "MAIN")
+    add_location("MAIN", CreateLocation(code="B-1", barcode="SAME-1"), shop.uow(), shop.clock)
+    given_product(shop, "CABLE", barcode="SAME-1")
+
+    assert scan("SAME-1", shop.uow(), shop.clock).kind is ScanKind.PRODUCT
+
+
+def test_gs1_data_never_names_a_location(shop: Shop) -> None:
+    given_warehouse(shop, "MAIN")
+    add_location("MAIN", CreateLocation(code="B-1", barcode=f"0{WATER}"), shop.uow(), shop.clock)
+
+    with pytest.raises(NotFound):
+        scan(f"(01)0{WATER}", shop.uow(), shop.clock)
