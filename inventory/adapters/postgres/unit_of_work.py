@@ -58,10 +58,12 @@ def _read_versions(scopes: int, mark: str = "%s") -> str:
 
 # Rows below their scope's highest txid never change a version. One runner
 # prunes at a time (a transaction-scoped advisory lock, tried, never waited
-# for): two would only queue on each other's rows.
-_PRUNE_LOCK = 0x1A7E_5700_CAC4
+# for): two would only queue on each other's rows. The lock is the schema's:
+# advisory locks are database-wide, and each schema has its own table.
+_PRUNE_LOCK = 0x1A7E_5700
 _PRUNE = (
-    f"WITH turn AS (SELECT pg_try_advisory_xact_lock({_PRUNE_LOCK}) AS mine)"
+    f"WITH turn AS (SELECT pg_try_advisory_xact_lock({_PRUNE_LOCK}, hashtext(current_schema()))"
+    " AS mine)"
     " DELETE FROM cache_changes AS c USING turn,"
     " (SELECT scope, max(txid) AS top FROM cache_changes GROUP BY scope) AS m"
     " WHERE turn.mine AND c.scope = m.scope AND c.txid < m.top"
