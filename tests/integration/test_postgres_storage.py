@@ -426,16 +426,18 @@ def test_a_row_lock_held_past_the_lock_timeout_is_unavailable_and_the_retry_succ
 def test_a_statement_past_the_statement_timeout_is_unavailable(
     db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
 ) -> None:
-    hasty = open_db(statement_timeout_ms=100)
+    hasty = open_db(statement_timeout_ms=100)  # its lock_timeout stays 5 s
 
-    with (
-        pytest.raises(Unavailable, match="ran out of time") as refused,
-        translated(),
-        hasty.connection() as conn,
-    ):
-        conn.execute("SELECT pg_sleep(1)")
+    with db.connection() as holder, holder.transaction():
+        holder.execute("SELECT epoch FROM cache_epoch FOR UPDATE")  # held until the end
+        with (
+            pytest.raises(Unavailable, match="ran out of time") as refused,
+            translated(),
+            hasty.connection() as conn,
+        ):
+            conn.execute("SELECT epoch FROM cache_epoch FOR UPDATE")  # waits on the holder
 
-    assert isinstance(refused.value.__cause__, pg.QueryCanceled)  # not a second's sleep
+    assert isinstance(refused.value.__cause__, pg.QueryCanceled)  # not the lock's 5 s
     with hasty.unit_of_work().reading() as uow:
         uow.versions([scopes()])
 
