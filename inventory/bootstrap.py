@@ -32,6 +32,11 @@ from inventory.adapters.sqlite.database import SqliteDatabase
 from inventory.application.alerts import AlertPolicy, send_low_stock_alert
 from inventory.application.caching import ReadThrough
 from inventory.application.errors import ReadOnly
+from inventory.application.expiry_alerts import (
+    EXPIRY_ALERT_SWEEP_SECONDS,
+    queue_expiry_alerts,
+    send_expiry_alert,
+)
 from inventory.application.jobs import JobHandlers, runner_heartbeat
 from inventory.application.orders import expire_orders
 from inventory.application.ports import (
@@ -98,8 +103,12 @@ class Services:
 
     @property
     def alerts(self) -> AlertPolicy:
-        """How use cases queue low-stock alert jobs (``INVENTORY_JOB_MAX_ATTEMPTS``)."""
-        return AlertPolicy(max_attempts=self.settings.job_max_attempts)
+        """How use cases queue alert jobs (``INVENTORY_JOB_MAX_ATTEMPTS``), and when a lot's
+        expiry alert is due (``INVENTORY_EXPIRY_WARNING_DAYS``)."""
+        return AlertPolicy(
+            max_attempts=self.settings.job_max_attempts,
+            expiry_warning_days=self.settings.expiry_warning_days,
+        )
 
     def notifier(self) -> Notifier:
         """Where alerts go: the SMTP server, or the outbox while mail is not configured."""
@@ -114,9 +123,11 @@ class Services:
             raise ConfigError(f"INVENTORY_SMTP_URL: {exc}") from None
 
     def job_runner(self, threads: int = 2, poll_seconds: float = 1.0) -> JobRunner:
-        """A runner for every kind of job, with the periodic reservation expiry."""
+        """A runner for every kind of job, with the periodic reservation expiry and the
+        daily look for lots to alert of (at start too)."""
         notifier = self.notifier()
         max_bytes = self.settings.report_max_bytes
+        warning_days = self.settings.expiry_warning_days
         if self.settings.reports_dir is not None:
             logging.getLogger("inventory.jobs").warning(
                 "INVENTORY_REPORTS_DIR is no longer used and can be removed:"
@@ -126,19 +137,23 @@ class Services:
         recipient = self.settings.alert_email or ""
         handlers: JobHandlers = {
             JobKind.REPORT: lambda job: produce_report(
-                job, self.uow, self.clock, self.new_id, max_bytes
+                job, self.uow, self.clock, self.new_id, max_bytes, warning_days
             ),
             JobKind.LOW_STOCK_ALERT: lambda job: send_low_stock_alert(job, notifier, recipient),
+            JobKind.EXPIRY_ALERT: lambda job: send_expiry_alert(job, notifier, recipient),
         }
         expiry = Periodic("expire-reservations", EXPIRY_SWEEP_SECONDS, self._expire_orders)
         old_reports = Periodic("forget-old-reports", REPORT_SWEEP_SECONDS, self._forget_reports)
+        expiring_lots = Periodic(
+            "expiry-alerts", EXPIRY_ALERT_SWEEP_SECONDS, self._queue_expiry_alerts, at_start=True
+        )
         return JobRunner(
             self.uow,
             self.clock,
             handlers,
             threads=threads,
             poll_seconds=poll_seconds,
-            periodic=[expiry, old_reports],
+            periodic=[expiry, old_reports, expiring_lots],
             record=self.metrics.job_finished,
         )
 
@@ -147,6 +162,9 @@ class Services:
 
     def _forget_reports(self) -> int:
         return forget_old_reports(self.uow, self.clock)
+
+    def _queue_expiry_alerts(self) -> int:
+        return queue_expiry_alerts(self.uow, self.clock, self.new_id, self.alerts)
 
     def close(self) -> None:
         self.storage.close()

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     smtp_from: str = "inventory@localhost"
     alert_email: str | None = None
     job_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    expiry_warning_days: Annotated[int, Field(ge=0, le=36_500)] = 30
+    """How many days before a lot's expiry date its expiry alert is due (API.md §12)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     reports_dir: str | None = None

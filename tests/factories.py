@@ -15,15 +15,19 @@ from factory.base import Factory
 from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory, Trait
 
 from inventory.application.commands import (
+    CreateProduct,
     OrderLineIn,
+    ReceiveStock,
     ReserveOrder,
 )
 from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, WAREHOUSES, product, scopes
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.keys import ApiKey, Role, hash_secret
 from inventory.domain.locations import Location, LocationKind
+from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.stock import SlotLevel
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
 """The moment every story starts at: aware UTC, with microseconds."""
@@ -128,6 +132,30 @@ class LocationFactory(_Factory[Location]):
     created_at = T0
 
 
+class LotFactory(_Factory[Lot]):
+    """A lot without dates, received at ``T0``."""
+
+    class Meta:
+        model = Lot
+
+    code = Sequence(lambda n: f"LOT-{n:04d}")
+    received_at = T0
+
+
+class SlotLevelFactory(_Factory[SlotLevel]):
+    """An empty level of ``SKU-1`` at the default location of ``MAIN``, with no lot."""
+
+    class Meta:
+        model = SlotLevel
+
+    sku = "SKU-1"
+    warehouse = "MAIN"
+    location = "DEFAULT"
+    lot = None
+    on_hand = 0
+    reserved = 0
+
+
 class MovementFactory(_Factory[Movement]):
     """A receipt by default; the traits ``issue``, ``transfer`` and ``adjustment`` give the rest."""
 
@@ -208,6 +236,35 @@ class ReserveOrderFactory(_Factory[ReserveOrder]):
             for line in lines  # type: ignore[attr-defined]
         ]
         return kwargs
+
+
+class LotTrackedProductFactory(_Factory[CreateProduct]):
+    """A new product whose stock is kept by lot."""
+
+    class Meta:
+        model = CreateProduct
+
+    sku = Sequence(lambda n: f"LOTTED-{n:04d}")
+    name = LazyAttribute(lambda p: f"Product {p.sku}")
+    tracking = Tracking.LOT
+
+
+class ReceiveLotFactory(_Factory[ReceiveStock]):
+    """A receipt of one lot: pass ``code`` and ``expires_on`` (a date, or None for none)."""
+
+    class Meta:
+        model = ReceiveStock
+        exclude = ("code", "expires_on")
+
+    sku = "SKU-1"
+    warehouse = "MAIN"
+    quantity = 10
+    unit_cost = "1.5000"
+    code = Sequence(lambda n: f"LOT-{n:04d}")
+    expires_on = None
+    lot = LazyAttribute(
+        lambda r: {"code": r.code, "expires_on": r.expires_on and r.expires_on.isoformat()}
+    )
 
 
 WATCHED_SCOPES = scopes(PRODUCTS, WAREHOUSES, LEVELS, MOVEMENTS, product("SKU-1"))

@@ -44,6 +44,7 @@ MEMORY_REPOSITORIES = {
     "MemoryWarehouseRepository": "catalog",
     "MemoryLocationRepository": "locations",
     "MemoryStockRepository": "stock",
+    "MemoryLotRepository": "lots",
     "MemoryMovementRepository": "movements",
     "MemoryOrderRepository": "orders",
     "MemoryApiKeyRepository": "keys",

@@ -19,15 +19,22 @@ from inventory.domain.product_stock import LowStock
 __all__ = ["LowStock"]  # the fact the domain decides, turned into a job here
 
 
+EXPIRY_WARNING_DAYS = 30
+"""The default of ``INVENTORY_EXPIRY_WARNING_DAYS``: how long before a lot expires it is alerted."""
+
+
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
-    """How the use cases queue alert jobs: with the configured number of attempts.
+    """How the use cases queue alert jobs: with the configured number of attempts, and
+    how many days before a lot's expiry date its expiry alert is due.
 
-    The entrypoints pass ``INVENTORY_JOB_MAX_ATTEMPTS`` (``Services.alerts``);
-    the default is that setting's default.
+    The entrypoints pass ``INVENTORY_JOB_MAX_ATTEMPTS`` and
+    ``INVENTORY_EXPIRY_WARNING_DAYS`` (``Services.alerts``); the defaults are
+    those settings' defaults.
     """
 
     max_attempts: int = 5
+    expiry_warning_days: int = EXPIRY_WARNING_DAYS
 
 
 DEFAULT_ALERTS = AlertPolicy()

@@ -19,10 +19,11 @@ from inventory.application.listing import (
     WarehouseList,
 )
 from inventory.application.pagination import Page
-from inventory.application.ports import Clock, UnitOfWork
+from inventory.application.ports import Clock, HeldSlot, UnitOfWork
 from inventory.domain.catalog import Product, Warehouse, patched
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed
 from inventory.domain.locations import Location
+from inventory.domain.lots import Tracking
 from inventory.domain.stock import StockLevel
 
 
@@ -44,7 +45,8 @@ def replace_product(
     """Replace every client-owned field of a product (omitted ones return to defaults)."""
     with uow:
         product = _current(uow, sku, if_version)
-        product.revise(cmd.details(), clock())
+        details = cmd.details()
+        product.revise(details, clock(), _held(uow, product, details.tracking))
         uow.products.save(product)
         uow.commit()
     return product
@@ -56,7 +58,8 @@ def patch_product(
     """Change only the fields the patch names."""
     with uow:
         product = _current(uow, sku, if_version)
-        product.revise(patched(product.details, cmd.changes()), clock())
+        details = patched(product.details, cmd.changes())
+        product.revise(details, clock(), _held(uow, product, details.tracking))
         uow.products.save(product)
         uow.commit()
     return product
@@ -75,6 +78,13 @@ def archive_product(
         uow.products.save(product)
         uow.commit()
     return product
+
+
+def _held(uow: UnitOfWork, product: Product, tracking: Tracking) -> int:
+    # Read only when the tracking changes: the one revision the stock can refuse.
+    if tracking == product.details.tracking:
+        return 0
+    return sum(level.on_hand for level in uow.stock.of_product(product.sku))
 
 
 def get_product(sku: str, uow: UnitOfWork) -> Product:
@@ -96,6 +106,13 @@ def product_stock(sku: str, uow: UnitOfWork) -> list[StockLevel]:
     with uow.reading():
         require_product(uow, sku)
         return uow.stock.of_product(sku)
+
+
+def product_stock_detail(sku: str, uow: UnitOfWork) -> tuple[list[StockLevel], list[HeldSlot]]:
+    """The product's stock in every warehouse, and per location and lot where it is held."""
+    with uow.reading():
+        require_product(uow, sku)
+        return uow.stock.of_product(sku), uow.stock.slots_of_product(sku)
 
 
 def export_products(uow: UnitOfWork) -> Iterator[Product]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -26,16 +26,18 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     TypeAdapter,
-    ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from inventory.domain.catalog import ProductDetails
+from inventory.domain.errors import FieldError, ValidationFailed
 from inventory.domain.keys import Role
 from inventory.domain.locations import DEFAULT_LOCATION, LocationKind
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -52,6 +54,9 @@ MAX_QUANTITY = 10**12
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
+
+MAX_WARNING_DAYS = 36_500
+"""The longest expiry window a report or the alert setting may name: a century."""
 
 # Text a person reads (API.md §1) holds no control character (Unicode category
 # Cc) and no bidirectional override, which could hide or reorder what is shown;
@@ -123,6 +128,22 @@ TimeIn = Annotated[AwareDatetime, BeforeValidator(_time_text)]
 """An RFC 3339 time with its offset, sent as a string."""
 
 
+def _date_text(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DateIn = Annotated[date, BeforeValidator(_date_text)]
+"""A calendar date (RFC 3339 full-date, YYYY-MM-DD), sent as a string."""
+
+ShelfLife = Annotated[int, Field(strict=True, ge=1, le=36_500)]
+"""Days from receipt to expiry, for lots received without an expiry date."""
+
+
 MONEY_MAX = Decimal("999999999999999.9999")
 """The largest amount of money a field takes (15 digits, 4 places)."""
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]{1,4})?$")
@@ -160,6 +181,11 @@ Money = Annotated[
 
 
 _REORDER_POINT = "A low-stock alert is sent when the total available falls to this (0: never)"
+_TRACKING = "none, lot (receipts name a lot) or serial; changes only while nothing is in stock"
+_SHELF_LIFE = "Days a lot received without an expiry date keeps: it expires that many days on"
+_TO_LOCATION = "The location it goes to, in that warehouse; its default location if omitted"
+_FROM_LOCATION = "Take it from this location only; else by the picking rule (FEFO)"
+_FROM_LOT = "Take it from this lot only; else by the picking rule (FEFO)"
 _REFERENCE = "The document it belongs to, e.g. a delivery note or an order (not unique)"
 _NOTE = "Free text kept with the movement"
 _UNIT_COST = (
@@ -188,6 +214,8 @@ class ProductFields(Command):
     )
     reorder_point: Annotated[Count, Field(description=_REORDER_POINT)] = 0
     reorder_quantity: Annotated[Count, Field(description="How many to order when it runs low")] = 0
+    tracking: Annotated[Tracking, Field(description=_TRACKING)] = Tracking.NONE
+    shelf_life_days: Annotated[ShelfLife | None, Field(description=_SHELF_LIFE)] = None
 
     def details(self) -> ProductDetails:
         return ProductDetails(**self.model_dump(include=set(ProductFields.model_fields)))
@@ -227,6 +255,12 @@ class PatchProduct(Command):
     ] = None
     reorder_quantity: Annotated[
         Count | None, Field(description="How many to order when it runs low; null makes it 0")
+    ] = None
+    tracking: Annotated[Tracking | None, Field(description=_TRACKING + "; null makes it none")] = (
+        None
+    )
+    shelf_life_days: Annotated[
+        ShelfLife | None, Field(description=_SHELF_LIFE + "; null removes it")
     ] = None
 
     @field_validator("name")
@@ -297,12 +331,25 @@ class PatchLocation(Command):
         }
 
 
+class LotIn(Command):
+    """The lot a receipt of a lot-tracked product brings in."""
+
+    code: Annotated[Code, Field(description="The lot's code, as printed on the goods")]
+    expires_on: Annotated[
+        DateIn | None,
+        Field(description="Its expiry date; without it, the receipt date plus the shelf life"),
+    ] = None
+    manufactured_on: Annotated[DateIn | None, Field(description="When it was made")] = None
+
+
 class ReceiveStock(Command):
     type: Literal["receipt"] = "receipt"
     sku: Annotated[Code, Field(description="The product received")]
     warehouse: Annotated[Code, Field(description="Where it arrives")]
     quantity: Annotated[Quantity, Field(description="Units received")]
     unit_cost: Annotated[Money, Field(description=_UNIT_COST)]
+    location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
+    lot: Annotated[LotIn | None, Field(description="Required for a lot-tracked product")] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -312,6 +359,8 @@ class IssueStock(Command):
     sku: Annotated[Code, Field(description="The product issued")]
     warehouse: Annotated[Code, Field(description="Where it leaves from")]
     quantity: Annotated[Quantity, Field(description="Units issued; no more than are available")]
+    location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
+    lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -320,17 +369,25 @@ class TransferStock(Command):
     type: Literal["transfer"] = "transfer"
     sku: Annotated[Code, Field(description="The product moved")]
     from_warehouse: Annotated[Code, Field(description="Where it leaves from")]
-    to_warehouse: Annotated[Code, Field(description="Where it arrives; not from_warehouse")]
+    to_warehouse: Annotated[
+        Code, Field(description="Where it arrives; from_warehouse only with another to_location")
+    ]
     quantity: Annotated[Quantity, Field(description="Units moved; no more than are available")]
+    from_location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
+    to_location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
+    lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
-    @field_validator("to_warehouse")
-    @classmethod
-    def _between_two_warehouses(cls, to_warehouse: str, info: ValidationInfo) -> str:
-        if to_warehouse == info.data.get("from_warehouse"):
-            raise ValueError("must differ from from_warehouse")
-        return to_warehouse
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> TransferStock:
+        # Refused as input, before anything is looked up, as v1 refused it.
+        if self.to_warehouse == self.from_warehouse and self.to_location is None:
+            message = "must differ from from_warehouse"
+            raise ValidationFailed(
+                f"to_warehouse: {message}", (FieldError("to_warehouse", message),)
+            )
+        return self
 
 
 class AdjustStock(Command):
@@ -340,6 +397,12 @@ class AdjustStock(Command):
     counted_quantity: Annotated[
         Count, Field(description="Units found: on hand becomes this figure")
     ]
+    location: Annotated[
+        Code | None, Field(description="Where it was counted; default location if omitted")
+    ] = None
+    lot: Annotated[
+        Code | None, Field(description="The lot counted; required for a lot-tracked product")
+    ] = None
     reason: Annotated[AdjustmentReason, Field(description="Why the figure changes")]
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -355,6 +418,10 @@ MOVEMENT_COMMAND: TypeAdapter[MovementCommand] = TypeAdapter(
 class OrderLineIn(Command):
     sku: Annotated[Code, Field(description="The product to reserve")]
     quantity: Annotated[Quantity, Field(description="Units to reserve")]
+    location: Annotated[
+        Code | None, Field(description="Take it from this location only; else by the picking rule")
+    ] = None
+    lot: Annotated[Code | None, Field(description="Take it from this lot only")] = None
 
 
 class ReserveOrder(Command):
@@ -399,13 +466,23 @@ class ReportParams(Command):
     until: Annotated[
         TimeIn | None, Field(description="Only movements before this time (movements report)")
     ] = None
+    days: Annotated[
+        int | None,
+        Field(
+            strict=True,
+            ge=0,
+            le=MAX_WARNING_DAYS,
+            description="Lots expiring within this many days from today, expired ones too"
+            " (expiry report; default INVENTORY_EXPIRY_WARNING_DAYS)",
+        ),
+    ] = None
 
 
 class RequestReport(Command):
     """A report to make: which one, in which format, over what."""
 
     kind: Annotated[
-        Literal["valuation", "movements", "low_stock"], Field(description="Which report")
+        Literal["valuation", "movements", "low_stock", "expiry"], Field(description="Which report")
     ]
     format: Annotated[Literal["csv", "json"], Field(description="The file to make")] = "csv"
     params: Annotated[ReportParams, Field(description="What the report covers")] = ReportParams()

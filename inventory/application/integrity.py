@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from inventory.application.ports import StockKey, UnitOfWork
+from inventory.application.ports import SlotKey, StockKey, UnitOfWork
 from inventory.application.queries import MovementFilter
 from inventory.domain.movements import MovementType
 from inventory.domain.valuation import ZERO, moving_average
@@ -27,11 +27,40 @@ class Drift:
 
 
 def check_integrity(uow: UnitOfWork) -> list[Drift]:
-    """Recompute on hand from the ledger, reserved from open orders and AVCO from receipts."""
+    """Recompute on hand from the ledger, reserved from open orders and AVCO from
+    receipts, per (sku, warehouse) and per (sku, warehouse, location, lot)."""
     with uow.reading():
         ledger = dict(uow.movements.on_hand_by_ledger())
         reserved = dict(uow.orders.reserved_by_open_orders())
-        return [*_level_drifts(uow, ledger, reserved), *_cost_drifts(uow)]
+        return [
+            *_level_drifts(uow, ledger, reserved),
+            *_slot_drifts(uow),
+            *_cost_drifts(uow),
+        ]
+
+
+def _slot_drifts(uow: UnitOfWork) -> list[Drift]:
+    ledger = dict(uow.movements.slots_by_ledger())
+    reserved = dict(uow.orders.reserved_slots_by_open_orders())
+    drifts = []
+    stored: dict[SlotKey, tuple[int, int]] = {}
+    for level in uow.stock.stream_slots():
+        stored[(level.sku, *level.slot)] = (level.on_hand, level.reserved)
+    for key in sorted(stored.keys() | ledger.keys() | reserved.keys(), key=_slot_order):
+        on_hand, held = stored.get(key, (0, 0))
+        sku, warehouse, location, lot = key
+        where = f"{warehouse} at {location}" + ("" if lot is None else f", lot {lot}")
+        for what, figure, expected in (
+            ("on_hand", on_hand, ledger.get(key, 0)),
+            ("reserved", held, reserved.get(key, 0)),
+        ):
+            if figure != expected:
+                drifts.append(Drift(what, sku, where, str(figure), str(expected)))
+    return drifts
+
+
+def _slot_order(key: SlotKey) -> tuple[str, str, str, str]:
+    return (key[0], key[1], key[2], key[3] or "")
 
 
 def _level_drifts(

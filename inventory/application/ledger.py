@@ -7,8 +7,8 @@ and writes levels, costs, movements and low-stock alerts at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy, queue_low_stock_alerts
 from inventory.application.commands import (
@@ -18,12 +18,19 @@ from inventory.application.commands import (
     ReceiveStock,
     TransferStock,
 )
-from inventory.application.ports import Clock, IdGenerator, StockKey, UnitOfWork
+from inventory.application.ports import Clock, IdGenerator, SlotKey, StockKey, UnitOfWork
 from inventory.domain.catalog import Product
-from inventory.domain.errors import NotFound
+from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.lots import Lot
 from inventory.domain.movements import Movement
 from inventory.domain.product_stock import LowStock, ProductStock, StockChange
-from inventory.domain.stock import Place, StockLevel
+from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
+
+
+def local_today(at: datetime) -> date:
+    """The date expiry is judged by (API.md §12: in INVENTORY_TIMEZONE, UTC here)."""
+    return at.astimezone(UTC).date()
+
 
 WORKING_SET = 100_000
 """Products plus levels kept in memory across batches before they are dropped."""
@@ -48,7 +55,11 @@ class Posting:
         self._low: list[LowStock] = []
         self._revalued: dict[str, Product] = {}
         self._touched: dict[StockKey, StockLevel] = {}
+        self._touched_slots: dict[SlotKey, SlotLevel] = {}
+        self._new_lots: list[tuple[str, Lot]] = []
         self._posted: list[Movement] = []
+        self._defaults: dict[str, str] = {}
+        self._sites: dict[tuple[str, str], bool] = {}
 
     def prepare(self, commands: Iterable[MovementCommand]) -> None:
         """Load what ``commands`` will touch in a few queries instead of one per movement."""
@@ -70,21 +81,51 @@ class Posting:
         for code in _warehouses_of(cmd):
             self._require_warehouse(code)
         at = self._clock()
+        today = local_today(at)
         match cmd:
             case ReceiveStock():
-                place = self._place(stock, cmd.warehouse)
-                change = stock.receive(place, cmd.quantity, cmd.unit_cost, at)
+                self._place(stock, cmd.warehouse)
+                location = self._location(stock, cmd.warehouse, cmd.location, "location")
+                lot = None
+                if cmd.lot is not None:
+                    self._hold_lots(stock, [cmd.lot.code])
+                    made, new = stock.receive_lot(
+                        cmd.lot.code, at, today, cmd.lot.expires_on, cmd.lot.manufactured_on
+                    )
+                    if new:
+                        self._new_lots.append((stock.sku, made))
+                    lot = made.code
+                slot = Slot(cmd.warehouse, location, lot)
+                change = stock.receive(slot, cmd.quantity, cmd.unit_cost, at)
                 reference = cmd.reference
             case IssueStock():
-                change = stock.issue(self._place(stock, cmd.warehouse), cmd.quantity)
+                self._place(stock, cmd.warehouse)
+                self.check_location(cmd.warehouse, cmd.location, "location")
+                change = stock.issue(
+                    cmd.warehouse, cmd.quantity, today, location=cmd.location, lot=cmd.lot
+                )
                 reference = cmd.reference
             case TransferStock():
-                source = self._place(stock, cmd.from_warehouse)
-                change = stock.transfer(source, self._place(stock, cmd.to_warehouse), cmd.quantity)
+                self._place(stock, cmd.from_warehouse)
+                self._place(stock, cmd.to_warehouse)
+                self.check_location(cmd.from_warehouse, cmd.from_location, "from_location")
+                to = self._location(stock, cmd.to_warehouse, cmd.to_location, "to_location")
+                change = stock.transfer(
+                    cmd.from_warehouse,
+                    Slot(cmd.to_warehouse, to),
+                    cmd.quantity,
+                    today,
+                    from_location=cmd.from_location,
+                    lot=cmd.lot,
+                )
                 reference = cmd.reference
             case AdjustStock():
-                place = self._place(stock, cmd.warehouse)
-                change = stock.adjust(place, cmd.counted_quantity, cmd.reason)
+                self._place(stock, cmd.warehouse)
+                location = self._location(stock, cmd.warehouse, cmd.location, "location")
+                if cmd.lot is not None:
+                    self._hold_lots(stock, [cmd.lot])
+                slot = Slot(cmd.warehouse, location, cmd.lot)
+                change = stock.adjust(slot, cmd.counted_quantity, cmd.reason)
                 reference = None
         movement = self.keep(stock, change, at, reference, cmd.note)
         assert movement is not None  # every movement command moves stock
@@ -101,6 +142,8 @@ class Posting:
         """Hold what ``stock`` decided until the next flush; the movement it recorded, if any."""
         for level in change.levels:
             self._touched[level.key] = level
+        for slot in change.slots:
+            self._touched_slots[(slot.sku, *slot.slot)] = slot
         if change.revalued:
             self._revalued[stock.sku] = stock.product
         if change.low_stock is not None:
@@ -120,10 +163,14 @@ class Posting:
         ``WORKING_SET``, so a long run of batches needs bounded memory.
         """
         self._uow.stock.save_all(list(self._touched.values()))
+        self._uow.stock.save_slots(list(self._touched_slots.values()))
+        self._uow.lots.add_all(self._new_lots)
         self._uow.products.save_costs(list(self._revalued.values()))
         self._uow.movements.add_all(self._posted)
         queue_low_stock_alerts(self._uow, self._low, self._clock, self._new_id, self._alerts)
         self._low = []
+        self._new_lots = []
+        self._touched_slots.clear()
         self._touched.clear()
         self._revalued.clear()
         self._posted = []
@@ -150,6 +197,7 @@ class Posting:
             self._stocks[sku] = ProductStock(product, on_hand[sku], available[sku])
         for level in levels.values():
             self._stocks[level.sku].hold((level,))
+        self._hold_slots(levels)
         self._loaded += len(products) + len(levels)
 
     def _stock(self, sku: str) -> ProductStock:
@@ -167,9 +215,59 @@ class Posting:
     def _place(self, stock: ProductStock, warehouse: str) -> Place:
         place = Place(warehouse)
         if place not in stock.levels:
-            stock.hold(self._uow.stock.lock([(stock.sku, warehouse)]).values())
+            levels = self._uow.stock.lock([(stock.sku, warehouse)])
+            stock.hold(levels.values())
+            self._hold_slots(levels)
             self._loaded += 1
         return place
+
+    def _hold_slots(self, levels: Mapping[StockKey, StockLevel]) -> None:
+        # Every (location, lot) level under the levels just locked, with their lots.
+        if not levels:
+            return
+        for held in self._uow.stock.slots(levels.keys()):
+            stock = self._stocks[held.level.sku]
+            stock.hold_slots([(held.level, held.pickable)])
+            if held.lot is not None:
+                stock.hold_lots([held.lot])
+            self._loaded += 1
+
+    def _hold_lots(self, stock: ProductStock, codes: Iterable[str]) -> None:
+        missing = [code for code in codes if code not in stock.lots]
+        if missing:
+            stock.hold_lots(self._uow.lots.get_many(stock.sku, missing).values())
+
+    def _location(self, stock: ProductStock, warehouse: str, code: str | None, field: str) -> str:
+        """The location named, checked, or the warehouse's default one; the stock
+        learns whether it is pickable (units may be put where none were held)."""
+        if code is None:
+            code = self._defaults.get(warehouse)
+            if code is None:
+                code = self._uow.locations.default_of(warehouse)
+                if code is None:  # only a warehouse made before locations existed
+                    raise NotFound(f"warehouse {warehouse!r} has no default location")
+                self._defaults[warehouse] = code
+        stock.pickable.setdefault((warehouse, code), self._site(warehouse, code, field))
+        return code
+
+    def check_location(self, warehouse: str, code: str | None, field: str) -> None:
+        """Refuse a location a request names that is not in ``warehouse`` (404) or is
+        archived (409); None names none."""
+        if code is not None:
+            self._site(warehouse, code, field)
+
+    def _site(self, warehouse: str, code: str, field: str) -> bool:
+        # A location a request names must exist in that warehouse and take stock;
+        # whether it is pickable.
+        pickable = self._sites.get((warehouse, code))
+        if pickable is None:
+            location = self._uow.locations.get(warehouse, code)
+            if location is None:
+                raise NotFound(f"{field}: location {code!r} not found in warehouse {warehouse!r}")
+            if location.archived:
+                raise Conflict(f"{field}: location {code!r} in {warehouse!r} is archived")
+            pickable = self._sites[(warehouse, code)] = location.pickable
+        return pickable
 
     def _require_warehouse(self, code: str) -> None:
         if code not in self._warehouses:

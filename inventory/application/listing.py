@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Protocol, TypeVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from inventory.application.commands import CODE_PATTERN, Code, Reference
 from inventory.application.pagination import ListParams, Sorting, a_time, any_text, matching
@@ -41,6 +41,22 @@ class ProductList(ListParams):
 
 class LevelList(ListParams):
     pass
+
+
+class StockQuery(BaseModel):
+    """A product's stock; ``detail`` adds each warehouse's levels per location and lot."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    detail: bool = False
+
+
+class LocationStockQuery(BaseModel):
+    """A location's stock; ``descendants`` adds every location below it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    descendants: bool = False
 
 
 class StockLevelList(ListParams):

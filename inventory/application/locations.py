@@ -12,12 +12,10 @@ from inventory.application.catalog import require_warehouse
 from inventory.application.commands import CreateLocation, PatchLocation
 from inventory.application.listing import LOCATION_SORTS, LocationList
 from inventory.application.pagination import Page
-from inventory.application.ports import Clock, UnitOfWork
+from inventory.application.ports import Clock, HeldSlot, UnitOfWork
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.locations import Location, check_archivable, check_parent
-
-HELD_NOTHING = 0
-"""What a location holds while stock is kept per warehouse only (issue 15 moves it there)."""
+from inventory.domain.locations import descendants as below
 
 
 def add_location(warehouse: str, cmd: CreateLocation, uow: UnitOfWork, clock: Clock) -> Location:
@@ -51,6 +49,19 @@ def get_location(warehouse: str, code: str, uow: UnitOfWork) -> Location:
         return _require(uow, warehouse, code)
 
 
+def location_stock(
+    warehouse: str, code: str, uow: UnitOfWork, descendants: bool = False
+) -> list[HeldSlot]:
+    """What a location holds (with ``descendants``, its whole subtree), by location,
+    sku and lot."""
+    with uow.reading():
+        _require(uow, warehouse, code)
+        codes = [code]
+        if descendants:
+            codes.extend(below(code, uow.locations.parents(warehouse)))
+        return uow.stock.slots_at(warehouse, codes)
+
+
 def list_locations(warehouse: str, params: LocationList, uow: UnitOfWork) -> Page[Location]:
     """A page of a warehouse's locations by code."""
     spec = LOCATION_SORTS.spec(params)
@@ -82,14 +93,17 @@ def patch_location(warehouse: str, code: str, cmd: PatchLocation, uow: UnitOfWor
 def archive_location(warehouse: str, code: str, uow: UnitOfWork) -> Location:
     """Archive a location that holds nothing: never the default, nor one with open children.
 
-    Stock is not yet kept per location, so what it holds is nothing (``HELD_NOTHING``).
+    It must hold nothing: no units on hand or reserved at it, in any lot.
     """
     with uow:
         location = _require(uow, warehouse, code)
         if location.archived:
             return location
         default = uow.locations.default_of(warehouse)
-        check_archivable(location, default or "", HELD_NOTHING)
+        held = sum(
+            h.level.on_hand + h.level.reserved for h in uow.stock.slots_at(warehouse, [code])
+        )
+        check_archivable(location, default or "", held)
         open_children = [
             child
             for child, parent in uow.locations.parents(warehouse).items()

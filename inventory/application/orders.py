@@ -8,7 +8,7 @@ from datetime import datetime
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import require_warehouse
 from inventory.application.commands import ReserveOrder
-from inventory.application.ledger import Posting
+from inventory.application.ledger import Posting, local_today
 from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
@@ -44,9 +44,18 @@ def reserve_order(
             if line.sku not in stocks:
                 raise NotFound(f"product {line.sku!r} not found")
             stocks[line.sku].product.ensure_active()
-        lines = [OrderLine(line.sku, line.quantity) for line in cmd.lines]
+        for n, line in enumerate(cmd.lines):
+            posting.check_location(cmd.warehouse, line.location, f"lines.{n}.location")
+        lines = [OrderLine(line.sku, line.quantity, line.location, line.lot) for line in cmd.lines]
         order, changes = Order.reserve(
-            new_id(), cmd.reference, cmd.warehouse, lines, stocks, now, cmd.expires_at
+            new_id(),
+            cmd.reference,
+            cmd.warehouse,
+            lines,
+            stocks,
+            now,
+            local_today(now),
+            cmd.expires_at,
         )
         # The alerts of one order are queued by sku, as the totals were always compared.
         by_sku = sorted(zip(order.lines, changes, strict=True), key=lambda lc: lc[0].sku)

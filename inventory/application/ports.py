@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from inventory.application.idempotency_records import IdempotencyRecord
 from inventory.application.outbox import OutboxMessage
 from inventory.application.queries import (
+    ExpiryRow,
     JobFilter,
     LevelFilter,
     LocationFilter,
@@ -33,9 +34,10 @@ from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.locations import Location
+from inventory.domain.lots import Lot
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import SlotLevel, StockLevel
 
 Clock = Callable[[], datetime]
 """Now, as an aware UTC datetime."""
@@ -48,6 +50,31 @@ SecretGenerator = Callable[[], str]
 
 StockKey = tuple[str, str]
 """(sku, warehouse code)."""
+
+SlotKey = tuple[str, str, str, str | None]
+"""(sku, warehouse code, location code, lot code or None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSlot:
+    """A (location, lot) level as stored, with what reading it needs: whether its
+    location is pickable, and its lot."""
+
+    level: SlotLevel
+    pickable: bool = True
+    lot: Lot | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LotRow:
+    """A lot of a product with its figures in one warehouse (one row per warehouse
+    that holds or reserves any of it)."""
+
+    sku: str
+    lot: Lot
+    warehouse: str | None
+    on_hand: int
+    reserved: int
 
 
 class ProductRepository(Protocol):
@@ -157,6 +184,79 @@ class StockRepository(Protocol):
         """Levels with stock on hand and their product's average cost, by (sku, warehouse)."""
         ...
 
+    def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
+        """Every stored (location, lot) level of the (sku, warehouse) pairs ``keys``.
+
+        Read after ``lock`` in a write unit: the (sku, warehouse) lock guards them.
+        """
+        ...
+
+    def save_slots(self, levels: Iterable[SlotLevel]) -> None:
+        """Store (location, lot) levels; call after saving their (sku, warehouse) levels."""
+        ...
+
+    def slots_of_product(self, sku: str) -> list[HeldSlot]:
+        """The product's (location, lot) levels holding or reserving any stock, by
+        (warehouse, location, lot)."""
+        ...
+
+    def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
+        """The levels holding or reserving stock at ``locations`` of ``warehouse``, by
+        (location, sku, lot)."""
+        ...
+
+    def stream_slots(self) -> Iterator[SlotLevel]:
+        """Every stored (location, lot) level, by (sku, warehouse, location, lot)."""
+        ...
+
+
+class LotRepository(Protocol):
+    """Lots of lot-tracked products: made by their first receipt, never changed."""
+
+    def get_many(self, sku: str, codes: Iterable[str]) -> dict[str, Lot]: ...
+    def add_all(self, lots: Sequence[tuple[str, Lot]]) -> None:
+        """Store new lots, each with its product's sku."""
+        ...
+
+    def stream(self) -> Iterator[tuple[str, Lot]]:
+        """Every lot with its sku, by (sku, code)."""
+        ...
+
+    def of_product(self, sku: str, page: PageSpec) -> list[Lot]:
+        """A page of the product's lots (sort ``expires_on`` or ``code``)."""
+        ...
+
+    def figures(self, sku: str, codes: Sequence[str]) -> list[LotRow]:
+        """Per lot and warehouse, what is on hand and reserved."""
+        ...
+
+    def expiring(
+        self, before: date | None, warehouse: str | None, page: PageSpec
+    ) -> list[tuple[str, Lot]]:
+        """A page of dated lots with units on hand (in ``warehouse`` if given) that
+        expire before ``before`` (every dated lot if None), each with its sku; sort
+        ``expires_on``, ties by ``sku/code``."""
+        ...
+
+    def due_for_warning(self, today: date, warning_days: int) -> list[LotRow]:
+        """Lots never warned of whose expiry date is at most ``warning_days`` after
+        ``today`` (past ones too) and with units on hand in any warehouse, by (sku, code).
+
+        Each row's ``warehouse`` is None and its figures are totals over every
+        warehouse. Call it in a write unit and mark the lots warned in that same
+        unit: the lots are locked, so two runners never both take one.
+        """
+        ...
+
+    def mark_warned(self, lots: Sequence[tuple[str, str]], on: date) -> None:
+        """Record that an expiry alert was queued ``on`` that day for each (sku, code)."""
+        ...
+
+    def expiring_stock(self, until: date, warehouse: str | None) -> Iterator[ExpiryRow]:
+        """Units on hand of each lot expiring on or before ``until`` (past ones too), per
+        warehouse (only ``warehouse`` if given), by (expires_on, sku, code, warehouse)."""
+        ...
+
 
 class MovementRepository(Protocol):
     """The append-only ledger."""
@@ -171,6 +271,14 @@ class MovementRepository(Protocol):
 
     def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
         """The sum of every (sku, warehouse) pair's movements, by pair."""
+        ...
+
+    def slots_by_ledger(self) -> Iterator[tuple[SlotKey, int]]:
+        """The sum of every (sku, warehouse, location, lot)'s movement lines, by key."""
+        ...
+
+    def touching_lot(self, sku: str, lot: str) -> list[Movement]:
+        """Every movement with a line in ``lot`` of ``sku``, oldest first."""
         ...
 
 
@@ -188,6 +296,14 @@ class OrderRepository(Protocol):
 
     def reserved_by_open_orders(self) -> Iterator[tuple[StockKey, int]]:
         """Units held by ``reserved`` orders, per (sku, warehouse), by pair."""
+        ...
+
+    def reserved_slots_by_open_orders(self) -> Iterator[tuple[SlotKey, int]]:
+        """Units held by ``reserved`` orders, per (sku, warehouse, location, lot), by key."""
+        ...
+
+    def touching_lot(self, sku: str, lot: str) -> list[Order]:
+        """Every order with an allocation in ``lot`` of ``sku``, oldest first."""
         ...
 
 
@@ -317,6 +433,7 @@ class UnitOfWork(Protocol):
     warehouses: WarehouseRepository
     locations: LocationRepository
     stock: StockRepository
+    lots: LotRepository
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository

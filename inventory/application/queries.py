@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from inventory.domain.jobs import JobKind, JobStatus
@@ -87,6 +87,18 @@ class JobFilter:
 @dataclass(frozen=True, slots=True)
 class ValuationRow:
     sku: str
+    warehouse: str
+    on_hand: int
+    average_cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryRow:
+    """Units of a dated lot on hand in one warehouse, and its product's average cost."""
+
+    sku: str
+    lot: str
+    expires_on: date
     warehouse: str
     on_hand: int
     average_cost: Decimal

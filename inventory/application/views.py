@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from inventory.application.lots import LotFigures, LotTrace
+from inventory.application.ports import HeldSlot
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey, Role
 from inventory.domain.locations import Location, LocationKind
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
-from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.orders import Order, OrderLine, OrderStatus
 from inventory.domain.scanning import ScanAnswer, ScanKind
 from inventory.domain.stock import StockLevel
 
@@ -51,6 +54,12 @@ class ProductView(View):
     archived: Annotated[
         bool, Field(description="Archived products take no new movement or order line")
     ]
+    tracking: Annotated[
+        Tracking, Field(description="none, lot (receipts name a lot) or serial")
+    ] = Tracking.NONE
+    shelf_life_days: Annotated[
+        int | None, Field(description="Days a lot received without an expiry date keeps")
+    ] = None
     created_at: TimeOut
     updated_at: TimeOut
     version: Annotated[int, Field(description="Goes up by one with every change")]
@@ -67,6 +76,8 @@ class ProductView(View):
             barcode=d.barcode,
             reorder_point=d.reorder_point,
             reorder_quantity=d.reorder_quantity,
+            tracking=d.tracking,
+            shelf_life_days=d.shelf_life_days,
             average_cost=product.average_cost,
             archived=product.archived,
             created_at=product.created_at,
@@ -122,15 +133,63 @@ def _figures(level: StockLevel) -> dict[str, int]:
     return {"on_hand": level.on_hand, "reserved": level.reserved, "available": level.available}
 
 
-class WarehouseLevelView(View):
-    warehouse: str
+class SlotView(View):
+    """Stock at one location and lot of a warehouse (``lot`` null: not tracked by lot)."""
+
+    location: str
+    lot: str | None
+    expires_on: Annotated[date | None, Field(description="The lot's expiry date, if any")]
     on_hand: int
     reserved: int
     available: Annotated[int, Field(description="on_hand minus reserved")]
 
     @classmethod
-    def of(cls, level: StockLevel) -> WarehouseLevelView:
-        return cls(warehouse=level.warehouse, **_figures(level))
+    def of(cls, held: HeldSlot) -> SlotView:
+        return cls(
+            location=held.level.location,
+            lot=held.level.lot,
+            expires_on=None if held.lot is None else held.lot.expires_on,
+            **_figures(held.level),
+        )
+
+
+class WarehouseLevelView(View):
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
+    levels: Annotated[
+        list[SlotView] | None,
+        Field(description="With detail=true only: per location and lot, those holding stock"),
+    ] = None
+
+    @classmethod
+    def of(cls, level: StockLevel, slots: Sequence[HeldSlot] | None = None) -> WarehouseLevelView:
+        levels = None if slots is None else [SlotView.of(held) for held in slots]
+        return cls(warehouse=level.warehouse, levels=levels, **_figures(level))
+
+
+class LocationLevelView(View):
+    """What one location holds of one sku and lot."""
+
+    sku: str
+    location: str
+    lot: str | None
+    expires_on: date | None
+    on_hand: int
+    reserved: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
+
+    @classmethod
+    def of(cls, held: HeldSlot) -> LocationLevelView:
+        return cls(sku=held.level.sku, **SlotView.of(held).model_dump())
+
+
+class LocationStockView(View):
+    warehouse: str
+    location: str
+    descendants: Annotated[bool, Field(description="Whether the whole subtree is included")]
+    levels: list[LocationLevelView]
 
 
 class LevelView(View):
@@ -164,14 +223,32 @@ class ProductStockView(View):
     warehouses: list[WarehouseLevelView]
 
     @classmethod
-    def of(cls, sku: str, levels: Sequence[StockLevel]) -> ProductStockView:
+    def of(
+        cls, sku: str, levels: Sequence[StockLevel], slots: Sequence[HeldSlot] | None = None
+    ) -> ProductStockView:
         on_hand = sum(level.on_hand for level in levels)
         reserved = sum(level.reserved for level in levels)
+        by_warehouse: dict[str, list[HeldSlot]] = {}
+        for held in slots or ():
+            by_warehouse.setdefault(held.level.warehouse, []).append(held)
         return cls(
             sku=sku,
             totals=Totals(on_hand=on_hand, reserved=reserved, available=on_hand - reserved),
-            warehouses=[WarehouseLevelView.of(level) for level in levels],
+            warehouses=[
+                WarehouseLevelView.of(
+                    level, None if slots is None else by_warehouse.get(level.warehouse, [])
+                )
+                for level in levels
+            ],
         )
+
+    def to_json(self) -> dict[str, object]:
+        """Without ``levels`` unless they were asked for (detail=true)."""
+        data = self.model_dump(mode="json")
+        for warehouse in data["warehouses"]:
+            if warehouse["levels"] is None:
+                del warehouse["levels"]
+        return data
 
 
 class MovementView(View):
@@ -186,6 +263,20 @@ class MovementView(View):
     quantity: Annotated[int, Field(description="Units moved; for an adjustment, the signed change")]
     unit_cost: MoneyText | None = None
     reason: AdjustmentReason | None = None
+    location: Annotated[
+        str | None, Field(description="Where it took or put the units; null if several")
+    ] = None
+    from_location: Annotated[
+        str | None, Field(description="A transfer: where it took the units; null if several")
+    ] = None
+    to_location: Annotated[str | None, Field(description="A transfer: where it put them")] = None
+    lot: Annotated[str | None, Field(description="The lot it moved; null if none or several")] = (
+        None
+    )
+    allocations: Annotated[
+        list[MovementAllocationView],
+        Field(description="What it took or put at each (location, lot)"),
+    ] = []
     reference: Annotated[
         str | None, Field(description="The document it belongs to, e.g. the order it ships")
     ]
@@ -195,12 +286,28 @@ class MovementView(View):
 
     @classmethod
     def of(cls, m: Movement) -> MovementView:
-        where = (
-            {"from_warehouse": m.warehouse, "to_warehouse": m.to_warehouse}
+        locations = _common(line.location for line in m.lines)
+        where: dict[str, str | None] = (
+            {
+                "from_warehouse": m.warehouse,
+                "to_warehouse": m.to_warehouse,
+                "from_location": locations,
+                "to_location": _common(line.to_location for line in m.lines),
+            }
             if m.type is MovementType.TRANSFER
-            else {"warehouse": m.warehouse}
+            else {"warehouse": m.warehouse, "location": locations}
         )
         return cls(
+            lot=_common(line.lot for line in m.lines),
+            allocations=[
+                MovementAllocationView(
+                    location=line.location,
+                    to_location=line.to_location,
+                    lot=line.lot,
+                    quantity=line.quantity,
+                )
+                for line in m.lines
+            ],
             id=m.id,
             type=m.type,
             sku=m.sku,
@@ -253,18 +360,59 @@ class ScanView(View):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+def _common(values: Iterable[str | None]) -> str | None:
+    """The one value every line has, or None when they differ (or there is none)."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
+
+
+class MovementAllocationView(View):
+    location: str
+    to_location: Annotated[str | None, Field(description="A transfer's destination location")]
+    lot: str | None
+    quantity: Annotated[int, Field(description="Signed for an adjustment")]
+
+
 _MEMBERS_OF = {
     "warehouse": {MovementType.RECEIPT, MovementType.ISSUE, MovementType.ADJUSTMENT},
+    "location": {MovementType.RECEIPT, MovementType.ISSUE, MovementType.ADJUSTMENT},
     "from_warehouse": {MovementType.TRANSFER},
     "to_warehouse": {MovementType.TRANSFER},
+    "from_location": {MovementType.TRANSFER},
+    "to_location": {MovementType.TRANSFER},
     "unit_cost": {MovementType.RECEIPT},
     "reason": {MovementType.ADJUSTMENT},
 }
 
 
+class AllocationView(View):
+    location: str
+    lot: str | None
+    quantity: int
+
+
 class OrderLineView(View):
     sku: str
     quantity: int
+    location: Annotated[str | None, Field(description="The location the line named, if any")] = None
+    lot: Annotated[str | None, Field(description="The lot the line named, if any")] = None
+    allocations: Annotated[
+        list[AllocationView],
+        Field(description="Where its units are reserved; shipping takes these"),
+    ] = []
+
+    @classmethod
+    def of(cls, line: OrderLine) -> OrderLineView:
+        return cls(
+            sku=line.sku,
+            quantity=line.quantity,
+            location=line.location,
+            lot=line.lot,
+            allocations=[
+                AllocationView(location=a.location, lot=a.lot, quantity=a.quantity)
+                for a in line.allocations
+            ],
+        )
 
 
 class OrderView(View):
@@ -289,7 +437,7 @@ class OrderView(View):
             reference=order.reference,
             warehouse=order.warehouse,
             status=order.status,
-            lines=[OrderLineView(sku=line.sku, quantity=line.quantity) for line in order.lines],
+            lines=[OrderLineView.of(line) for line in order.lines],
             expires_at=order.expires_at,
             created_at=order.created_at,
             updated_at=order.updated_at,
@@ -359,4 +507,89 @@ class JobView(View):
             finished_at=job.finished_at,
             error=job.error,
             has_result=job.status is JobStatus.SUCCEEDED and job.result is not None,
+        )
+
+
+class LotWarehouseView(View):
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: Annotated[int, Field(description="on_hand minus reserved")]
+
+
+class LotView(View):
+    """A lot of a product, and what each warehouse holds of it."""
+
+    sku: str
+    code: str
+    expires_on: date | None
+    manufactured_on: date | None
+    received_at: Annotated[TimeOut | None, Field(description="When its first receipt was booked")]
+    on_hand: Annotated[int, Field(description="Over every warehouse")]
+    reserved: int
+    available: int
+    warehouses: list[LotWarehouseView]
+
+    @classmethod
+    def of(cls, figures: LotFigures) -> LotView:
+        lot = figures.lot
+        rows = [
+            LotWarehouseView(
+                warehouse=row.warehouse or "",
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+                available=row.on_hand - row.reserved,
+            )
+            for row in figures.warehouses
+        ]
+        on_hand = sum(row.on_hand for row in rows)
+        reserved = sum(row.reserved for row in rows)
+        return cls(
+            sku=figures.sku,
+            code=lot.code,
+            expires_on=lot.expires_on,
+            manufactured_on=lot.manufactured_on,
+            received_at=lot.received_at,
+            on_hand=on_hand,
+            reserved=reserved,
+            available=on_hand - reserved,
+            warehouses=rows,
+        )
+
+
+class TracedStockView(View):
+    warehouse: str
+    location: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class LotTraceView(View):
+    """A recall's view of a lot: every movement and order that touched it, oldest
+    first, and where its units are now."""
+
+    sku: str
+    lot: str
+    expires_on: date | None
+    manufactured_on: date | None
+    movements: list[dict[str, Any]]
+    orders: list[OrderView]
+    stock: list[TracedStockView]
+
+    @classmethod
+    def of(cls, trace: LotTrace) -> LotTraceView:
+        return cls(
+            sku=trace.sku,
+            lot=trace.lot.code,
+            expires_on=trace.lot.expires_on,
+            manufactured_on=trace.lot.manufactured_on,
+            movements=[MovementView.of(m).to_json() for m in trace.movements],
+            orders=[OrderView.of(o) for o in trace.orders],
+            stock=[
+                TracedStockView(
+                    warehouse=h.level.warehouse, location=h.level.location, **_figures(h.level)
+                )
+                for h in trace.stock
+            ],
         )

@@ -7,6 +7,7 @@ from inventory.application.ports import (
     IdempotencyRepository,
     JobRepository,
     LocationRepository,
+    LotRepository,
     MovementRepository,
     OrderRepository,
     OutboxRepository,
@@ -18,7 +19,7 @@ from inventory.application.ports import (
 )
 
 REPOSITORIES = (
-    "products", "warehouses", "locations", "stock", "movements", "orders", "api_keys",
+    "products", "warehouses", "locations", "stock", "lots", "movements", "orders", "api_keys",
     "idempotency", "jobs", "outbox", "report_results",
 )  # fmt: skip
 """Every repository a :class:`UnitOfWork` carries."""
@@ -35,6 +36,7 @@ class UnitOfWorkRepositories:
     warehouses: WarehouseRepository
     locations: LocationRepository
     stock: StockRepository
+    lots: LotRepository
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository

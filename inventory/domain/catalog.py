@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from inventory.domain.errors import Conflict
+from inventory.domain.lots import Tracking
 from inventory.domain.valuation import ZERO, moving_average
 
 
@@ -23,6 +24,8 @@ class ProductDetails:
     barcode: str | None = None
     reorder_point: int = 0
     reorder_quantity: int = 0
+    tracking: Tracking = Tracking.NONE
+    shelf_life_days: int | None = None
 
 
 @dataclass(slots=True)
@@ -47,8 +50,17 @@ class Product:
         if self.archived:
             raise Conflict(f"product {self.sku!r} is archived")
 
-    def revise(self, details: ProductDetails, at: datetime) -> None:
-        """Replace the client-owned fields; a no-op revision keeps the version."""
+    def revise(self, details: ProductDetails, at: datetime, held: int = 0) -> None:
+        """Replace the client-owned fields; a no-op revision keeps the version.
+
+        ``tracking`` may change only while the product holds no stock anywhere
+        (``held``: units on hand over every warehouse).
+        """
+        if details.tracking != self.details.tracking and held:
+            raise Conflict(
+                f"product {self.sku!r} holds {held} units: its tracking can change"
+                " only while it has no stock anywhere"
+            )
         if details != self.details:
             self.details = details
             self._touch(at)

@@ -18,6 +18,7 @@ class JobStatus(StrEnum):
 class JobKind(StrEnum):
     REPORT = "report"
     LOW_STOCK_ALERT = "low_stock_alert"
+    EXPIRY_ALERT = "expiry_alert"
 
 
 MAX_ERROR = 2000

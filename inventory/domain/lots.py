@@ -76,6 +76,28 @@ class Lot:
         return self.expires_on is not None and today > self.expires_on
 
 
+@dataclass(frozen=True, slots=True)
+class ExpiryWarning:
+    """A lot with units on hand that has entered its expiry warning window (API.md §12)."""
+
+    sku: str
+    name: str
+    lot: str
+    expires_on: date
+    on_hand: int
+
+    @classmethod
+    def due(
+        cls, sku: str, name: str, lot: Lot, on_hand: int, today: date, warning_days: int
+    ) -> ExpiryWarning | None:
+        """The warning a lot calls for on ``today``: from the day it enters the window on,
+        expired lots included, while units of it are on hand; None otherwise."""
+        enters = lot.enters_warning_on(warning_days)
+        if enters is None or lot.expires_on is None or on_hand <= 0 or enters > today:
+            return None
+        return cls(sku, name, lot.code, lot.expires_on, on_hand)
+
+
 def check_new_serials(serials: Sequence[str], quantity: int, in_stock: Collection[str]) -> None:
     """Refuse a receipt's serials: not one per unit or named twice (422), or one that
     is in stock now (409)."""

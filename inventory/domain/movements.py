@@ -31,6 +31,7 @@ class AdjustmentReason(StrEnum):
     LOSS = "loss"
     FOUND = "found"
     CORRECTION = "correction"
+    EXPIRED = "expired"
 
 
 def effects(
@@ -44,6 +45,35 @@ def effects(
 
 
 @dataclass(frozen=True, slots=True)
+class MoveLine:
+    """What a movement did at one (location, lot): ``quantity`` follows the movement's
+    sign rule (signed for an adjustment); a transfer's line names both locations."""
+
+    location: str
+    lot: str | None
+    quantity: int
+    to_location: str | None = None
+
+
+def slot_effects(
+    type: MovementType, warehouse: str, to_warehouse: str | None, lines: tuple[MoveLine, ...]
+) -> Iterator[tuple[str, str, str | None, int]]:
+    """The signed change to on hand a movement makes, per (warehouse, location, lot):
+    the same rule as :func:`effects`, line by line."""
+    for line in lines:
+        yield (
+            warehouse,
+            line.location,
+            line.lot,
+            (-line.quantity if type in OUTFLOWS else line.quantity),
+        )
+        if type is MovementType.TRANSFER:
+            assert to_warehouse is not None
+            assert line.to_location is not None
+            yield to_warehouse, line.to_location, line.lot, line.quantity
+
+
+@dataclass(frozen=True, slots=True)
 class Move:
     """What the stock decided a movement does, before the ledger gives it an id,
     a time, an author, a reference and a note (see :class:`Movement`)."""
@@ -54,10 +84,15 @@ class Move:
     to_warehouse: str | None = None
     unit_cost: Decimal | None = None
     reason: AdjustmentReason | None = None
+    lines: tuple[MoveLine, ...] = ()
 
     def effects(self) -> Iterator[tuple[str, int]]:
         """The signed change to on hand this move makes, per warehouse."""
         return effects(self.type, self.warehouse, self.quantity, self.to_warehouse)
+
+    def slot_effects(self) -> Iterator[tuple[str, str, str | None, int]]:
+        """The signed change to on hand this move makes, per (warehouse, location, lot)."""
+        return slot_effects(self.type, self.warehouse, self.to_warehouse, self.lines)
 
     def recorded(
         self,
@@ -71,7 +106,7 @@ class Move:
         """The ledger line of this move."""
         return Movement(
             id, self.type, sku, self.warehouse, self.quantity, at, by, reference, note,
-            self.to_warehouse, self.unit_cost, self.reason,
+            self.to_warehouse, self.unit_cost, self.reason, self.lines,
         )  # fmt: skip
 
 
@@ -96,7 +131,13 @@ class Movement:
     to_warehouse: str | None = None
     unit_cost: Decimal | None = None
     reason: AdjustmentReason | None = None
+    lines: tuple[MoveLine, ...] = ()
+    """Where it took and put the units, one line per (location, lot)."""
 
     def effects(self) -> Iterator[tuple[str, int]]:
         """The signed change to on hand this movement makes, per warehouse."""
         return effects(self.type, self.warehouse, self.quantity, self.to_warehouse)
+
+    def slot_effects(self) -> Iterator[tuple[str, str, str | None, int]]:
+        """The signed change to on hand this movement makes, per (warehouse, location, lot)."""
+        return slot_effects(self.type, self.warehouse, self.to_warehouse, self.lines)

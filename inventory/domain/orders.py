@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
+from inventory.domain.picking import Allocation
 from inventory.domain.product_stock import ProductStock, StockChange
-from inventory.domain.stock import Place
 
 
 class OrderStatus(StrEnum):
@@ -21,8 +21,14 @@ class OrderStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
+    """A line of an order: what it asked for (``location`` or ``lot`` only if it named
+    them) and, once reserved, the (location, lot) units it holds."""
+
     sku: str
     quantity: int
+    location: str | None = None
+    lot: str | None = None
+    allocations: tuple[Allocation, ...] = ()
 
 
 Stocks = Mapping[str, ProductStock]
@@ -55,24 +61,37 @@ class Order:
         lines: Sequence[OrderLine],
         stocks: Stocks,
         at: datetime,
+        today: date,
         expires_at: datetime | None = None,
     ) -> tuple[Order, list[StockChange]]:
-        """Allocate every line, or raise naming each short line and allocate nothing."""
-        place = Place(warehouse)
-        short = tuple(
-            FieldError(
-                f"lines.{n}.quantity",
-                f"{line.sku}: wanted {line.quantity}, "
-                f"only {stocks[line.sku].levels[place].available} available",
-            )
-            for n, line in enumerate(lines)
-            if line.quantity > stocks[line.sku].levels[place].available
-        )
+        """Allocate every line by the picking rule (or where it names), or raise naming
+        each short line and allocate nothing. ``today`` is the date expiry is judged by."""
+        short = []
+        for n, line in enumerate(lines):
+            try:
+                stocks[line.sku].take(
+                    warehouse,
+                    line.quantity,
+                    today,
+                    location=line.location,
+                    lot=line.lot,
+                    subject=line.sku,
+                )
+            except InsufficientStock as exc:
+                short.append(FieldError(f"lines.{n}.quantity", exc.detail))
         if short:
             raise InsufficientStock(
-                f"order {reference!r}: {len(short)} line(s) short in {warehouse}", short
+                f"order {reference!r}: {len(short)} line(s) short in {warehouse}", tuple(short)
             )
-        changes = [stocks[line.sku].allocate(place, line.quantity) for line in lines]
+        changes = []
+        allocated = []
+        for line in lines:
+            taken, change = stocks[line.sku].allocate(
+                warehouse, line.quantity, today, location=line.location, lot=line.lot
+            )
+            changes.append(change)
+            allocated.append(replace(line, allocations=taken))
+        lines = allocated
         order = cls(id, reference, warehouse, tuple(lines), at, at, expires_at=expires_at)
         return order, changes
 
@@ -87,8 +106,7 @@ class Order:
     def ship(self, stocks: Stocks, at: datetime) -> list[StockChange]:
         """Ship every allocated line: one issue move per line, for the ledger."""
         self._leave_reserved(OrderStatus.SHIPPED, at)
-        place = Place(self.warehouse)
-        return [stocks[line.sku].ship(place, line.quantity) for line in self.lines]
+        return [stocks[line.sku].ship(self.warehouse, line.allocations) for line in self.lines]
 
     def cancel(self, stocks: Stocks, at: datetime) -> list[StockChange]:
         """Release the reservation."""
@@ -103,8 +121,7 @@ class Order:
         return self._release(stocks)
 
     def _release(self, stocks: Stocks) -> list[StockChange]:
-        place = Place(self.warehouse)
-        return [stocks[line.sku].release(place, line.quantity) for line in self.lines]
+        return [stocks[line.sku].release(self.warehouse, line.allocations) for line in self.lines]
 
     def _leave_reserved(self, status: OrderStatus, at: datetime) -> None:
         if self.status is not OrderStatus.RESERVED:

@@ -46,18 +46,30 @@ class Allocation:
 class Shortfall(InsufficientStock):
     """Not enough pickable, unexpired stock; says how much of the shortfall is expired."""
 
-    def __init__(
-        self, subject: str, wanted: int, pickable: int, expired: int = 0, not_pickable: int = 0
-    ) -> None:
+    wanted = pickable = expired = not_pickable = 0
+
+    @classmethod
+    def of(
+        cls, subject: str, wanted: int, pickable: int, expired: int = 0, not_pickable: int = 0
+    ) -> Shortfall:
+        """The refusal of a pick of ``wanted`` units where only ``pickable`` can be taken.
+
+        Without expired or unpickable stock it reads as it always has ("only N
+        available"), so clients of a plain warehouse see the same words.
+        """
         short = wanted - pickable
-        detail = f"{subject}: wanted {wanted}, only {pickable} can be picked"
+        if expired or not_pickable:
+            detail = f"{subject}: wanted {wanted}, only {pickable} can be picked"
+        else:
+            detail = f"{subject}: wanted {wanted}, only {pickable} available"
         if expired:
             detail += f"; {min(short, expired)} of the {short} short are expired"
         if not_pickable:
             detail += f"; {not_pickable} more are in locations that are not pickable"
-        super().__init__(detail)
-        self.wanted, self.pickable = wanted, pickable
-        self.expired, self.not_pickable = expired, not_pickable
+        refusal = cls(detail)
+        refusal.wanted, refusal.pickable = wanted, pickable
+        refusal.expired, refusal.not_pickable = expired, not_pickable
+        return refusal
 
     @property
     def expired_short(self) -> int:
@@ -105,7 +117,7 @@ def pick(
     fresh = [b for b in usable if b.lot is None or not b.lot.expired(today)]
     pickable = sum(b.available for b in fresh)
     if pickable < quantity:
-        raise Shortfall(
+        raise Shortfall.of(
             subject,
             quantity,
             pickable,
@@ -157,7 +169,7 @@ def pick_serials(
     else:
         usable = [u for u in candidates if location is not None or u.location.pickable]
         if len(usable) < quantity:
-            raise Shortfall(
+            raise Shortfall.of(
                 subject, quantity, len(usable), not_pickable=len(candidates) - len(usable)
             )
         chosen = sorted(usable, key=serial_order)[:quantity]

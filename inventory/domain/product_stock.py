@@ -1,21 +1,24 @@
 """One product's stock: the aggregate every movement, reservation and shipment goes through.
 
-It holds the product, the totals over all its levels and the levels loaded so
-far; each operation enforces the rules and returns what it decided, for the
-application to save. See docs/adr/0016-product-stock-aggregate.md.
+Each operation enforces the rules, picks by the picking rule and returns what
+it decided, for the application to save. See docs/adr/0016-product-stock-aggregate.md
+and docs/adr/0020-stock-by-location-and-lot.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from inventory.domain.catalog import Product
-from inventory.domain.errors import FieldError, ValidationFailed
-from inventory.domain.movements import AdjustmentReason, Move, MovementType
-from inventory.domain.stock import Place, StockLevel
+from inventory.domain.errors import FieldError, InsufficientStock, ValidationFailed
+from inventory.domain.locations import Location
+from inventory.domain.lots import Lot, Tracking
+from inventory.domain.movements import AdjustmentReason, Move, MoveLine, MovementType
+from inventory.domain.picking import Allocation, Bucket, pick
+from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
 from inventory.domain.valuation import money
 
 
@@ -39,25 +42,29 @@ class LowStock:
 
 @dataclass(frozen=True, slots=True)
 class StockChange:
-    """What one operation decided: the levels it changed, the move for the ledger
-    (none for reservations), whether the average cost was refolded, and the
-    reorder point it crossed, if any."""
+    """What one operation decided: the levels it changed (per warehouse, and per
+    location and lot), the move for the ledger (none for reservations), whether the
+    average cost was refolded, and the reorder point it crossed, if any."""
 
     levels: tuple[StockLevel, ...]
     move: Move | None = None
     revalued: bool = False
     low_stock: LowStock | None = None
+    slots: tuple[SlotLevel, ...] = ()
 
 
 @dataclass(slots=True)
 class ProductStock:
     """A product's stock: ``on_hand`` and ``available`` are totals over every level of
-    the product, loaded or not; ``levels`` are those loaded (:meth:`hold`), and an
-    operation may touch only those.
+    the product, loaded or not; ``levels`` are the (sku, warehouse) levels loaded
+    (:meth:`hold`), ``slots`` every (location, lot) level of those warehouses
+    (:meth:`hold_slots`), and an operation may touch only those.
 
     Invariants: on hand never negative, ``0 <= reserved <= on_hand`` at every level,
-    on hand moves only by the effects of the moves it returns, an archived product
-    takes no movement or reservation, and every receipt refolds the average cost
+    each warehouse's level the sum of its slots, on hand moves only by the effects
+    of the moves it returns, an archived product takes no movement or reservation,
+    a lot-tracked product's stock always has a lot (and an untracked one's never),
+    expired lots are never picked, and every receipt refolds the average cost
     (AVCO) over the units held before it.
     """
 
@@ -65,75 +72,271 @@ class ProductStock:
     on_hand: int
     available: int
     levels: dict[Place, StockLevel] = field(default_factory=dict)
+    slots: dict[Slot, SlotLevel] = field(default_factory=dict)
+    lots: dict[str, Lot] = field(default_factory=dict)
+    pickable: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """Whether each (warehouse, location) holding a slot may be picked from."""
 
     @property
     def sku(self) -> str:
         return self.product.sku
+
+    @property
+    def tracking(self) -> Tracking:
+        return self.product.details.tracking
 
     def hold(self, levels: Iterable[StockLevel]) -> None:
         """Take loaded levels of this product in (a place already held keeps its level)."""
         for level in levels:
             self.levels.setdefault(level.place, level)
 
-    def receive(self, place: Place, quantity: int, unit_cost: Decimal, at: datetime) -> StockChange:
-        """Units arrive at ``place`` at ``unit_cost`` each; the average cost is refolded."""
+    def hold_slots(self, slots: Iterable[tuple[SlotLevel, bool]]) -> None:
+        """Take loaded (location, lot) levels in, each with whether its location is pickable."""
+        for level, pickable in slots:
+            self.slots.setdefault(level.slot, level)
+            self.pickable[(level.warehouse, level.location)] = pickable
+
+    def hold_lots(self, lots: Iterable[Lot]) -> None:
+        for lot in lots:
+            self.lots.setdefault(lot.code, lot)
+
+    def receive_lot(
+        self,
+        code: str,
+        at: datetime,
+        today: date,
+        expires_on: date | None = None,
+        manufactured_on: date | None = None,
+    ) -> tuple[Lot, bool]:
+        """The lot a receipt names, and whether this receipt makes it: a known lot must
+        keep its expiry date (409); a new one takes the shelf life if it has none."""
+        self._require_tracking(Tracking.LOT, "lot")
+        known = self.lots.get(code)
+        if known is not None:
+            known.receive_again(expires_on)
+            return known, False
+        shelf_life = self.product.details.shelf_life_days
+        lot = Lot.receive(code, at, today, expires_on, manufactured_on, shelf_life)
+        self.lots[code] = lot
+        return lot, True
+
+    def receive(self, slot: Slot, quantity: int, unit_cost: Decimal, at: datetime) -> StockChange:
+        """Units arrive at ``slot`` at ``unit_cost`` each; the average cost is refolded."""
         self.product.ensure_active()
-        self.levels[place].check_receipt(quantity)
+        self._check_lot_given(slot.lot)
+        self.levels[Place(slot.warehouse)].check_receipt(quantity)
+        self._slot(slot).check_receipt(quantity)
         self.product.revalue(self.on_hand, quantity, unit_cost, at)
-        move = Move(MovementType.RECEIPT, place.warehouse, quantity, unit_cost=money(unit_cost))
+        line = MoveLine(slot.location, slot.lot, quantity)
+        move = Move(
+            MovementType.RECEIPT,
+            slot.warehouse,
+            quantity,
+            unit_cost=money(unit_cost),
+            lines=(line,),
+        )
         return self._moved(move, revalued=True)
 
-    def issue(self, place: Place, quantity: int) -> StockChange:
-        """Unreserved units leave from ``place``."""
-        self.product.ensure_active()
-        self.levels[place].check_issue(quantity)
-        return self._moved(Move(MovementType.ISSUE, place.warehouse, quantity))
-
-    def transfer(self, source: Place, destination: Place, quantity: int) -> StockChange:
-        """Unreserved units move from ``source`` to a different ``destination``."""
-        self.product.ensure_active()
-        if source == destination:
-            raise ValidationFailed(
-                "to_warehouse: must differ from from_warehouse",
-                (FieldError("to_warehouse", "must differ from from_warehouse"),),
+    def take(
+        self,
+        warehouse: str,
+        quantity: int,
+        today: date,
+        *,
+        location: str | None = None,
+        lot: str | None = None,
+        leave: str | None = None,
+        subject: str | None = None,
+    ) -> tuple[Allocation, ...]:
+        """What ``quantity`` units from ``warehouse`` would be, by the picking rule
+        (FEFO, pickable locations, never an expired lot) or from the ``location``
+        or ``lot`` named; ``leave`` is a location not to take from. Changes nothing."""
+        if lot is not None and self.tracking is not Tracking.LOT:
+            self._require_tracking(Tracking.LOT, "lot")
+        buckets = [
+            Bucket(
+                Location(
+                    warehouse, level.location, pickable=self.pickable[(warehouse, level.location)]
+                ),
+                None if level.lot is None else self.lots[level.lot],
+                level.available,
             )
-        self.levels[source].check_issue(quantity)
-        self.levels[destination].check_receipt(quantity)
+            for level in self.slots.values()
+            if level.warehouse == warehouse and level.location != leave and level.available > 0
+        ]
+        return pick(
+            buckets,
+            quantity,
+            today,
+            location=location,
+            lot=lot,
+            subject=subject or f"{self.sku} in {warehouse}",
+        )
+
+    def issue(
+        self,
+        warehouse: str,
+        quantity: int,
+        today: date,
+        *,
+        location: str | None = None,
+        lot: str | None = None,
+    ) -> StockChange:
+        """Unreserved units leave ``warehouse``, from where the picking rule says."""
+        self.product.ensure_active()
+        taken = self.take(warehouse, quantity, today, location=location, lot=lot)
+        lines = tuple(MoveLine(a.location, a.lot, a.quantity) for a in taken)
+        return self._moved(Move(MovementType.ISSUE, warehouse, quantity, lines=lines))
+
+    def transfer(
+        self,
+        source: str,
+        destination: Slot,
+        quantity: int,
+        today: date,
+        *,
+        from_location: str | None = None,
+        lot: str | None = None,
+    ) -> StockChange:
+        """Unreserved units move from ``source`` (picked there) to ``destination``'s
+        location, keeping their lots; inside one warehouse, between two locations."""
+        self.product.ensure_active()
+        same = source == destination.warehouse
+        if same and from_location == destination.location:
+            raise ValidationFailed(
+                "to_location: must differ from from_location",
+                (FieldError("to_location", "must differ from from_location"),),
+            )
+        taken = self.take(
+            source,
+            quantity,
+            today,
+            location=from_location,
+            lot=lot,
+            leave=destination.location if same else None,
+        )
+        self.levels[Place(destination.warehouse)].check_receipt(0 if same else quantity)
+        for a in taken:
+            self._slot(destination._replace(lot=a.lot)).check_receipt(a.quantity)
+        lines = tuple(MoveLine(a.location, a.lot, a.quantity, destination.location) for a in taken)
         move = Move(
-            MovementType.TRANSFER, source.warehouse, quantity, to_warehouse=destination.warehouse
+            MovementType.TRANSFER, source, quantity, to_warehouse=destination.warehouse, lines=lines
         )
         return self._moved(move)
 
-    def adjust(self, place: Place, counted: int, reason: AdjustmentReason) -> StockChange:
-        """On hand at ``place`` becomes the counted figure; the move carries the difference."""
+    def adjust(self, slot: Slot, counted: int, reason: AdjustmentReason) -> StockChange:
+        """On hand at ``slot`` becomes the counted figure; the move carries the difference.
+        An expired lot may be counted (reason ``expired`` writes it off)."""
         self.product.ensure_active()
-        level = self.levels[place]
+        self._check_lot_given(slot.lot)
+        if slot.lot is not None and slot.lot not in self.lots:
+            raise ValidationFailed(
+                f"lot {slot.lot!r} of {self.sku} was never received",
+                (FieldError("lot", f"lot {slot.lot!r} was never received"),),
+            )
+        level = self._slot(slot)
         level.check_count(counted)
+        difference = counted - level.on_hand
+        self.levels[Place(slot.warehouse)].check_receipt(max(difference, 0))
+        line = MoveLine(slot.location, slot.lot, difference)
         move = Move(
-            MovementType.ADJUSTMENT, place.warehouse, counted - level.on_hand, reason=reason
+            MovementType.ADJUSTMENT, slot.warehouse, difference, reason=reason, lines=(line,)
         )
         return self._moved(move)
 
-    def allocate(self, place: Place, quantity: int) -> StockChange:
-        """Reserve available units at ``place`` for an order."""
+    def allocate(
+        self,
+        warehouse: str,
+        quantity: int,
+        today: date,
+        *,
+        location: str | None = None,
+        lot: str | None = None,
+    ) -> tuple[tuple[Allocation, ...], StockChange]:
+        """Reserve ``quantity`` units in ``warehouse`` for an order, where the picking
+        rule (or the line's location or lot) says; what it took, and the change."""
         self.product.ensure_active()
-        level = self.levels[place]
+        taken = self.take(warehouse, quantity, today, location=location, lot=lot)
+        level = self.levels[Place(warehouse)]
         level.reserve(quantity)
-        return self._reserved(level, -quantity)
+        slots = []
+        for a in taken:
+            slot = self._slot(Slot(warehouse, a.location, a.lot))
+            slot.reserve(a.quantity)
+            slots.append(slot)
+        return taken, self._reserved(level, -quantity, slots)
 
-    def release(self, place: Place, quantity: int) -> StockChange:
-        """Give reserved units at ``place`` back to available stock."""
-        level = self.levels[place]
+    def release(self, warehouse: str, allocations: Sequence[Allocation]) -> StockChange:
+        """Give the reserved units of ``allocations`` back to available stock."""
+        level, slots, quantity = self._reserved_by(warehouse, allocations)
         level.release(quantity)
-        return self._reserved(level, quantity)
+        for slot, a in zip(slots, allocations, strict=True):
+            slot.release(a.quantity)
+        return self._reserved(level, quantity, slots)
 
-    def ship(self, place: Place, quantity: int) -> StockChange:
-        """Issue reserved units from ``place``: on hand and reserved fall together, so
-        the total available stays as it was."""
-        level = self.levels[place]
+    def ship(self, warehouse: str, allocations: Sequence[Allocation]) -> StockChange:
+        """Issue exactly the reserved units of ``allocations``: on hand and reserved
+        fall together, so the total available stays as it was."""
+        level, slots, quantity = self._reserved_by(warehouse, allocations)
         level.ship(quantity)
+        for slot, a in zip(slots, allocations, strict=True):
+            slot.ship(a.quantity)
         self.on_hand -= quantity
-        return StockChange((level,), Move(MovementType.ISSUE, place.warehouse, quantity))
+        lines = tuple(MoveLine(a.location, a.lot, a.quantity) for a in allocations)
+        move = Move(MovementType.ISSUE, warehouse, quantity, lines=lines)
+        return StockChange((level,), move, slots=tuple(slots))
+
+    def _reserved_by(
+        self, warehouse: str, allocations: Sequence[Allocation]
+    ) -> tuple[StockLevel, list[SlotLevel], int]:
+        # Checked whole before anything changes: every slot holds what is taken from it.
+        level = self.levels[Place(warehouse)]
+        slots = [self._slot(Slot(warehouse, a.location, a.lot)) for a in allocations]
+        wanted: dict[Slot, int] = {}
+        for slot, a in zip(slots, allocations, strict=True):
+            wanted[slot.slot] = wanted.get(slot.slot, 0) + a.quantity
+        quantity = sum(wanted.values())
+        for slot in {s.slot: s for s in slots}.values():
+            if wanted[slot.slot] > slot.reserved:
+                raise InsufficientStock(
+                    f"{slot.where()}: {wanted[slot.slot]} to release, only {slot.reserved} reserved"
+                )
+        if quantity > level.reserved:
+            raise InsufficientStock(
+                f"{level.where()}: {quantity} to release, only {level.reserved} reserved"
+            )
+        return level, slots, quantity
+
+    def _slot(self, slot: Slot) -> SlotLevel:
+        level = self.slots.get(slot)
+        if level is None:
+            if Place(slot.warehouse) not in self.levels:
+                raise KeyError(f"{self.sku} in {slot.warehouse} is not loaded")
+            level = self.slots[slot] = SlotLevel(
+                self.sku, slot.warehouse, location=slot.location, lot=slot.lot
+            )
+        return level
+
+    def _check_lot_given(self, lot: str | None) -> None:
+        if self.tracking is Tracking.LOT and lot is None:
+            raise ValidationFailed(
+                f"{self.sku} is tracked by lot: name the lot",
+                (FieldError("lot", f"required: {self.sku} is tracked by lot"),),
+            )
+        if lot is not None:
+            self._require_tracking(Tracking.LOT, "lot")
+        if self.tracking is Tracking.SERIAL:
+            raise ValidationFailed(
+                f"{self.sku} is tracked by serial number, which this version does not book yet",
+                (FieldError("serials", "serial numbers are not booked yet"),),
+            )
+
+    def _require_tracking(self, tracking: Tracking, name: str) -> None:
+        if self.tracking is not tracking:
+            raise ValidationFailed(
+                f"{self.sku} is not tracked by {tracking.value}",
+                (FieldError(name, f"{self.sku} is not tracked by {tracking.value}"),),
+            )
 
     def _moved(self, move: Move, revalued: bool = False) -> StockChange:
         # The one place on hand changes for a movement: by the move's own effects,
@@ -146,11 +349,17 @@ class ProductStock:
             level.on_hand += change
             levels.append(level)
             net += change
+        slots = []
+        for warehouse, location, lot, change in move.slot_effects():
+            slot = self._slot(Slot(warehouse, location, lot))
+            slot.on_hand += change
+            slots.append(slot)
         self.on_hand += net
-        return StockChange(tuple(levels), move, revalued, self._change_available(net))
+        low = self._change_available(net)
+        return StockChange(tuple(levels), move, revalued, low, tuple(slots))
 
-    def _reserved(self, level: StockLevel, change: int) -> StockChange:
-        return StockChange((level,), low_stock=self._change_available(change))
+    def _reserved(self, level: StockLevel, change: int, slots: list[SlotLevel]) -> StockChange:
+        return StockChange((level,), low_stock=self._change_available(change), slots=tuple(slots))
 
     def _change_available(self, change: int) -> LowStock | None:
         before = self.available

@@ -22,6 +22,16 @@ class Place(NamedTuple):
     warehouse: str
 
 
+class Slot(NamedTuple):
+    """Where one unit of stock sits: a location of a warehouse, and its lot (None for
+    a product not tracked by lot). Stock is kept per (sku, slot); see
+    docs/adr/0020-stock-by-location-and-lot.md."""
+
+    warehouse: str
+    location: str
+    lot: str | None = None
+
+
 @dataclass(slots=True)
 class StockLevel:
     """On hand and reserved units of one sku in one warehouse.
@@ -75,8 +85,7 @@ class StockLevel:
         self._require_room(counted)
         if counted < self.reserved:
             raise InsufficientStock(
-                f"{self.sku} in {self.warehouse}: counted {counted} is below the "
-                f"{self.reserved} units reserved"
+                f"{self.where()}: counted {counted} is below the {self.reserved} units reserved"
             )
 
     def reserve(self, quantity: int) -> None:
@@ -94,24 +103,42 @@ class StockLevel:
         self.reserved -= quantity
         self.on_hand -= quantity
 
+    def where(self) -> str:
+        """The level named for a message."""
+        return f"{self.sku} in {self.warehouse}"
+
     def _require_reserved(self, quantity: int) -> None:
         # Only a corrupted level can get here: orders release what they reserved.
         if quantity > self.reserved:
             raise InsufficientStock(
-                f"{self.sku} in {self.warehouse}: {quantity} to release, "
-                f"only {self.reserved} reserved"
+                f"{self.where()}: {quantity} to release, only {self.reserved} reserved"
             )
 
     def _require_room(self, on_hand: int) -> None:
         if on_hand > MAX_UNITS:
             raise Conflict(
-                f"{self.sku} in {self.warehouse}: {on_hand} units would exceed "
-                f"the {MAX_UNITS} one level may hold"
+                f"{self.where()}: {on_hand} units would exceed the {MAX_UNITS} one level may hold"
             )
 
     def _require_available(self, quantity: int) -> None:
         if quantity > self.available:
             raise InsufficientStock(
-                f"{self.sku} in {self.warehouse}: wanted {quantity}, "
-                f"only {self.available} available"
+                f"{self.where()}: wanted {quantity}, only {self.available} available"
             )
+
+
+@dataclass(slots=True)
+class SlotLevel(StockLevel):
+    """On hand and reserved units of one sku at one location and lot of a warehouse;
+    the same invariant as every level. The (sku, warehouse) level is their sum."""
+
+    location: str = ""
+    lot: str | None = None
+
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.warehouse, self.location, self.lot)
+
+    def where(self) -> str:
+        lot = "" if self.lot is None else f", lot {self.lot}"
+        return f"{self.sku} in {self.warehouse} at {self.location}{lot}"

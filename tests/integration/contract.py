@@ -18,6 +18,7 @@ from inventory.application.ports import Storage, UnitOfWork
 from inventory.application.queries import PageSpec, SortKey
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.keys import ApiKey
+from inventory.domain.locations import DEFAULT_LOCATION, Location
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
 from inventory.domain.stock import StockLevel
@@ -35,6 +36,9 @@ def put(uow: UnitOfWork, obj: Stored) -> None:
             uow.products.add(obj)
         case Warehouse():
             uow.warehouses.add(obj)
+            # Every warehouse has its default location, as add_warehouse makes it.
+            default = Location(obj.code, DEFAULT_LOCATION, created_at=obj.created_at)
+            uow.locations.add(default, default=True)
         case StockLevel():
             uow.stock.save_all([obj])
         case Movement():

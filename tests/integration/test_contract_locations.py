@@ -16,13 +16,15 @@ from inventory.application.queries import LocationFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.locations import Location, LocationKind
 from tests.factories import T0, LocationFactory
-from tests.integration.contract import given, page_through, reading, warehouses
+from tests.integration.contract import page_through, reading, warehouses
 
 
 def stored(storage: Storage, *locations: Location, default: str | None = None) -> None:
-    """Warehouses MAIN and WEST, then ``locations`` (``default`` marked as MAIN's default)."""
-    given(storage, *warehouses("MAIN", "WEST"))
+    """Warehouses MAIN and WEST with no location, then ``locations`` (``default`` marked as
+    MAIN's default)."""
     with storage.unit_of_work() as uow:
+        for warehouse in warehouses("MAIN", "WEST"):
+            uow.warehouses.add(warehouse)
         for location in locations:
             uow.locations.add(location, default=location.code == default)
         uow.commit()

@@ -122,6 +122,7 @@ def a_working_month(storage: Storage) -> Shop:
         "GADGET": {"description": "A gadget", "unit": "box", "barcode": "4006381333931"},
         "BOLT": {"category": "fasteners"},
         "RETIRED": {},
+        "MILK": {"tracking": "lot", "shelf_life_days": 12},
     }
     for sku, fields in products.items():
         command = CreateProduct.model_validate({"sku": sku, "name": f"The {sku}", **fields})
@@ -135,6 +136,12 @@ def a_working_month(storage: Storage) -> Shop:
     archive_product("RETIRED", shop.uow(), shop.clock)
     shop.move(IssueStock(sku="WIDGET", warehouse="MAIN", quantity=4, reference="WO-7"))
     shop.move(TransferStock(sku="WIDGET", from_warehouse="MAIN", to_warehouse="EAST", quantity=6))
+    for lot, n in (("L-1", 5), ("L-2", 8)):
+        receipt = {"sku": "MILK", "warehouse": "MAIN", "quantity": n, "unit_cost": "0.9"}
+        shop.move(
+            ReceiveStock.model_validate({**receipt, "location": "A-BIN", "lot": {"code": lot}})
+        )
+    shop.move(IssueStock(sku="MILK", warehouse="MAIN", quantity=7))  # L-1, then 2 of L-2
     bolts = [
         ReceiveStock(sku="BOLT", warehouse="WEST", quantity=100 + n, unit_cost=f"0.{n + 10}")
         for n in range(40)
@@ -193,7 +200,9 @@ def everything(storage: Storage) -> dict[str, list[Any]]:
                 )
             ],
             "products": list(uow.products.stream()),
+            "lots": list(uow.lots.stream()),
             "stock_levels": list(uow.stock.stream()),
+            "location_stock": list(uow.stock.stream_slots()),
             "movements": list(uow.movements.stream(MovementFilter())),
             "orders": page_through(
                 lambda page: uow.orders.fetch_page(OrderFilter(), page), ORDER_SORTS, "created_at"

@@ -31,6 +31,7 @@ def test_the_defaults_run_on_sqlite_with_a_memory_cache() -> None:
         "INFO",
         "text",
     )
+    assert settings.expiry_warning_days == 30
 
 
 def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,6 +56,8 @@ def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) 
         ("INVENTORY_ALERT_EMAIL", "nobody", "must be an e-mail address"),
         ("INVENTORY_SMTP_FROM", "x@", "must be an e-mail address"),
         ("INVENTORY_JOB_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+        ("INVENTORY_EXPIRY_WARNING_DAYS", "-1", "greater than or equal to 0"),
+        ("INVENTORY_EXPIRY_WARNING_DAYS", "a month", "valid integer"),
         ("INVENTORY_REPORT_MAX_BYTES", "100", "greater than or equal to 1024"),
         ("INVENTORY_REPORT_MAX_BYTES", "256MiB", "valid integer"),
         ("INVENTORY_LOG_LEVEL", "LOUD", "Input should be"),

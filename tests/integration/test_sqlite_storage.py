@@ -183,11 +183,11 @@ def test_stock_levels_that_break_the_invariant_are_refused(
     assert raw(db.path).execute("SELECT on_hand, reserved FROM stock_levels").fetchone() == (5, 2)
 
 
-def test_a_transfer_into_its_own_warehouse_is_refused(db: SqliteDatabase) -> None:
+def test_a_transfer_to_nowhere_is_refused(db: SqliteDatabase) -> None:
+    # Inside one warehouse a transfer moves between locations (API.md §11); it must
+    # still name where it goes.
     stock_a_pallet(db)
-    loop = Movement(
-        "M-2", MovementType.TRANSFER, "SKU-1", "WH-1", 1, T0, "clerk", to_warehouse="WH-1"
-    )
+    loop = Movement("M-2", MovementType.TRANSFER, "SKU-1", "WH-1", 1, T0, "clerk")
 
     refused = pytest.raises(sqlite3.IntegrityError, match="transfer_moves_between_two_warehouses")
     with refused, db.unit_of_work() as uow:

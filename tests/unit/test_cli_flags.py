@@ -66,3 +66,22 @@ def test_a_handler_may_say_how_a_field_was_given() -> None:
     flags = _flags(supplied_by={"name": "--clear name"})
 
     assert flags.field("name") == "--clear name"
+
+
+def test_a_handler_may_name_a_member_of_an_object_or_of_every_item() -> None:
+    flags = _flags(
+        "--line", "A:1",
+        supplied_by={"lot.expires_on": "--expires", "lines.*.lot": "--lot"},
+    )  # fmt: skip
+
+    assert flags.field("lot.expires_on") == "--expires"
+    assert flags.field("lines.0.lot") == "--lot"
+    assert flags.field("lines.0.quantity") == "--line A:1 (quantity)"
+    assert flags.message("must not be after lot.expires_on") == "must not be after --expires"
+
+
+def test_a_detail_about_one_field_is_named_by_its_option() -> None:
+    flags = _flags()
+
+    assert flags.detail("to_warehouse: location 'X' not found") == "--to: location 'X' not found"
+    assert flags.detail("W in MAIN: wanted 1") == "W in MAIN: wanted 1"

@@ -23,7 +23,7 @@ from inventory.application.stock import (
     record_movements,
 )
 from inventory.domain.errors import InsufficientStock, NotFound
-from inventory.domain.movements import AdjustmentReason, Movement, MovementType
+from inventory.domain.movements import AdjustmentReason, MoveLine, Movement, MovementType
 from inventory.domain.stock import StockLevel
 from tests.factories import T0
 from tests.unit.stories import (
@@ -72,6 +72,7 @@ def test_receiving_stock_raises_on_hand_and_records_one_movement(shop: Shop) -> 
         id="id-000001", type=MovementType.RECEIPT, sku="SKU-1", warehouse="WH-MAIN",
         quantity=12, unit_cost=Decimal("2.5000"), reference="PO-9", note="first delivery",
         created_at=T0 + timedelta(minutes=1), created_by="clerk-anna",
+        lines=(MoveLine("DEFAULT", None, 12),),
     )  # fmt: skip
     assert str(movement.unit_cost) == "2.5000"
 

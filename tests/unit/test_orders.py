@@ -27,6 +27,7 @@ from inventory.domain.errors import (
 )
 from inventory.domain.movements import MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.picking import Allocation
 from inventory.domain.stock import StockLevel
 from tests.factories import T0, ReserveOrderFactory
 from tests.unit.stories import Shop, given_order, given_product, given_stock, ledger_of, level_of
@@ -61,7 +62,10 @@ def test_an_order_reserves_every_line(stocked: Shop) -> None:
     )  # fmt: skip
 
     assert (order.reference, order.warehouse, order.status) == ("SO-1", "WH-MAIN", "reserved")
-    assert order.lines == (OrderLine("A", 4), OrderLine("B", 5))
+    assert order.lines == (
+        OrderLine("A", 4, allocations=(Allocation("DEFAULT", None, 4),)),
+        OrderLine("B", 5, allocations=(Allocation("DEFAULT", None, 5),)),
+    )
     assert order.created_at == order.updated_at == T0 + timedelta(minutes=1)
     assert get_order(order.id, stocked.uow()) == order
     assert [(lv.on_hand, lv.reserved, lv.available) for lv in _levels(stocked)] == [

@@ -10,7 +10,7 @@ import pytest
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
 from inventory.domain.orders import Order, OrderLine, OrderStatus
 from inventory.domain.product_stock import ProductStock
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import SlotLevel, StockLevel
 from tests.factories import T0, ProductFactory
 
 LATER = T0 + timedelta(minutes=5)
@@ -26,12 +26,17 @@ def _stocks(levels: dict[tuple[str, str], StockLevel]) -> dict[str, ProductStock
     for (sku, _), level in levels.items():
         stocks[sku] = ProductStock(ProductFactory(sku=sku), level.on_hand, level.available)
         stocks[sku].hold([level])
+        stocks[sku].hold_slots(
+            [(SlotLevel(sku, "WH-MAIN", level.on_hand, location="DEFAULT"), True)]
+        )
     return stocks
 
 
 def _reserved_order(levels: dict[tuple[str, str], StockLevel], **kwargs: object) -> Order:
     lines = [OrderLine("A", 2), OrderLine("B", 3)]
-    order, _ = Order.reserve("ord-1", "SO-1", "WH-MAIN", lines, _stocks(levels), T0, **kwargs)  # type: ignore[arg-type]
+    order, _ = Order.reserve(
+        "ord-1", "SO-1", "WH-MAIN", lines, _stocks(levels), T0, T0.date(), **kwargs
+    )  # type: ignore[arg-type]
     return order
 
 

@@ -129,7 +129,7 @@ def test_expired_stock_beyond_the_shortfall_is_not_counted_as_the_cause() -> Non
 
 
 def test_a_plain_shortfall_names_only_the_figures() -> None:
-    with pytest.raises(Shortfall, match=r"^stock: wanted 3, only 0 can be picked$"):
+    with pytest.raises(Shortfall, match=r"^stock: wanted 3, only 0 available$"):
         pick([], 3, TODAY)
 
 

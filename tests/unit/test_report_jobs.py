@@ -59,7 +59,7 @@ def test_requesting_a_report_queues_a_report_job_with_the_request(shop: Shop) ->
     assert job.params == {
         "kind": "movements",
         "format": "json",
-        "params": {"warehouse": "WH-MAIN", "since": None, "until": None},
+        "params": {"warehouse": "WH-MAIN", "since": None, "until": None, "days": None},
     }
 
 

@@ -28,7 +28,8 @@ def test_a_product_shows_money_as_four_place_text_and_times_as_utc_rfc3339() -> 
         "sku": "SKU-1", "name": "Bolt", "description": "", "category": "", "unit": "each",
         "barcode": None, "reorder_point": 0, "reorder_quantity": 0, "average_cost": "12.5000",
         "archived": False, "created_at": "2026-11-26T19:25:20.123456Z",
-        "updated_at": "2026-11-26T19:25:20.123456Z", "version": 1,
+        "updated_at": "2026-11-26T19:25:20.123456Z", "version": 1, "tracking": "none",
+        "shelf_life_days": None,
     }  # fmt: skip
 
 
@@ -57,7 +58,10 @@ def test_an_order_shows_its_lines_and_deadline() -> None:
 
     shown = OrderView.of(order).to_json()
 
-    assert shown["lines"] == [{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 1}]
+    assert shown["lines"] == [
+        {"sku": "A", "quantity": 2, "location": None, "lot": None, "allocations": []},
+        {"sku": "B", "quantity": 1, "location": None, "lot": None, "allocations": []},
+    ]
     assert (shown["status"], shown["expires_at"]) == ("reserved", "2026-11-26T20:25:20.123456Z")
 
 

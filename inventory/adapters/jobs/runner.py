@@ -43,11 +43,15 @@ Outcome = Callable[[str, str], None]
 
 @dataclass(frozen=True, slots=True)
 class Periodic:
-    """A task every runner repeats (it must be safe to run from several runners at once)."""
+    """A task every runner repeats (it must be safe to run from several runners at once).
+
+    ``at_start``: run it once as the runner starts too, not only ``every`` seconds later.
+    """
 
     name: str
     every: float
     run: Callable[[], object]
+    at_start: bool = False
 
 
 @dataclass(slots=True)
@@ -161,11 +165,16 @@ class JobRunner:
                 self._stopping.wait(self._poll)
 
     def _repeat(self, task: Periodic) -> None:
+        if task.at_start:
+            self._run_periodic(task)
         while not self._stopping.wait(task.every):
-            try:
-                task.run()
-            except Exception:
-                log.exception("periodic task %s failed", task.name)
+            self._run_periodic(task)
+
+    def _run_periodic(self, task: Periodic) -> None:
+        try:
+            task.run()
+        except Exception:
+            log.exception("periodic task %s failed", task.name)
 
     def _run(self, job: Job) -> None:
         entry = _InHand(job)

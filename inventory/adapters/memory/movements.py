@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from inventory.adapters.memory.stock import slot_order
 from inventory.application.listing import MOVEMENT_SORTS
-from inventory.application.ports import StockKey
+from inventory.application.ports import SlotKey, StockKey
 from inventory.application.queries import MovementFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
@@ -55,3 +56,17 @@ class MemoryMovementRepository:
             for warehouse, change in m.effects():
                 totals[m.sku, warehouse] += change
         return iter(sorted(totals.items()))
+
+    def slots_by_ledger(self) -> Iterator[tuple[SlotKey, int]]:
+        totals: dict[SlotKey, int] = defaultdict(int)
+        for m in self._all():
+            for warehouse, location, lot, change in m.slot_effects():
+                totals[m.sku, warehouse, location, lot] += change
+        return iter(sorted(totals.items(), key=lambda item: slot_order(item[0])))
+
+    def touching_lot(self, sku: str, lot: str) -> list[Movement]:
+        return [
+            m
+            for m in sorted(self._all(), key=lambda m: (m.created_at, m.id))
+            if m.sku == sku and any(line.lot == lot for line in m.lines)
+        ]

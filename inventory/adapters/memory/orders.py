@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
+from inventory.adapters.memory.stock import slot_order
 from inventory.adapters.memory.table import Table, require
 from inventory.application.listing import ORDER_SORTS
-from inventory.application.ports import StockKey
+from inventory.application.ports import SlotKey, StockKey
 from inventory.application.queries import OrderFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.orders import Order, OrderStatus
@@ -60,3 +61,25 @@ class MemoryOrderRepository:
                 for line in order.lines:
                     totals[line.sku, order.warehouse] += line.quantity
         return iter(sorted(totals.items()))
+
+    def reserved_slots_by_open_orders(self) -> Iterator[tuple[SlotKey, int]]:
+        totals: dict[SlotKey, int] = defaultdict(int)
+        for order in self._table.values():
+            if order.status is OrderStatus.RESERVED:
+                for line in order.lines:
+                    for a in line.allocations:
+                        totals[line.sku, order.warehouse, a.location, a.lot] += a.quantity
+        return iter(sorted(totals.items(), key=lambda item: slot_order(item[0])))
+
+    def touching_lot(self, sku: str, lot: str) -> list[Order]:
+        return sorted(
+            (
+                order
+                for order in self._table.values()
+                if any(
+                    line.sku == sku and any(a.lot == lot for a in line.allocations)
+                    for line in order.lines
+                )
+            ),
+            key=lambda order: (order.created_at, order.id),
+        )

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from inventory.adapters.memory.table import Table
 from inventory.application.listing import LEVEL_SORTS, STOCK_LEVEL_SORTS
-from inventory.application.ports import StockKey
+from inventory.application.ports import HeldSlot, SlotKey, StockKey
 from inventory.application.queries import LevelFilter, PageSpec, ValuationRow
 from inventory.domain.catalog import Product
-from inventory.domain.stock import StockLevel
+from inventory.domain.locations import Location
+from inventory.domain.lots import Lot
+from inventory.domain.stock import SlotLevel, StockLevel
+
+
+def slot_order(key: SlotKey) -> tuple[str, str, str, str]:
+    """A (sku, warehouse, location, lot) key as SQL orders it: no lot is '', first."""
+    sku, warehouse, location, lot = key
+    return sku, warehouse, location, lot or ""
+
+
+def holds_stock(level: StockLevel) -> bool:
+    return level.on_hand > 0 or level.reserved > 0
 
 
 class MemoryStockRepository:
-    def __init__(self, table: Table[StockKey, StockLevel], products: Table[str, Product]) -> None:
+    """Levels per (sku, warehouse), and per (sku, warehouse, location, lot) in ``slots``;
+    ``locations`` and ``lots`` are read to tell a slot's pickable flag and its lot."""
+
+    def __init__(
+        self,
+        table: Table[StockKey, StockLevel],
+        products: Table[str, Product],
+        slots: Table[SlotKey, SlotLevel],
+        locations: Table[tuple[str, str], Location],
+        lots: Table[tuple[str, str], Lot],
+    ) -> None:
         self._table, self._products = table, products
+        self._slots, self._locations, self._lots = slots, locations, lots
 
     def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
         # The store's lock, held by the unit of work, already serialises writers.
@@ -65,3 +88,42 @@ class MemoryStockRepository:
                 product = self._products.get(level.sku)
                 assert product is not None
                 yield ValuationRow(level.sku, level.warehouse, level.on_hand, product.average_cost)
+
+    def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
+        wanted = set(keys)
+        return self._held(level for level in self._slots.values() if level.key in wanted)
+
+    def save_slots(self, levels: Iterable[SlotLevel]) -> None:
+        for level in levels:
+            self._slots.put(_slot_key(level), level)
+
+    def slots_of_product(self, sku: str) -> list[HeldSlot]:
+        return self._held(
+            level for level in self._slots.values() if level.sku == sku and holds_stock(level)
+        )
+
+    def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
+        wanted = set(locations)
+        held = self._held(
+            level
+            for level in self._slots.values()
+            if level.warehouse == warehouse and level.location in wanted and holds_stock(level)
+        )
+        return sorted(held, key=lambda h: (h.level.location, h.level.sku, h.level.lot or ""))
+
+    def stream_slots(self) -> Iterator[SlotLevel]:
+        return iter(sorted(self._slots.values(), key=lambda level: slot_order(_slot_key(level))))
+
+    def _held(self, levels: Iterable[SlotLevel]) -> list[HeldSlot]:
+        """``levels`` by (sku, warehouse, location, lot), each with its location's
+        pickable flag (True if the location is unknown) and its lot."""
+        held = []
+        for level in sorted(levels, key=lambda level: slot_order(_slot_key(level))):
+            location = self._locations.get((level.warehouse, level.location))
+            lot = None if level.lot is None else self._lots.get((level.sku, level.lot))
+            held.append(HeldSlot(level, True if location is None else location.pickable, lot))
+        return held
+
+
+def _slot_key(level: SlotLevel) -> SlotKey:
+    return level.sku, level.warehouse, level.location, level.lot

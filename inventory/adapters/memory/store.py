@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -21,6 +21,8 @@ from inventory.adapters.memory.idempotency import MemoryIdempotencyRepository
 from inventory.adapters.memory.jobs import MemoryJobRepository
 from inventory.adapters.memory.keys import MemoryApiKeyRepository
 from inventory.adapters.memory.locations import MemoryLocationRepository
+from inventory.adapters.memory.lot_warnings import LotWarnings
+from inventory.adapters.memory.lots import MemoryLotRepository
 from inventory.adapters.memory.movements import MemoryMovementRepository
 from inventory.adapters.memory.orders import MemoryOrderRepository
 from inventory.adapters.memory.outbox import MemoryOutboxRepository
@@ -34,11 +36,13 @@ from inventory.application.ports import (
     IdempotencyRepository,
     JobRepository,
     LocationRepository,
+    LotRepository,
     MovementRepository,
     OrderRepository,
     OutboxRepository,
     ProductRepository,
     ReportResultRepository,
+    SlotKey,
     StockRepository,
     WarehouseRepository,
 )
@@ -58,9 +62,10 @@ from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job
 from inventory.domain.keys import ApiKey
 from inventory.domain.locations import Location
+from inventory.domain.lots import Lot
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import SlotLevel, StockLevel
 
 K = TypeVar("K")
 
@@ -76,6 +81,12 @@ class MemoryStore:
     default_locations: dict[str, str] = field(default_factory=dict)
     """Each warehouse's default location code, by warehouse code."""
     levels: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
+    slots: dict[SlotKey, SlotLevel] = field(default_factory=dict)
+    """Levels per (sku, warehouse, location, lot); the lot is None for none."""
+    lots: dict[tuple[str, str], Lot] = field(default_factory=dict)
+    """Lots by (sku, code)."""
+    warned: dict[tuple[str, str], date] = field(default_factory=dict)
+    """The day each lot's expiry alert was queued, by (sku, code)."""
     movements: list[Movement] = field(default_factory=list)
     movement_index: dict[str, Movement] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
@@ -108,6 +119,9 @@ class MemoryUnitOfWork:
         self._locations = Table(store.locations)
         self._default_locations = Table(store.default_locations)
         self._levels = Table(store.levels)
+        self._slots = Table(store.slots)
+        self._lots = Table(store.lots)
+        self._warned = Table(store.warned)
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
         self._idempotency = Table(store.idempotency)
@@ -122,7 +136,12 @@ class MemoryUnitOfWork:
         self.locations: LocationRepository = MemoryLocationRepository(
             self._locations, self._default_locations
         )
-        self.stock: StockRepository = MemoryStockRepository(self._levels, self._products)
+        self.stock: StockRepository = MemoryStockRepository(
+            self._levels, self._products, self._slots, self._locations, self._lots
+        )
+        self.lots: LotRepository = MemoryLotRepository(
+            self._lots, self._slots, LotWarnings(self._warned), self._products
+        )
         self.movements: MovementRepository = MemoryMovementRepository(
             store.movements, store.movement_index, self._new_movements
         )
@@ -195,6 +214,10 @@ class MemoryUnitOfWork:
             touched.update((PRODUCTS, product(sku)))
         for sku, code in self._changed(self._levels):
             touched.update((LEVELS, product(sku), warehouse(code)))
+        for sku, code, _, _ in self._changed(self._slots):
+            touched.update((LEVELS, product(sku), warehouse(code)))
+        for sku, _ in self._changed(self._lots):
+            touched.update((LEVELS, product(sku)))
         for code in self._changed(self._warehouses):
             touched.update((WAREHOUSES, warehouse(code)))
         if self._new_movements:
@@ -221,6 +244,9 @@ class MemoryUnitOfWork:
             self._locations,
             self._default_locations,
             self._levels,
+            self._slots,
+            self._lots,
+            self._warned,
             self._orders,
             self._keys,
             self._idempotency,

@@ -33,7 +33,7 @@ _AVAILABLE = (
 )
 
 _INSERT_PRODUCT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(14)})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(16)})"
 )
 # A sku taken (exactly, or ignoring case) inserts nothing, so that the refusal
 # can name the stored spelling: after an error the transaction could read nothing.
@@ -41,7 +41,8 @@ _INSERT_NEW_PRODUCT = _INSERT_PRODUCT + " ON CONFLICT DO NOTHING"
 _UPDATE_PRODUCT = (
     "UPDATE products SET name = %s, description = %s, category = %s, unit = %s, barcode = %s,"
     " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
-    " created_at = %s, updated_at = %s, version = %s, name_folded = %s WHERE sku = %s"
+    " created_at = %s, updated_at = %s, version = %s, tracking = %s,"
+    " shelf_life_days = %s, name_folded = %s WHERE sku = %s"
 )
 _UPDATE_COSTS = (
     "UPDATE products AS p SET average_cost = u.cost, updated_at = u.at, version = u.version"

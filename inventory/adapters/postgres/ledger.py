@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg
@@ -25,7 +26,19 @@ from inventory.adapters.sql.schema import (
     MOVEMENT_COLUMNS,
     ON_HAND_BY_LEDGER,
 )
-from inventory.application.ports import StockKey
+from inventory.adapters.sql.slots import (
+    MOVEMENT_LINE_COLUMNS,
+    SLOTS_BY_LEDGER,
+    Lines,
+    SqlSlotStore,
+    deferred,
+    lot_in,
+    movement_line_rows,
+    movement_lines,
+    touching_lot_movement_ids,
+    with_lines,
+)
+from inventory.application.ports import SlotKey, StockKey
 from inventory.application.queries import LevelFilter, MovementFilter, PageSpec, ValuationRow
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
@@ -64,6 +77,10 @@ COPY_THRESHOLD = 64
 class PostgresStockRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
+        slots = SqlSlotStore(tx.execute, deferred(tx), DIALECT)
+        self.slots, self.save_slots = slots.slots, slots.save_slots
+        self.slots_of_product, self.slots_at = slots.slots_of_product, slots.slots_at
+        self.stream_slots = slots.stream_slots
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""
         self._available: tuple[int, dict[str, int]] | None = None
@@ -210,6 +227,7 @@ class PostgresMovementRepository:
         rows = [movement_row(m) for m in movements]
         if not rows:
             return
+        lines = movement_line_rows(movements)
         if len(rows) < COPY_THRESHOLD:  # sent with the next statement: the COMMIT, most often
             self._tx.defer(
                 f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
@@ -217,14 +235,24 @@ class PostgresMovementRepository:
                 many=True,
                 check=_taken_movement_id,
             )
+            if lines:
+                self._tx.defer(
+                    f"INSERT INTO movement_allocations ({MOVEMENT_LINE_COLUMNS})"
+                    f" VALUES ({DIALECT.marks(6)})",
+                    lines,
+                    many=True,
+                )
             return
         try:
-            with (
-                self._tx.conn.cursor() as cursor,
-                cursor.copy(f"COPY movements ({MOVEMENT_COLUMNS}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
+            with self._tx.conn.cursor() as cursor:
+                with cursor.copy(f"COPY movements ({MOVEMENT_COLUMNS}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                with cursor.copy(
+                    f"COPY movement_allocations ({MOVEMENT_LINE_COLUMNS}) FROM STDIN"
+                ) as copy:
+                    for line in lines:
+                        copy.write_row(line)
         except pg.UniqueViolation as exc:
             raise Conflict("a movement with this id already exists") from exc
 
@@ -232,18 +260,39 @@ class PostgresMovementRepository:
         row = self._tx.execute(
             f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = %s", (id,)
         ).fetchone()
-        return None if row is None else movement_from_row(row)
+        if row is None:
+            return None
+        return next(with_lines([movement_from_row(row)], self._lines_of))
 
     def fetch_page(self, filter: MovementFilter, page: PageSpec) -> list[Movement]:
         ks = keyset(page, BY_CREATION, DIALECT)
         sql, params = select_movements(filter, ks, DIALECT)
         rows = self._tx.execute(f"{sql} {ks.order_by} LIMIT %s", [*params, ks.limit]).fetchall()
-        return [movement_from_row(row) for row in rows]
+        return list(with_lines([movement_from_row(row) for row in rows], self._lines_of))
 
     def stream(self, filter: MovementFilter) -> Iterator[Movement]:
         sql, params = select_movements(filter, None, DIALECT)
-        for row in stream_rows(self._tx, f"{sql} {LEDGER_ORDER}", params):
-            yield movement_from_row(row)
+        rows = stream_rows(self._tx, f"{sql} {LEDGER_ORDER}", params)
+        return with_lines((movement_from_row(row) for row in rows), self._lines_of)
+
+    def slots_by_ledger(self) -> Iterator[tuple[SlotKey, int]]:
+        for sku, warehouse, location, lot, on_hand in stream_rows(self._tx, SLOTS_BY_LEDGER):
+            yield (sku, warehouse, location, lot_in(lot)), int(on_hand)
+
+    def touching_lot(self, sku: str, lot: str) -> list[Movement]:
+        ids = touching_lot_movement_ids(self._tx.execute, DIALECT, sku, lot)
+        rows = self._tx.execute(
+            f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+        found = {row[0]: movement_from_row(row) for row in rows}
+        return list(with_lines([found[id] for id in ids], self._lines_of))
+
+    def _lines_of(self, ids: Sequence[str]) -> dict[str, Lines]:
+        return movement_lines(self._conn_execute, DIALECT, ids)
+
+    def _conn_execute(self, sql: str, params: Sequence[Any]) -> Any:
+        # A plain cursor beside a streaming one: lines are read while a stream is open.
+        return self._tx.conn.execute(sql, params)
 
     def on_hand_by_ledger(self) -> Iterator[tuple[StockKey, int]]:
         for sku, warehouse, on_hand in stream_rows(self._tx, ON_HAND_BY_LEDGER):

@@ -18,7 +18,16 @@ from inventory.adapters.postgres.rows import (
 from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
-from inventory.application.ports import StockKey
+from inventory.adapters.sql.slots import (
+    ORDER_ALLOCATION_COLUMNS,
+    RESERVED_SLOTS_BY_OPEN_ORDERS,
+    lot_in,
+    order_allocation_rows,
+    order_allocations,
+    touching_lot_order_ids,
+    with_allocations,
+)
+from inventory.application.ports import SlotKey, StockKey
 from inventory.application.queries import OrderFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.orders import Order, OrderLine
@@ -50,12 +59,23 @@ class PostgresOrderRepository:
             order_row(order),
             check=taken,
         )
-        lines = [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)]
+        lines = [
+            (order.id, n, line.sku, line.quantity, line.location, line.lot)
+            for n, line in enumerate(order.lines)
+        ]
         if lines:
             self._tx.defer(
-                "INSERT INTO order_lines (order_id, line_no, sku, quantity)"
-                " VALUES (%s, %s, %s, %s)",
+                "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 lines,
+                many=True,
+            )
+        allocations = order_allocation_rows(order.id, order.lines)
+        if allocations:
+            self._tx.defer(
+                f"INSERT INTO order_allocations ({ORDER_ALLOCATION_COLUMNS})"
+                f" VALUES ({DIALECT.marks(6)})",
+                allocations,
                 many=True,
             )
 
@@ -80,7 +100,8 @@ class PostgresOrderRepository:
             [*where.params, ks.limit],
         ).fetchall()
         lines = self._lines_of([row[0] for row in rows])
-        return [order_from_row(row, lines.get(row[0], ())) for row in rows]
+        orders = [order_from_row(row, lines.get(row[0], ())) for row in rows]
+        return self._allocated(orders)
 
     def expiring(self, now: datetime, limit: int) -> list[str]:
         rows = self._tx.execute(
@@ -100,17 +121,31 @@ class PostgresOrderRepository:
         ).fetchone()
         if row is None:
             return None
-        return order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))
+        return self._allocated([order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))])[0]
+
+    def reserved_slots_by_open_orders(self) -> Iterator[tuple[SlotKey, int]]:
+        for sku, warehouse, location, lot, reserved in stream_rows(
+            self._tx, RESERVED_SLOTS_BY_OPEN_ORDERS
+        ):
+            yield (sku, warehouse, location, lot_in(lot)), int(reserved)
+
+    def touching_lot(self, sku: str, lot: str) -> list[Order]:
+        ids = touching_lot_order_ids(self._tx.execute, DIALECT, sku, lot)
+        return [order for id in ids if (order := self.get(id)) is not None]
+
+    def _allocated(self, orders: list[Order]) -> list[Order]:
+        ids = [order.id for order in orders]
+        return with_allocations(orders, order_allocations(self._tx.execute, DIALECT, ids))
 
     def _lines_of(self, order_ids: list[str]) -> dict[str, tuple[OrderLine, ...]]:
         """The lines of every order in ``order_ids``, in one query."""
         lines: dict[str, list[OrderLine]] = {}
         if order_ids:
             cursor = self._tx.execute(
-                "SELECT order_id, sku, quantity FROM order_lines"
+                "SELECT order_id, sku, quantity, location, lot FROM order_lines"
                 " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
                 (order_ids,),
             )
-            for order_id, sku, quantity in cursor:
-                lines.setdefault(order_id, []).append(OrderLine(sku, quantity))
+            for order_id, sku, quantity, location, lot in cursor:
+                lines.setdefault(order_id, []).append(OrderLine(sku, quantity, location, lot))
         return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

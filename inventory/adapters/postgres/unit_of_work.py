@@ -27,6 +27,8 @@ from inventory.adapters.postgres.records import (
 from inventory.adapters.postgres.report_results import PostgresReportResultRepository
 from inventory.adapters.postgres.rows import DIALECT, Connection, Transaction
 from inventory.adapters.sql.locations import SqlLocationRepository
+from inventory.adapters.sql.lots import SqlLotRepository
+from inventory.adapters.sql.slots import deferred as _deferred
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
 
@@ -187,6 +189,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self.warehouses = PostgresWarehouseRepository(tx)
         self._stock = PostgresStockRepository(tx)
         self.stock = self._stock
+        self.lots = SqlLotRepository(tx.execute, _deferred(tx), DIALECT)
         self.movements = PostgresMovementRepository(tx)
         self.orders = PostgresOrderRepository(tx)
         self.api_keys = PostgresApiKeyRepository(tx)

@@ -21,6 +21,7 @@ from inventory.application.idempotency_records import (
 from inventory.domain.catalog import Product, ProductDetails, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.keys import ApiKey, Role
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
 from inventory.domain.stock import StockLevel
@@ -66,6 +67,8 @@ class RowCodec:
             self.time_out(product.created_at),
             self.time_out(product.updated_at),
             product.version,
+            d.tracking.value,
+            d.shelf_life_days,
         )
 
     def product_from_row(self, row: Row) -> Product:
@@ -79,6 +82,8 @@ class RowCodec:
                 barcode=row[5],
                 reorder_point=row[6],
                 reorder_quantity=row[7],
+                tracking=Tracking(row[13]),
+                shelf_life_days=row[14],
             ),
             average_cost=self.money_in(row[8]),
             archived=bool(row[9]),

@@ -11,7 +11,7 @@ from inventory.domain.movements import OUTFLOWS
 
 PRODUCT_COLUMNS = (
     "sku, name, description, category, unit, barcode, reorder_point, reorder_quantity,"
-    " average_cost, archived, created_at, updated_at, version"
+    " average_cost, archived, created_at, updated_at, version, tracking, shelf_life_days"
 )
 WAREHOUSE_COLUMNS = "code, name, created_at"
 LEVEL_COLUMNS = "sku, warehouse, on_hand, reserved"

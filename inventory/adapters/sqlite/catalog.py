@@ -33,12 +33,13 @@ _AVAILABLE = (
 )
 
 _INSERT_PRODUCT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(14)})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(16)})"
 )
 _UPDATE_PRODUCT = (
     "UPDATE products SET name = ?, description = ?, category = ?, unit = ?, barcode = ?,"
     " reorder_point = ?, reorder_quantity = ?, average_cost = ?, archived = ?,"
-    " created_at = ?, updated_at = ?, version = ?, name_folded = ? WHERE sku = ?"
+    " created_at = ?, updated_at = ?, version = ?, tracking = ?,"
+    " shelf_life_days = ?, name_folded = ? WHERE sku = ?"
 )
 # A receipt changes only these; naming no other indexed column spares their indexes.
 _UPDATE_COST = "UPDATE products SET average_cost = ?, updated_at = ?, version = ? WHERE sku = ?"

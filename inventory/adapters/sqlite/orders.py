@@ -9,6 +9,15 @@ from datetime import datetime
 from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
+from inventory.adapters.sql.slots import (
+    ORDER_ALLOCATION_COLUMNS,
+    RESERVED_SLOTS_BY_OPEN_ORDERS,
+    lot_in,
+    order_allocation_rows,
+    order_allocations,
+    touching_lot_order_ids,
+    with_allocations,
+)
 from inventory.adapters.sqlite.rows import (
     DIALECT,
     chunks,
@@ -17,7 +26,7 @@ from inventory.adapters.sqlite.rows import (
     stream_rows,
     time_text,
 )
-from inventory.application.ports import StockKey
+from inventory.application.ports import SlotKey, StockKey
 from inventory.application.queries import OrderFilter, PageSpec
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.orders import Order, OrderLine
@@ -44,8 +53,17 @@ class SqliteOrderRepository:
                 raise Conflict(f"order {order.reference!r} already exists") from exc
             raise
         self._conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)",
-            [(order.id, n, line.sku, line.quantity) for n, line in enumerate(order.lines)],
+            "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (order.id, n, line.sku, line.quantity, line.location, line.lot)
+                for n, line in enumerate(order.lines)
+            ],
+        )
+        self._conn.executemany(
+            f"INSERT INTO order_allocations ({ORDER_ALLOCATION_COLUMNS})"
+            f" VALUES ({DIALECT.marks(6)})",
+            order_allocation_rows(order.id, order.lines),
         )
 
     def save(self, order: Order) -> None:
@@ -69,7 +87,8 @@ class SqliteOrderRepository:
             [*where.params, ks.limit],
         ).fetchall()
         lines = self._lines_of([row[0] for row in rows])
-        return [order_from_row(row, lines.get(row[0], ())) for row in rows]
+        orders = [order_from_row(row, lines.get(row[0], ())) for row in rows]
+        return self._allocated(orders)
 
     def expiring(self, now: datetime, limit: int) -> list[str]:
         rows = self._conn.execute(
@@ -90,17 +109,30 @@ class SqliteOrderRepository:
         ).fetchone()
         if row is None:
             return None
-        return order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))
+        return self._allocated([order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))])[0]
+
+    def reserved_slots_by_open_orders(self) -> Iterator[tuple[SlotKey, int]]:
+        cursor = self._conn.execute(RESERVED_SLOTS_BY_OPEN_ORDERS)
+        for sku, warehouse, location, lot, reserved in stream_rows(cursor):
+            yield (sku, warehouse, location, lot_in(lot)), reserved
+
+    def touching_lot(self, sku: str, lot: str) -> list[Order]:
+        ids = touching_lot_order_ids(self._conn.execute, DIALECT, sku, lot)
+        return [order for id in ids if (order := self.get(id)) is not None]
+
+    def _allocated(self, orders: list[Order]) -> list[Order]:
+        ids = [order.id for order in orders]
+        return with_allocations(orders, order_allocations(self._conn.execute, DIALECT, ids))
 
     def _lines_of(self, order_ids: list[str]) -> dict[str, tuple[OrderLine, ...]]:
         """The lines of every order in ``order_ids``, in one query per 500 orders."""
         lines: dict[str, list[OrderLine]] = {}
         for chunk in chunks(order_ids):
             cursor = self._conn.execute(
-                "SELECT order_id, sku, quantity FROM order_lines"
+                "SELECT order_id, sku, quantity, location, lot FROM order_lines"
                 f" WHERE order_id IN ({DIALECT.marks(len(chunk))}) ORDER BY order_id, line_no",
                 chunk,
             )
-            for order_id, sku, quantity in cursor:
-                lines.setdefault(order_id, []).append(OrderLine(sku, quantity))
+            for order_id, sku, quantity, location, lot in cursor:
+                lines.setdefault(order_id, []).append(OrderLine(sku, quantity, location, lot))
         return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

@@ -9,6 +9,7 @@ from decimal import Decimal
 from inventory.adapters.sql.paging import keyset
 from inventory.adapters.sql.queries import select_levels
 from inventory.adapters.sql.schema import LEVEL_COLUMNS, LEVEL_SORTS
+from inventory.adapters.sql.slots import SqlSlotStore
 from inventory.adapters.sqlite.rows import DIALECT, chunks, level_from_row, stream_rows
 from inventory.application.ports import StockKey
 from inventory.application.queries import LevelFilter, PageSpec, ValuationRow
@@ -24,6 +25,10 @@ _UPSERT = (
 class SqliteStockRepository:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        slots = SqlSlotStore(conn.execute, conn.executemany, DIALECT)
+        self.slots, self.save_slots = slots.slots, slots.save_slots
+        self.slots_of_product, self.slots_at = slots.slots_of_product, slots.slots_at
+        self.stream_slots = slots.stream_slots
 
     def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
         # No row locks are taken here: every write unit of work begins with

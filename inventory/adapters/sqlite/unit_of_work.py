@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from inventory.adapters.sql.locations import SqlLocationRepository
+from inventory.adapters.sql.lots import SqlLotRepository
 from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
 from inventory.adapters.sqlite.idempotency import SqliteIdempotencyRepository
 from inventory.adapters.sqlite.jobs import SqliteJobRepository
@@ -116,6 +117,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.products = SqliteProductRepository(conn)
         self.warehouses = SqliteWarehouseRepository(conn)
         self.stock = SqliteStockRepository(conn)
+        self.lots = SqlLotRepository(conn.execute, conn.executemany, DIALECT)
         self.movements = SqliteMovementRepository(conn)
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)

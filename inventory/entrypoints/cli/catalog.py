@@ -13,6 +13,7 @@ from inventory.application.catalog import (
     list_warehouses,
     patch_product,
     product_stock,
+    product_stock_detail,
 )
 from inventory.application.commands import CreateProduct, CreateWarehouse, PatchProduct
 from inventory.application.listing import ProductList, WarehouseList
@@ -32,11 +33,15 @@ from inventory.entrypoints.cli.output import Console
 
 PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "barcode", "reorder_point", "reorder_quantity",
+    "tracking", "shelf_life_days",
 )  # fmt: skip
 PRODUCT_COLUMNS = (
     "sku", "name", "category", "unit", "reorder_point", "reorder_quantity", "average_cost",
 )  # fmt: skip
 STOCK_COLUMNS = ("warehouse", "on_hand", "reserved", "available")
+DETAIL_COLUMNS = (
+    "warehouse", "location", "lot", "expires_on", "on_hand", "reserved", "available",
+)  # fmt: skip
 WAREHOUSE_COLUMNS = ("code", "name", "created_at")
 PAGING = ("limit", "cursor", "sort")
 
@@ -72,9 +77,15 @@ def _register_products(products: Subcommands, shared: argparse.ArgumentParser) -
         products_show,
         "show a product and its stock in every warehouse",
         shared,
-        epilog='With --json: the product object plus "stock", the product\'s stock object.',
+        epilog='With --json: the product object plus "stock", the product\'s stock object\n'
+        '(with --detail, each warehouse\'s "levels" per location and lot).',
     )
     show.add_argument("sku", metavar="SKU")
+    show.add_argument(
+        "--detail",
+        action="store_true",
+        help="also its stock per location and lot (with expiry dates) where it is held",
+    )
 
     update = command(
         products,
@@ -125,6 +136,17 @@ def _add_product_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--barcode")
     parser.add_argument("--reorder-point", type=int, metavar="N", help="default 0")
     parser.add_argument("--reorder-quantity", type=int, metavar="N", help="default 0")
+    parser.add_argument(
+        "--tracking",
+        metavar="KIND",
+        help="none (default), lot or serial; changes only while it has no stock",
+    )
+    parser.add_argument(
+        "--shelf-life-days",
+        type=int,
+        metavar="N",
+        help="days a lot received without --expires keeps (sets its expiry date)",
+    )
 
 
 def _add_if_version(parser: argparse.ArgumentParser) -> None:
@@ -155,7 +177,11 @@ def products_list(args: argparse.Namespace, services: Services, console: Console
 
 def products_show(args: argparse.Namespace, services: Services, console: Console) -> int:
     product = ProductView.of(get_product(args.sku, services.uow())).to_json()
-    stock = ProductStockView.of(args.sku, product_stock(args.sku, services.uow())).to_json()
+    if args.detail:
+        view = ProductStockView.of(args.sku, *product_stock_detail(args.sku, services.uow()))
+    else:
+        view = ProductStockView.of(args.sku, product_stock(args.sku, services.uow()))
+    stock = view.to_json()
     if console.as_json:
         console.document({**product, "stock": stock})
         return 0
@@ -166,6 +192,10 @@ def products_show(args: argparse.Namespace, services: Services, console: Console
     assert isinstance(totals, dict)
     assert isinstance(levels, list)
     console.table([*levels, {"warehouse": "TOTAL", **totals}], STOCK_COLUMNS)
+    if args.detail:
+        console.line("")
+        detail = [{"warehouse": w["warehouse"], **slot} for w in levels for slot in w["levels"]]
+        console.table(detail, DETAIL_COLUMNS)
     return 0
 
 

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from inventory.domain.errors import FieldError
 
 SUPPLIED_BY = "supplied_by"
-"""A namespace attribute a handler may set: field -> how the user spelt it (``--clear name``)."""
+"""A namespace attribute a handler may set: field -> how the user spelt it (``--clear name``).
+
+A field may be a path (``lot.expires_on``), its list indexes as ``*`` (``lines.*.lot``):
+an option that fills a member of a nested object, or of every item of a list."""
 
 
 class Flags:
@@ -34,10 +37,15 @@ class Flags:
     def field(self, path: str) -> str:
         """``to_warehouse`` -> ``--to``; ``lines.1.quantity`` -> ``--line B:0 (quantity)``.
 
-        A path that no option supplied (``params.`` wrapping, say) is named by
-        its first part that one did, or left as it is.
+        A path a handler named whole (``lot.expires_on`` -> ``--expires``) is
+        that option. A path that no option supplied (``params.`` wrapping, say)
+        is named by its first part that one did, or left as it is.
         """
         parts = path.split(".")
+        any_index = ".".join("*" if part.isdigit() else part for part in parts)
+        for whole in (path, any_index):
+            if "." in whole and whole in self._names:
+                return self._names[whole]
         for at, part in enumerate(parts):
             if part in self._names:
                 return self._label(part, parts[at + 1 :])
@@ -48,6 +56,13 @@ class Flags:
         if self._in_text is None:
             return text
         return self._in_text.sub(lambda found: self._names[found.group(1)], text)
+
+    def detail(self, text: str) -> str:
+        """A refusal about one field (``location: location 'X' not found``), named by its option."""
+        field, colon, rest = text.partition(": ")
+        if colon and field in self._names:
+            return f"{self._names[field]}: {rest}"
+        return text
 
     def error(self, error: FieldError) -> FieldError:
         return FieldError(self.field(error.field), self.message(error.message))

@@ -1,4 +1,4 @@
-"""Locations (bins) inside a warehouse: ``locations add|list|show|archive`` (API.md §11, §16)."""
+"""Locations (bins) of a warehouse and what they hold: ``locations add|list|show|archive|stock``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from inventory.application.locations import (
     archive_location,
     get_location,
     list_locations,
+    location_stock,
 )
 from inventory.application.validation import parse, parse_query
-from inventory.application.views import LocationView
+from inventory.application.views import LocationLevelView, LocationStockView, LocationView
 from inventory.bootstrap import Services
 from inventory.domain.locations import LocationKind
 from inventory.entrypoints.cli.arguments import (
@@ -26,6 +27,7 @@ from inventory.entrypoints.cli.arguments import (
 from inventory.entrypoints.cli.output import Console
 
 LOCATION_COLUMNS = ("code", "name", "parent", "kind", "pickable", "barcode", "archived")
+STOCK_COLUMNS = ("location", "sku", "lot", "expires_on", "on_hand", "reserved", "available")
 PAGING = ("limit", "cursor", "sort")
 KINDS = ", ".join(kind.value for kind in LocationKind)
 
@@ -70,6 +72,22 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     _add_warehouse(archive)
     archive.add_argument("code", metavar="CODE")
 
+    stock = command(
+        locations,
+        "stock",
+        locations_stock,
+        "what a location holds, per sku and lot",
+        shared,
+        epilog="Example: inventory locations stock --warehouse MAIN AISLE-1 --descendants",
+    )
+    _add_warehouse(stock)
+    stock.add_argument("code", metavar="CODE")
+    stock.add_argument(
+        "--descendants",
+        action="store_true",
+        help="also every location inside it, down the whole tree",
+    )
+
 
 def _add_warehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", required=True, metavar="CODE")
@@ -101,4 +119,23 @@ def locations_show(args: argparse.Namespace, services: Services, console: Consol
 def locations_archive(args: argparse.Namespace, services: Services, console: Console) -> int:
     location = archive_location(args.warehouse, args.code, services.uow())
     console.show(LocationView.of(location).to_json())
+    return 0
+
+
+def locations_stock(args: argparse.Namespace, services: Services, console: Console) -> int:
+    held = location_stock(args.warehouse, args.code, services.uow(), args.descendants)
+    view = LocationStockView(
+        warehouse=args.warehouse,
+        location=args.code,
+        descendants=args.descendants,
+        levels=[LocationLevelView.of(h) for h in held],
+    ).to_json()
+    if console.as_json:
+        console.document(view)
+        return 0
+    levels = view["levels"]
+    assert isinstance(levels, list)
+    # Without --descendants every level is at CODE itself: that column would say nothing.
+    columns = STOCK_COLUMNS if args.descendants else STOCK_COLUMNS[1:]
+    console.table(levels, columns)
     return 0

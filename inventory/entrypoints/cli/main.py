@@ -20,6 +20,7 @@ from inventory.entrypoints.cli import (
     copying,
     keys,
     locations,
+    lots,
     orders,
     reports,
     scanning,
@@ -40,7 +41,7 @@ Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
 option value or a bad setting; 130 interrupted."""
 
 _SUBCOMMANDS = (
-    serve, worker, admin, copying, keys, catalog, locations, stock, orders, bulk, reports,
+    serve, worker, admin, copying, keys, catalog, locations, stock, orders, lots, bulk, reports,
     scanning,
 )  # fmt: skip
 
@@ -109,7 +110,8 @@ def describe(exc: DomainError, flags: Flags | None = None) -> list[str]:
     texts = [_text(e) for e in exc.errors]
     summary = "; ".join(texts)
     if not texts or not exc.detail.endswith(summary):
-        return [f"inventory: {exc.detail}", *(f"  {_text(e, flags)}" for e in exc.errors)]
+        detail = exc.detail if flags is None else flags.detail(exc.detail)
+        return [f"inventory: {detail}", *(f"  {_text(e, flags)}" for e in exc.errors)]
     named = [_text(e, flags) for e in exc.errors]
     detail = exc.detail.removesuffix(summary) + "; ".join(named)
     if len(texts) == 1:

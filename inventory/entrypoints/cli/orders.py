@@ -1,4 +1,8 @@
-"""Reservations: ``orders create|ship|cancel|list|show``."""
+"""Reservations: ``orders create|ship|cancel|list|show``.
+
+A reservation allocates each line to locations and lots (API.md §12): by the
+picking rule, or from the ``--location`` and ``--lot`` the order names.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +31,11 @@ from inventory.entrypoints.cli.arguments import (
     given,
     order_line,
 )
+from inventory.entrypoints.cli.flags import SUPPLIED_BY
 from inventory.entrypoints.cli.output import Console
 
 ORDER_COLUMNS = ("id", "reference", "warehouse", "status", "lines", "created_at")
+ALLOCATION_COLUMNS = ("sku", "location", "lot", "quantity")
 
 
 def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
@@ -41,7 +47,9 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         orders_create,
         "reserve every line of an order, or nothing",
         shared,
-        epilog="Example: inventory orders create --reference SO-1 --warehouse MAIN \\\n"
+        epilog="Each line is allocated first-expired-first-out from pickable locations, or\n"
+        "from --location and --lot, which apply to every line. Example:\n"
+        "  inventory orders create --reference SO-1 --warehouse MAIN \\\n"
         "           --line WIDGET-1:3 --line GADGET-2:1",
     )
     create.add_argument("--reference", required=True, help="unique, 1-64 characters")
@@ -55,6 +63,10 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         metavar="SKU:QTY",
         help="one order line (repeat for more; each sku once)",
     )
+    create.add_argument(
+        "--location", metavar="CODE", help="reserve every line at this location only"
+    )
+    create.add_argument("--lot", metavar="CODE", help="reserve every line from this lot only")
     create.add_argument(
         "--expires-at",
         metavar="TIME",
@@ -75,7 +87,11 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
 
 
 def orders_create(args: argparse.Namespace, services: Services, console: Console) -> int:
-    cmd = parse(ReserveOrder, given(args, "reference", "warehouse", "lines", "expires_at"))
+    where = given(args, "location", "lot")
+    setattr(args, SUPPLIED_BY, {f"lines.*.{name}": f"--{name}" for name in where})
+    lines = [{**line, **where} for line in args.lines]
+    fields = given(args, "reference", "warehouse", "expires_at")
+    cmd = parse(ReserveOrder, {**fields, "lines": lines})
     order = reserve_order(
         cmd, services.uow(), services.clock, services.new_id, alerts=services.alerts
     )
@@ -113,8 +129,15 @@ def orders_list(args: argparse.Namespace, services: Services, console: Console) 
 
 
 def _show(console: Console, order: Order) -> None:
+    """An order's fields, then where each line's units are reserved (or were shipped from)."""
     data = OrderView.of(order).to_json()
     console.show(data, text={"lines": _lines_text(data)})
+    if not console.as_json:
+        lines = data["lines"]
+        assert isinstance(lines, list)
+        rows = [{"sku": line["sku"], **a} for line in lines for a in line["allocations"]]
+        console.line("")
+        console.table(rows, ALLOCATION_COLUMNS)
 
 
 def _lines_text(order: Mapping[str, object]) -> str:

@@ -1,15 +1,18 @@
-"""Reports, run at once: ``report valuation|movements|low-stock``."""
+"""Reports, run at once: ``report valuation|movements|low-stock|expiry``."""
 
 from __future__ import annotations
 
 import argparse
 
 from inventory.application.commands import ReportParams, RequestReport
+from inventory.application.ledger import local_today
 from inventory.application.listing import MovementList
 from inventory.application.reports import (
+    EXPIRY_COLUMNS,
     LOW_STOCK_COLUMNS,
     MOVEMENT_COLUMNS,
     VALUATION_COLUMNS,
+    expiry_report,
     low_stock_report,
     movements_report,
     request_report,
@@ -54,7 +57,24 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         "active products at or below their reorder point",
         shared,
     )
-    for parser in (valuation, movements, low_stock):
+    expiry = command(
+        reports,
+        "expiry",
+        report_expiry,
+        "lots on hand expiring within the warning window (expired ones too), with their value",
+        shared,
+        epilog="One row per sku, lot and warehouse, soonest expiry first. The grand total\n"
+        "follows the rows: in CSV, a last line with an empty sku and TOTAL as its lot;\n"
+        'in JSON, {"rows": [...], "total": {...}}.',
+    )
+    expiry.add_argument("--warehouse", help="only this warehouse")
+    expiry.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="lots expiring within N days from today (default INVENTORY_EXPIRY_WARNING_DAYS)",
+    )
+    for parser in (valuation, movements, low_stock, expiry):
         add_destination(parser)
         parser.add_argument(
             "--async",
@@ -66,7 +86,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
 
 def queue_report(kind: str, args: argparse.Namespace, services: Services, console: Console) -> int:
     """``--async``: queue the report as a job and print its id (the job under ``--json``)."""
-    fields = given(args, "warehouse", "since", "until")
+    fields = given(args, "warehouse", "since", "until", "days")
     request = parse(
         RequestReport,
         {"kind": kind, "format": report_format(args.format, console).value, "params": fields},
@@ -109,4 +129,16 @@ def report_low_stock(args: argparse.Namespace, services: Services, console: Cons
     rows = low_stock_report(services.uow())
     fmt = report_format(args.format, console)
     write_rows(console, rows, LOW_STOCK_COLUMNS, fmt, args.output, "products")
+    return 0
+
+
+def report_expiry(args: argparse.Namespace, services: Services, console: Console) -> int:
+    if args.queue:
+        return queue_report("expiry", args, services, console)
+    params = parse(ReportParams, given(args, "warehouse", "days"))
+    days = services.settings.expiry_warning_days if params.days is None else params.days
+    today = local_today(services.clock())
+    report = expiry_report(services.uow(), today, days, params.warehouse)
+    fmt = report_format(args.format, console)
+    write_rows(console, report, EXPIRY_COLUMNS, fmt, args.output, "rows", report.total)
     return 0

@@ -1,4 +1,9 @@
-"""The ledger: ``stock receive|issue|transfer|adjust|levels|movements``."""
+"""The ledger: ``stock receive|issue|transfer|adjust|levels|movements``.
+
+Movements name the location and lot they take or put (API.md §11, §12, §16):
+``--location``, ``--from-location``/``--to-location``, ``--lot``, and for the
+receipt of a lot ``--expires`` and ``--manufactured``.
+"""
 
 from __future__ import annotations
 
@@ -16,50 +21,99 @@ from inventory.entrypoints.cli.arguments import (
     ACTOR,
     MOVEMENT_FILTERS,
     Subcommands,
+    UsageError,
     add_movement_filters,
     add_paging,
     command,
     command_group,
     given,
 )
-from inventory.entrypoints.cli.output import Console
+from inventory.entrypoints.cli.flags import SUPPLIED_BY
+from inventory.entrypoints.cli.output import Console, cell
 
 MOVEMENT_FIELDS = (
     "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
-    "unit_cost", "reason", "reference", "note",
+    "unit_cost", "reason", "location", "from_location", "to_location", "lot", "reference", "note",
 )  # fmt: skip
+LOT_FIELDS = ("expires_on", "manufactured_on")
+"""What ``--expires`` and ``--manufactured`` fill in the lot a receipt brings."""
+LOT_OPTIONS = {"lot.code": "--lot", "lot.expires_on": "--expires",
+               "lot.manufactured_on": "--manufactured"}  # fmt: skip
+"""The options that fill each member of a receipt's lot object, to name them in errors."""
 MOVEMENT_COLUMNS = (
-    "created_at", "type", "sku", "warehouse", "quantity", "unit_cost", "reason", "reference",
+    "created_at", "type", "sku", "warehouse", "quantity", "location", "lot", "unit_cost",
+    "reason", "reference",
 )  # fmt: skip
+ALLOCATION_COLUMNS = ("location", "lot", "quantity")
+TRANSFER_ALLOCATION_COLUMNS = ("from_location", "to_location", "lot", "quantity")
 LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available")
 LEVEL_FILTERS = ("sku", "warehouse")
 PAGING = ("limit", "cursor", "sort")
-REASONS = "count, damage, loss, found or correction"
+REASONS = "count, damage, loss, found, correction or expired"
+PICKED = "default: picked first-expired-first-out from pickable locations"
 
 
 def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     stock = command_group(commands, "stock", "stock movements and levels", shared)
 
-    receive = command(stock, "receive", partial(record, "receipt"), "book goods in", shared)
+    receive = command(
+        stock,
+        "receive",
+        partial(record, "receipt"),
+        "book goods in",
+        shared,
+        epilog="A lot-tracked product's receipt names its lot: --lot CODE, and --expires DATE\n"
+        "unless the product's shelf life sets it. Example:\n"
+        "  inventory stock receive --sku MILK --warehouse MAIN --quantity 24 --unit-cost 0.9 \\\n"
+        "            --location B-1 --lot L-0412 --expires 2027-01-31",
+    )
     _add_where(receive)
     _add_quantity(receive)
     receive.add_argument(
         "--unit-cost", required=True, metavar="AMOUNT", help='e.g. 12.5 or "12.5000"'
+    )
+    receive.add_argument(
+        "--location", metavar="CODE", help="where it is put; default the warehouse's default"
+    )
+    receive.add_argument("--lot", metavar="CODE", help="the lot received (lot-tracked products)")
+    receive.add_argument(
+        "--expires",
+        dest="expires_on",
+        metavar="DATE",
+        help="the lot's expiry date, YYYY-MM-DD; default today plus the product's shelf life",
+    )
+    receive.add_argument(
+        "--manufactured", dest="manufactured_on", metavar="DATE", help="when the lot was made"
     )
     _add_reference(receive)
 
     issue = command(stock, "issue", partial(record, "issue"), "take unreserved goods out", shared)
     _add_where(issue)
     _add_quantity(issue)
+    issue.add_argument("--location", metavar="CODE", help=f"take it from CODE only; {PICKED}")
+    _add_lot(issue)
     _add_reference(issue)
 
     transfer = command(
-        stock, "transfer", partial(record, "transfer"), "move goods between warehouses", shared
+        stock,
+        "transfer",
+        partial(record, "transfer"),
+        "move goods between warehouses, or between locations of one",
+        shared,
+        epilog="Inside one warehouse (--to the same as --from), --to-location names where the\n"
+        "goods go: a put-away or a move between bins.",
     )
     transfer.add_argument("--sku", required=True)
     transfer.add_argument("--from", dest="from_warehouse", required=True, metavar="WAREHOUSE")
     transfer.add_argument("--to", dest="to_warehouse", required=True, metavar="WAREHOUSE")
     _add_quantity(transfer)
+    transfer.add_argument(
+        "--from-location", metavar="CODE", help=f"take it from CODE only; {PICKED}"
+    )
+    transfer.add_argument(
+        "--to-location", metavar="CODE", help="where it goes; default the default location"
+    )
+    _add_lot(transfer)
     _add_reference(transfer)
 
     adjust = command(
@@ -73,6 +127,12 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     _add_where(adjust)
     adjust.add_argument("--counted", dest="counted_quantity", required=True, type=int, metavar="N")
     adjust.add_argument("--reason", required=True, help=REASONS)
+    adjust.add_argument(
+        "--location", metavar="CODE", help="where it was counted; default the default location"
+    )
+    adjust.add_argument(
+        "--lot", metavar="CODE", help="the lot counted (required for a lot-tracked product)"
+    )
     adjust.add_argument("--note")
 
     levels = command(
@@ -102,6 +162,10 @@ def _add_quantity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantity", required=True, type=int, metavar="N")
 
 
+def _add_lot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lot", metavar="CODE", help=f"take it from lot CODE only; {PICKED}")
+
+
 def _add_reference(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", help="e.g. a purchase order or delivery number")
     parser.add_argument("--note")
@@ -109,12 +173,44 @@ def _add_reference(parser: argparse.ArgumentParser) -> None:
 
 def record(kind: str, args: argparse.Namespace, services: Services, console: Console) -> int:
     """Record one movement of this kind (bound with ``partial`` for each subcommand)."""
-    cmd = parse_as(MOVEMENT_COMMAND, {"type": kind, **given(args, *MOVEMENT_FIELDS)})
+    body = {"type": kind, **given(args, *MOVEMENT_FIELDS)}
+    if kind == "receipt":
+        body.update(_lot_received(args))
+    cmd = parse_as(MOVEMENT_COMMAND, body)
     movement = record_movement(
         cmd, services.uow(), services.clock, services.new_id, ACTOR, alerts=services.alerts
     )
-    console.show(MovementView.of(movement).to_json())
+    show_movement(console, MovementView.of(movement).to_json())
     return 0
+
+
+def _lot_received(args: argparse.Namespace) -> dict[str, object]:
+    """``--lot``, ``--expires`` and ``--manufactured`` as the receipt's ``lot`` object."""
+    dates = given(args, *LOT_FIELDS)
+    if args.lot is None:
+        if dates:
+            spelt = " and ".join(f"--{name.removesuffix('_on')}" for name in dates)
+            raise UsageError(f"{spelt}: describe a lot; name it with --lot CODE")
+        return {}
+    # Errors in the lot object are named by the options that filled it.
+    setattr(args, SUPPLIED_BY, LOT_OPTIONS)
+    return {"lot": {"code": args.lot, **dates}}
+
+
+def show_movement(console: Console, movement: Mapping[str, object]) -> None:
+    """A movement's fields, then what it took or put at each location and lot."""
+    if console.as_json:
+        console.document(movement)
+        return
+    allocations = movement.get("allocations")
+    assert isinstance(allocations, list)
+    console.fields({name: value for name, value in movement.items() if name != "allocations"})
+    console.line("")
+    transfer = movement["type"] == "transfer"
+    rows = [
+        {**item, "from_location": item["location"]} if transfer else item for item in allocations
+    ]
+    console.table(rows, TRANSFER_ALLOCATION_COLUMNS if transfer else ALLOCATION_COLUMNS)
 
 
 def stock_levels(args: argparse.Namespace, services: Services, console: Console) -> int:
@@ -140,10 +236,11 @@ def stock_movements(args: argparse.Namespace, services: Services, console: Conso
 
 
 def _one_line(movement: Mapping[str, object]) -> Mapping[str, object]:
-    """A movement as a table row: a transfer's warehouses as ``FROM->TO``."""
+    """A movement as a table row: a transfer's warehouses and locations as ``FROM->TO``."""
     if "from_warehouse" in movement:
         return {
             **movement,
             "warehouse": f"{movement['from_warehouse']}->{movement['to_warehouse']}",
+            "location": f"{cell(movement['from_location'])}->{cell(movement['to_location'])}",
         }
     return movement

@@ -262,7 +262,7 @@ def _responses(route: Route, schemas: _Schemas) -> Schema:
             }
         success["content"] = {"application/json": {"schema": ref}}
     for media in route.produces:
-        # A JSON download is a report: its rows, or (valuation) its rows and a total.
+        # A JSON download is a report: its rows, or (valuation, expiry) its rows and a total.
         schema = _JSON_REPORT if media == "application/json" else {"type": "string"}
         success.setdefault("content", {})[media] = {"schema": schema}
     headers = ["Link"] if route.paged else ["ETag"] if route.response or route.produces else []

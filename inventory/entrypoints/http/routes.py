@@ -11,6 +11,7 @@ from inventory.entrypoints.http.resources import (
     keys,
     ledger,
     locations,
+    lots,
     orders,
     scanning,
 )
@@ -20,6 +21,7 @@ from inventory.entrypoints.http.routing import Route
 API_ROUTES: list[Route] = [
     *catalog.ROUTES,
     *locations.ROUTES,
+    *lots.ROUTES,
     *ledger.ROUTES,
     *orders.ROUTES,
     *jobs.ROUTES,

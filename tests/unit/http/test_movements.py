@@ -33,6 +33,18 @@ def _common(movement: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in movement.items() if k not in ("id", "created_at")}
 
 
+def _at_default(quantity: int, transfer: bool = False) -> dict[str, Any]:
+    """Where a movement that names no location or lot took or put its units: the
+    default location, no lot (API.md §11)."""
+    where: dict[str, Any] = (
+        {"from_location": "DEFAULT", "to_location": "DEFAULT"}
+        if transfer
+        else {"location": "DEFAULT"}
+    )
+    line = {"location": "DEFAULT", "to_location": "DEFAULT" if transfer else None, "lot": None}
+    return {**where, "lot": None, "allocations": [{**line, "quantity": quantity}]}
+
+
 def test_a_receipt_is_recorded_with_its_cost_and_who_made_it(two_warehouses: Api) -> None:
     body = {
         "type": "receipt", "sku": "BOLT", "warehouse": "EAST", "quantity": 5,
@@ -44,6 +56,7 @@ def test_a_receipt_is_recorded_with_its_cost_and_who_made_it(two_warehouses: Api
     assert _common(movement) == {
         "type": "receipt", "sku": "BOLT", "warehouse": "EAST", "quantity": 5,
         "unit_cost": "2.5000", "reference": "PO-7", "note": "pallet 3", "created_by": "clerk-carl",
+        **_at_default(5),
     }  # fmt: skip
     assert two_warehouses.stock_of("BOLT")["totals"]["on_hand"] == 15
 
@@ -55,7 +68,7 @@ def test_an_issue_is_recorded_without_cost_or_reason(stocked: Api) -> None:
 
     assert _common(movement) == {
         "type": "issue", "sku": "BOLT", "warehouse": "MAIN", "quantity": 4,
-        "reference": None, "note": None, "created_by": "clerk-carl",
+        "reference": None, "note": None, "created_by": "clerk-carl", **_at_default(4),
     }  # fmt: skip
     assert stocked.stock_of("BOLT")["totals"] == {"on_hand": 6, "reserved": 0, "available": 6}
 
@@ -71,6 +84,7 @@ def test_a_transfer_names_both_warehouses_and_no_single_one(two_warehouses: Api)
     assert _common(movement) == {
         "type": "transfer", "sku": "BOLT", "from_warehouse": "MAIN", "to_warehouse": "EAST",
         "quantity": 3, "reference": "T-1", "note": None, "created_by": "clerk-carl",
+        **_at_default(3, transfer=True),
     }  # fmt: skip
     levels = {w["warehouse"]: w["on_hand"] for w in two_warehouses.stock_of("BOLT")["warehouses"]}
     assert levels == {"MAIN": 7, "EAST": 3}
@@ -90,6 +104,7 @@ def test_an_adjustment_records_the_signed_difference(
     assert _common(movement) == {
         "type": "adjustment", "sku": "BOLT", "warehouse": "MAIN", "quantity": signed,
         "reason": "count", "reference": None, "note": None, "created_by": "clerk-carl",
+        **_at_default(signed),
     }  # fmt: skip
     assert stocked.stock_of("BOLT")["totals"]["on_hand"] == counted
 

@@ -208,8 +208,9 @@ def test_every_problem_type_points_at_an_anchor_of_the_docs_page(api: Api) -> No
 def test_every_list_documents_the_sorts_it_accepts_and_accepts_them(api: Api, route: Any) -> None:
     operation = api.ok("GET", "/openapi.json")["paths"][route.template]["get"]
     (sort,) = [p for p in operation["parameters"] if p["name"] == "sort"]
-    target = route.template.replace("{code}", "MAIN")
+    target = route.template.replace("{code}", "MAIN").replace("{sku}", "BOLT")
     api.given_warehouse("MAIN")
+    api.given_product("BOLT")
 
     accepted = [api.get(f"{target}?sort={value}").status for value in sort["schema"]["enum"]]
 

@@ -51,7 +51,13 @@ def test_an_order_reserves_every_line(shop: Api) -> None:
     assert reply.header("Location") == f"{ORDERS}/{order['id']}"
     assert reply.header("ETag")
     assert (order["reference"], order["warehouse"], order["status"]) == ("SO-1", "MAIN", "reserved")
-    assert order["lines"] == [{"sku": "BOLT", "quantity": 4}, {"sku": "NUT", "quantity": 5}]
+    at_default = {"location": None, "lot": None}
+    assert order["lines"] == [
+        {"sku": "BOLT", "quantity": 4, **at_default,
+         "allocations": [{"location": "DEFAULT", "lot": None, "quantity": 4}]},
+        {"sku": "NUT", "quantity": 5, **at_default,
+         "allocations": [{"location": "DEFAULT", "lot": None, "quantity": 5}]},
+    ]  # fmt: skip
     assert order["created_at"] == order["updated_at"]
     assert (_level(shop, "BOLT"), _level(shop, "NUT")) == ((10, 4, 6), (5, 5, 0))
     assert shop.ok("GET", f"{ORDERS}/{order['id']}", key=shop.viewer) == order

@@ -37,6 +37,8 @@ def test_a_new_product_is_created_with_location_and_etag(api: Api) -> None:
         "created_at": created["created_at"],
         "updated_at": created["created_at"],
         "version": 1,
+        "tracking": "none",
+        "shelf_life_days": None,
     }
     shown = api.get(reply.header("Location") or "")
     assert (shown.status, shown.json) == (200, reply.json)

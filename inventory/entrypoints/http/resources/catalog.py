@@ -19,6 +19,7 @@ from inventory.application.listing import (
     WAREHOUSE_SORTS,
     LevelList,
     ProductList,
+    StockQuery,
     WarehouseList,
 )
 from inventory.application.views import LevelView, ProductStockView, ProductView, WarehouseView
@@ -104,6 +105,9 @@ def archive_product(call: Call) -> Response:
 
 def product_stock(call: Call) -> Response:
     sku = call.params["sku"]
+    if call.query.detail:
+        levels, slots = catalog.product_stock_detail(sku, call.uow())
+        return one(ProductStockView.of(sku, levels, slots))
     return one(ProductStockView.of(sku, catalog.product_stock(sku, call.uow())))
 
 
@@ -154,8 +158,8 @@ ROUTES = [
           "Archive a product that holds no stock", "products", status=204,
           responses={409: _ARCHIVED_STOCK, 412: "If-Match names an older version"}),
     Route("GET", f"{PRODUCTS}/{{sku:code}}/stock", product_stock, Role.VIEWER,
-          "A product's stock in every warehouse", "products", response=ProductStockView,
-          cached=("product:{sku}",)),
+          "A product's stock in every warehouse", "products", query=StockQuery,
+          response=ProductStockView, cached=("product:{sku}",)),
     Route("POST", WAREHOUSES, create_warehouse, Role.ADMIN, "Open a warehouse", "warehouses",
           status=201, body=CreateWarehouse, response=WarehouseView,
           responses={409: "a warehouse with this code exists"}),

@@ -102,7 +102,7 @@ class ChunkStream(io.RawIOBase):
 
 ROUTES = [
     Route("POST", REPORTS, request_report, Role.CLERK,
-          "Queue a report (valuation, movements or low_stock, as CSV or JSON)", "jobs",
+          "Queue a report (valuation, movements, low_stock or expiry, as CSV or JSON)", "jobs",
           status=202, body=RequestReport, response=JobResource),
     Route("GET", JOBS, list_jobs, Role.VIEWER, "List jobs", "jobs",
           query=JobList, sorting=JOB_SORTS, response=JobResource, paged=True),

@@ -1,11 +1,11 @@
-"""Locations (bins) inside a warehouse (API.md §11). Not cached yet."""
+"""Locations (bins) inside a warehouse, and what each holds (API.md §11)."""
 
 from __future__ import annotations
 
 from inventory.application import locations
 from inventory.application.commands import CreateLocation, PatchLocation
-from inventory.application.listing import LOCATION_SORTS, LocationList
-from inventory.application.views import LocationView
+from inventory.application.listing import LOCATION_SORTS, LocationList, LocationStockQuery
+from inventory.application.views import LocationLevelView, LocationStockView, LocationView
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
 from inventory.entrypoints.http.request import JSON
@@ -39,6 +39,19 @@ def patch_location(call: Call) -> Response:
     return one(LocationView.of(locations.patch_location(warehouse, code, call.body, call.uow())))
 
 
+def location_stock(call: Call) -> Response:
+    warehouse, code = call.params["code"], call.params["location"]
+    descendants = call.query.descendants
+    held = locations.location_stock(warehouse, code, call.uow(), descendants)
+    view = LocationStockView(
+        warehouse=warehouse,
+        location=code,
+        descendants=descendants,
+        levels=[LocationLevelView.of(h) for h in held],
+    )
+    return one(view)
+
+
 def archive_location(call: Call) -> Response:
     locations.archive_location(call.params["code"], call.params["location"], call.uow())
     return no_content()
@@ -54,6 +67,10 @@ ROUTES = [
           paged=True, responses={404: "no such warehouse"}),
     Route("GET", LOCATION, show_location, Role.VIEWER, "Show a location", "locations",
           response=LocationView, responses={404: "no such warehouse or location"}),
+    Route("GET", f"{LOCATION}/stock", location_stock, Role.VIEWER,
+          "What a location holds, per sku and lot (descendants=true: its whole subtree)",
+          "locations", query=LocationStockQuery, response=LocationStockView,
+          responses={404: "no such warehouse or location"}),
     Route("PATCH", LOCATION, patch_location, Role.ADMIN,
           "Change some of a location's fields (JSON merge patch)", "locations",
           body=PatchLocation, body_types=(JSON, MERGE_PATCH), response=LocationView,
