@@ -27,7 +27,7 @@ def _stocks(levels: dict[tuple[str, str], StockLevel]) -> dict[str, ProductStock
         stocks[sku] = ProductStock(ProductFactory(sku=sku), level.on_hand, level.available)
         stocks[sku].hold([level])
         stocks[sku].hold_slots(
-            [(SlotLevel(sku, "WH-MAIN", level.on_hand, location="DEFAULT"), True)]
+            [(SlotLevel(sku, "WH-MAIN", level.on_hand, level.reserved, location="DEFAULT"), True)]
         )
     return stocks
 
