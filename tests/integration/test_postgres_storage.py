@@ -930,4 +930,4 @@ def test_two_moves_that_would_close_a_cycle_of_locations_take_turns(
     assert moved.parent == "B"
     assert isinstance(refused, (Contention, Unavailable)), refused
     with reading(db) as seen:
-        assert seen.locations.parents("MAIN") == {"A": "B", "B": None}
+        assert seen.locations.parents("MAIN") == {"DEFAULT": None, "A": "B", "B": None}
