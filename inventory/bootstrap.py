@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inventory.adapters.cache.memory import MemoryCache
-from inventory.adapters.clock import utc_now
+from inventory.adapters.clock import clock_in, utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.jobs.runner import JobRunner, Periodic
 from inventory.adapters.memory import MemoryStorage
@@ -276,7 +276,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     return Services(
         settings,
         storage,
-        utc_now,
+        clock_in(settings.timezone),
         new_id,
         new_secret,
         limiter,

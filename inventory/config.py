@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     job_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
     expiry_warning_days: Annotated[int, Field(ge=0, le=36_500)] = 30
     """How many days before a lot's expiry date its expiry alert is due (API.md §12)."""
+    timezone: str = "UTC"
+    """The IANA zone whose calendar dates expiry is judged by (API.md §12)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     reports_dir: str | None = None
@@ -115,6 +118,15 @@ class Settings(BaseSettings):
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not _EMAIL.match(value):
             raise ValueError("must be an e-mail address")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone, e.g. UTC or Europe/Paris") from None
         return value
 
     @field_validator("log_level", mode="before")

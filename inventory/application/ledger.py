@@ -8,7 +8,7 @@ and writes levels, costs, movements and low-stock alerts at
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy, queue_low_stock_alerts
 from inventory.application.commands import (
@@ -28,8 +28,10 @@ from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
 
 
 def local_today(at: datetime) -> date:
-    """The date expiry is judged by (API.md §12: in INVENTORY_TIMEZONE, UTC here)."""
-    return at.astimezone(UTC).date()
+    """The date expiry is judged by (API.md §12): ``at``'s date in its own zone. The
+    service's clock reads in INVENTORY_TIMEZONE (UTC unless set), so a time from the
+    clock gives that zone's calendar date."""
+    return at.date()
 
 
 WORKING_SET = 100_000
