@@ -244,11 +244,8 @@ class Posting:
         learns whether it is pickable (units may be put where none were held)."""
         if code is None:
             code = self._defaults.get(warehouse)
-            if code is None:
-                code = self._uow.locations.default_of(warehouse)
-                if code is None:  # only a warehouse made before locations existed
-                    raise NotFound(f"warehouse {warehouse!r} has no default location")
-                self._defaults[warehouse] = code
+            if code is None:  # only a warehouse made before locations existed
+                raise NotFound(f"warehouse {warehouse!r} has no default location")
         stock.pickable.setdefault((warehouse, code), self._site(warehouse, code, field))
         return code
 
@@ -272,8 +269,13 @@ class Posting:
         return pickable
 
     def _require_warehouse(self, code: str) -> None:
+        # One read: a warehouse's default location proves the warehouse exists too.
         if code not in self._warehouses:
-            if self._uow.warehouses.get(code) is None:
+            default = self._uow.locations.default_location(code)
+            if default is not None:
+                self._defaults[code] = default.code
+                self._sites[(code, default.code)] = default.pickable  # never archived
+            elif self._uow.warehouses.get(code) is None:
                 raise NotFound(f"warehouse {code!r} not found")
             self._warehouses.add(code)
 

@@ -53,6 +53,11 @@ def test_the_default_is_the_one_added_as_default(storage: Storage) -> None:
     with reading(storage) as uow:
         assert uow.locations.default_of("MAIN") == "RECV"
         assert uow.locations.default_of("WEST") is None
+        default = uow.locations.default_location("MAIN")
+        assert default is not None
+        assert default.code == "RECV"
+        assert default == uow.locations.get("MAIN", "RECV")
+        assert uow.locations.default_location("WEST") is None
 
 
 def test_codes_are_unique_in_a_warehouse_ignoring_case(storage: Storage) -> None:

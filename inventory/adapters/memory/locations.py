@@ -30,6 +30,10 @@ class MemoryLocationRepository:
     def with_barcode(self, barcode: str) -> Location | None:
         return next((loc for loc in self._table.values() if loc.barcode == barcode), None)
 
+    def default_location(self, warehouse: str) -> Location | None:
+        code = self._defaults.get(warehouse)
+        return None if code is None else self._table.get((warehouse, code))
+
     def default_of(self, warehouse: str) -> str | None:
         return self._defaults.get(warehouse)
 

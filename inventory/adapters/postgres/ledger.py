@@ -27,6 +27,7 @@ from inventory.adapters.sql.schema import (
     ON_HAND_BY_LEDGER,
 )
 from inventory.adapters.sql.slots import (
+    HELD,
     MOVEMENT_LINE_COLUMNS,
     SLOTS_BY_LEDGER,
     Lines,
@@ -38,11 +39,11 @@ from inventory.adapters.sql.slots import (
     touching_lot_movement_ids,
     with_lines,
 )
-from inventory.application.ports import SlotKey, StockKey
+from inventory.application.ports import HeldSlot, SlotKey, StockKey
 from inventory.application.queries import LevelFilter, MovementFilter, PageSpec, ValuationRow
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import SlotLevel, StockLevel
 
 # Creates the levels that do not exist yet and locks every one, in the order
 # given. ON CONFLICT DO UPDATE locks a conflicting row even when its WHERE
@@ -61,6 +62,11 @@ _READ_LOCKED = (
     f"SELECT {LEVEL_COLUMNS} FROM stock_levels"
     " WHERE (sku, warehouse) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 )
+_SLOTS_LOCKED = (
+    f"{HELD} JOIN unnest(%s::text[], %s::text[]) AS k (sku, warehouse)"
+    " ON k.sku = s.sku AND k.warehouse = s.warehouse"
+    " ORDER BY s.sku, s.warehouse, s.location, s.lot"
+)
 # One statement for a whole batch: one round trip, and the cache trigger runs
 # once for it rather than once a level (migration 0005).
 _UPSERT = (
@@ -77,14 +83,15 @@ COPY_THRESHOLD = 64
 class PostgresStockRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        slots = SqlSlotStore(tx.execute, deferred(tx), DIALECT)
-        self.slots, self.save_slots = slots.slots, slots.save_slots
+        slots = self._slot_store = SqlSlotStore(tx.execute, deferred(tx), DIALECT)
         self.slots_of_product, self.slots_at = slots.slots_of_product, slots.slots_at
         self.stream_slots = slots.stream_slots
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""
         self._available: tuple[int, dict[str, int]] | None = None
         """The available totals the last ``_totals`` read, and the statement count then."""
+        self._slots_read: tuple[set[StockKey], list[HeldSlot]] | None = None
+        """The (location, lot) levels under the levels ``lock`` just locked, read with them."""
 
     def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:
         """Lock every level in (sku, warehouse) order, creating missing ones at zero.
@@ -98,16 +105,31 @@ class PostgresStockRepository:
         if not wanted:
             return {}
         columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
-        if self._tx.writing:  # both in one round trip: the read sees what the insert made
-            made, read = self._tx.execute_all(
-                [(_CREATE_AND_LOCK, columns), (_READ_LOCKED, columns)]
+        if self._tx.writing:
+            # All in one round trip: the reads see what the insert made, and the
+            # (location, lot) levels under the locked levels come with them.
+            made, read, slots = self._tx.execute_all(
+                [(_CREATE_AND_LOCK, columns), (_READ_LOCKED, columns), (_SLOTS_LOCKED, columns)]
             )
             self._placeholders.update((sku, code) for sku, code in made.fetchall())
             rows = read.fetchall()
+            held = [self._slot_store.held(row) for row in slots.fetchall()]
+            self._slots_read = (set(wanted), held)
         else:
             rows = self._tx.execute(_READ_LOCKED, columns).fetchall()
         stored = {(row[0], row[1]): level_from_row(row) for row in rows}
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
+
+    def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
+        wanted = set(keys)
+        read, self._slots_read = self._slots_read, None
+        if read is not None and read[0] == wanted:  # nothing wrote them since: read with the lock
+            return read[1]
+        return self._slot_store.slots(wanted)
+
+    def save_slots(self, levels: Iterable[SlotLevel]) -> None:
+        self._slots_read = None
+        self._slot_store.save_slots(levels)
 
     def save_all(self, levels: Iterable[StockLevel]) -> None:
         # The last of a level named twice wins, as it would saved one by one; in

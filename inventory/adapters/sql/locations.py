@@ -37,6 +37,10 @@ class SqlLocationRepository:
     def with_barcode(self, barcode: str) -> Location | None:
         return self._one("barcode = {m}", (barcode,))
 
+    def default_location(self, warehouse: str) -> Location | None:
+        flag = self._dialect.codec.flag_out(True)
+        return self._one("warehouse = {m} AND is_default = {m}", (warehouse, flag))
+
     def default_of(self, warehouse: str) -> str | None:
         mark = self._dialect.mark
         row = self._execute(

@@ -30,7 +30,7 @@ CHUNK = 400
 """Keys per statement: well under SQLite's 999 parameters with two per key."""
 
 SLOT_COLUMNS = "sku, warehouse, location, lot, on_hand, reserved"
-_HELD = (
+HELD = (  # every (location, lot) level with its location's pickable flag and its lot
     "SELECT s.sku, s.warehouse, s.location, s.lot, s.on_hand, s.reserved, loc.pickable,"
     " l.expires_on, l.manufactured_on, l.received_at"
     " FROM location_stock AS s"
@@ -117,12 +117,12 @@ class SqlSlotStore:
             chunk = wanted[start : start + CHUNK]
             cursor = self._execute(
                 _keys_cte(self._dialect, len(chunk))
-                + _HELD
+                + HELD
                 + " JOIN k ON k.sku = s.sku AND k.warehouse = s.warehouse"
                 " ORDER BY s.sku, s.warehouse, s.location, s.lot",
                 [part for key in chunk for part in key],
             )
-            held.extend(self._held(row) for row in cursor.fetchall())
+            held.extend(self.held(row) for row in cursor.fetchall())
         return held
 
     def save_slots(self, levels: Iterable[SlotLevel]) -> None:
@@ -137,11 +137,11 @@ class SqlSlotStore:
 
     def slots_of_product(self, sku: str) -> list[HeldSlot]:
         cursor = self._execute(
-            f"{_HELD} WHERE s.sku = {self._dialect.mark} AND (s.on_hand > 0 OR s.reserved > 0)"
+            f"{HELD} WHERE s.sku = {self._dialect.mark} AND (s.on_hand > 0 OR s.reserved > 0)"
             " ORDER BY s.warehouse, s.location, s.lot",
             (sku,),
         )
-        return [self._held(row) for row in cursor.fetchall()]
+        return [self.held(row) for row in cursor.fetchall()]
 
     def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
         held: list[HeldSlot] = []
@@ -149,12 +149,12 @@ class SqlSlotStore:
         for start in range(0, len(locations), CHUNK):
             chunk = list(locations[start : start + CHUNK])
             cursor = self._execute(
-                f"{_HELD} WHERE s.warehouse = {mark}"
+                f"{HELD} WHERE s.warehouse = {mark}"
                 f" AND s.location IN ({self._dialect.marks(len(chunk))})"
                 " AND (s.on_hand > 0 OR s.reserved > 0)",
                 [warehouse, *chunk],
             )
-            held.extend(self._held(row) for row in cursor.fetchall())
+            held.extend(self.held(row) for row in cursor.fetchall())
         held.sort(key=lambda h: (h.level.location, h.level.sku, lot_out(h.level.lot)))
         return held
 
@@ -165,7 +165,7 @@ class SqlSlotStore:
         for row in cursor:
             yield slot_from_row(row)
 
-    def _held(self, row: Row) -> HeldSlot:
+    def held(self, row: Row) -> HeldSlot:
         level = slot_from_row(row[:6])
         lot = None
         if level.lot is not None and row[9] is not None:
