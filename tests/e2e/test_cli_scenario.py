@@ -248,10 +248,12 @@ def test_a_ledger_imported_in_bulk_exports_line_by_line(cli: Cli, tmp_path: Path
     assert levels(cli, "BOLT") == {"EAST": (25, 0, 25), "MAIN": (58, 0, 58)}
     exported = cli.ok("export", "movements")
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert list(rows[0]) == [
+    # v1's columns, in v1's order; where stock sits (API.md §11) comes after them.
+    assert list(rows[0])[:13] == [
         "id", "type", "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity",
         "unit_cost", "reason", "reference", "note", "created_at", "created_by",
     ]  # fmt: skip
+    assert list(rows[0])[13:] == ["location", "from_location", "to_location", "lot"]
     seen = [
         (r["type"], r["warehouse"], r["from_warehouse"], r["to_warehouse"], r["quantity"],
          r["unit_cost"], r["reason"], r["reference"], r["note"], r["created_by"])
