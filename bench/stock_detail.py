@@ -1,12 +1,13 @@
 """A product's stock per location and lot beside its plain stock read, in the same run.
 
     python bench/stock_detail.py [--bins 50] [--lots 20] [--requests 2000]
-        [--stores sqlite,postgres] [--cache off|memory] [--postgres-url URL]
+        [--stores sqlite,postgres] [--caches off,memory] [--postgres-url URL]
 
 One lot-tracked product is spread over ``bins`` bin locations of one
 warehouse, ``lots`` lots in each (50 x 20 = 1,000 (location, lot) levels), by
-receipts through the API. Then, on the same database, ``requests`` requests
-each, interleaved, one at a time:
+receipts through the API; both reads are checked against what was received.
+Then, on the same database, ``requests`` requests of each, interleaved, one
+at a time, after a warm-up:
 
 - ``plain``: GET /api/v1/products/{sku}/stock (the per-(sku, warehouse) read,
   the baseline: what every v1 client reads);
@@ -15,17 +16,17 @@ each, interleaved, one at a time:
   them).
 
 Requests go through the whole WSGI application in process (routing, API key,
-the query, the JSON answer; no socket, no server), after a warm-up of each.
-The cache is off unless ``--cache memory`` (the server's default) is given:
-off, every request reads the database, which is the cost compared. Prints, per
-store, requests/s and latency p50/p99 of each, and the ratio of detail's cost
-(mean time a request, the inverse of requests/s) to plain's, judged against
-the goal of at most 2x, and the ratio of their medians beside it (steadier on
-a busy machine). The stores
-(``--stores``): ``sqlite`` (a fresh file) and ``postgres`` (a fresh schema of
-``--postgres-url``, default ``$INVENTORY_TEST_POSTGRES_URL``, dropped at the
-end). Exits 1 if an answer is not 200 or not what was received (never on the
-goal).
+the query, the JSON answer; no socket, no server), once for each cache
+setting of ``--caches``: ``off`` (every request reads the database: the
+cost of the query and of building the answer) and ``memory`` (the server's
+default: after the warm-up every answer is a cache hit). For each, prints
+requests/s and latency p50/p99 of both reads, and detail's cost (mean time a
+request, the inverse of requests/s) as a multiple of plain's, judged against
+the goal of at most 2x, with the ratio of their medians beside it (steadier
+on a busy machine). The stores (``--stores``): ``sqlite`` (a fresh file) and
+``postgres`` (a fresh schema of ``--postgres-url``, default
+``$INVENTORY_TEST_POSTGRES_URL``, dropped at the end). Exits 1 if an answer
+is not 200 or not what was received (never on the goal).
 """
 
 from __future__ import annotations
@@ -57,9 +58,14 @@ from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.http.routes import API_ROUTES
 
 STORES = ("sqlite", "postgres")
+CACHES = ("off", "memory")
 GOAL = 2.0
 """The detail read may cost at most this many times the plain read."""
 SKU, WAREHOUSE = "BENCH-LOTS", "MAIN"
+PATHS = {
+    "plain": f"/api/v1/products/{SKU}/stock",
+    "detail": f"/api/v1/products/{SKU}/stock?detail=true",
+}
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -185,35 +191,32 @@ def served(url: str, cache: str) -> Iterator[tuple[App, str, Services]]:
         services.close()
 
 
-def run_store(store: str, args: argparse.Namespace) -> float:
-    """Set up, verify and measure on one store; detail's cost over plain's."""
+def run_store(store: str, args: argparse.Namespace, caches: list[str]) -> None:
+    """Set up and verify on one store, then measure with each cache setting."""
     with (
         tempfile.TemporaryDirectory(prefix="inventory-bench-") as tmp,
         database(store, Path(tmp), args) as url,
-        served(url, args.cache) as (app, key, _),
     ):
-        began = time.perf_counter()
-        held = spread(app, key, args.bins, args.lots)
-        print(f"{store:8} set up {len(held)} levels ({args.bins} bins x {args.lots} lots)"
-              f" in {time.perf_counter() - began:.1f}s", flush=True)  # fmt: skip
-        verify(app, key, held)
-        paths = {
-            "plain": f"/api/v1/products/{SKU}/stock",
-            "detail": f"/api/v1/products/{SKU}/stock?detail=true",
-        }
-        timings = measure(app, key, paths, args.requests)
-        means = {name: statistics.fmean(seconds) for name, seconds in timings.items()}
-        for name, seconds in timings.items():
-            print(f"{store:8} {name:6} {1 / means[name]:8.0f} req/s"
-                  f"   p50 {percentile(seconds, 0.50) * 1000:7.3f} ms"
-                  f"   p99 {percentile(seconds, 0.99) * 1000:7.3f} ms"
-                  f"   ({len(seconds)} requests, cache {args.cache})", flush=True)  # fmt: skip
-        ratio = means["detail"] / means["plain"]
-        medians = percentile(timings["detail"], 0.5) / percentile(timings["plain"], 0.5)
-        verdict = "MET" if ratio <= GOAL else "NOT MET"
-        print(f"{store:8} detail costs {ratio:.2f}x the plain read (p50 {medians:.2f}x);"
-              f" goal <= {GOAL:g}x: {verdict}", flush=True)  # fmt: skip
-        return ratio
+        with served(url, "off") as (app, key, _):
+            began = time.perf_counter()
+            held = spread(app, key, args.bins, args.lots)
+            print(f"{store:8} set up {len(held)} levels ({args.bins} bins x {args.lots} lots)"
+                  f" in {time.perf_counter() - began:.1f}s", flush=True)  # fmt: skip
+            verify(app, key, held)
+        for cache in caches:
+            with served(url, cache) as (app, key, _):
+                timings = measure(app, key, PATHS, args.requests)
+            means = {name: statistics.fmean(seconds) for name, seconds in timings.items()}
+            for name, seconds in timings.items():
+                print(f"{store:8} cache {cache:6} {name:6} {1 / means[name]:8.0f} req/s"
+                      f"   p50 {percentile(seconds, 0.50) * 1000:7.3f} ms"
+                      f"   p99 {percentile(seconds, 0.99) * 1000:7.3f} ms"
+                      f"   ({len(seconds)} requests)", flush=True)  # fmt: skip
+            ratio = means["detail"] / means["plain"]
+            medians = percentile(timings["detail"], 0.5) / percentile(timings["plain"], 0.5)
+            verdict = "MET" if ratio <= GOAL else "NOT MET"
+            print(f"{store:8} cache {cache:6} detail costs {ratio:.2f}x the plain read"
+                  f" (p50 {medians:.2f}x); goal <= {GOAL:g}x: {verdict}", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -223,7 +226,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests of each read")
     parser.add_argument("--stores", default="sqlite",
                         help=f"comma-separated, among {', '.join(STORES)}")  # fmt: skip
-    parser.add_argument("--cache", choices=["off", "memory"], default="off")
+    parser.add_argument("--caches", default="off,memory",
+                        help="the cache settings to measure with: off, memory")  # fmt: skip
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
@@ -235,10 +239,13 @@ def main() -> None:
     unknown = sorted(set(stores) - set(STORES))
     if unknown or not stores:
         parser.error(f"--stores: {', '.join(unknown) or 'none given'}; choose among {STORES}")
+    caches = [cache.strip() for cache in args.caches.split(",") if cache.strip()]
+    if not caches or set(caches) - set(CACHES):
+        parser.error(f"--caches: {args.caches!r}; choose among {CACHES}")
     print(f"{os.cpu_count()} CPUs; in process, one request at a time; stores {', '.join(stores)}")
     try:
         for store in stores:
-            run_store(store, args)
+            run_store(store, args, caches)
     except Failed as exc:
         sys.exit(f"failed: {exc}")
     print(json.dumps({"done": True}))
