@@ -10,7 +10,9 @@
     python3 dev.py demo     a warehouse day through the CLI, on demo.db
     python3 dev.py bench    the import and paging benchmark (http: the HTTP one, needs wrk;
                             scale: contended orders on two instances on PostgreSQL;
-                            write: the write path on SQLite and PostgreSQL, with its goals)
+                            write: the write path on SQLite and PostgreSQL, with its goals;
+                            detail: a product's stock per location and lot beside its plain
+                            stock read)
 
 "Set up" creates .venv/ and installs the project with its dev extra, once,
 and again whenever pyproject.toml changes.
@@ -158,7 +160,12 @@ def _is_bash(path: Path) -> bool:
 
 
 def bench(*args: str) -> None:
-    scripts = {"http": "http_api.py", "scale": "scale_out.py", "write": "write_path.py"}
+    scripts = {
+        "http": "http_api.py",
+        "scale": "scale_out.py",
+        "write": "write_path.py",
+        "detail": "stock_detail.py",
+    }
     if args[:1] and args[0] in scripts:
         step(str(BIN / "python"), str(ROOT / "bench" / scripts[args[0]]), *args[1:])
         return

@@ -38,6 +38,20 @@ printf '\n$ inventory orders create --reference SO-102 --warehouse MAIN --line B
 inventory orders create --reference SO-102 --warehouse MAIN --line BOLT-M8:1000 || echo "(refused, exit $?; nothing was reserved)"
 step inventory products show BOLT-M8
 step inventory stock movements --sku BOLT-M8
+printf '\n# Food by lot: a cold-room bin, two lots, an order picked first-expired-first-out, a recall.\n'
+step inventory products add --sku YOG-500 --name "Yoghurt 500 g" --category dairy --tracking lot --shelf-life-days 21
+step inventory locations add --warehouse MAIN --code CHILL-1 --name "Cold room, bin 1"
+# No --expires: the lot keeps the product's shelf life from today.
+step inventory stock receive --sku YOG-500 --warehouse MAIN --quantity 40 --unit-cost 0.9000 --location CHILL-1 --lot L-0412 --reference PO-4
+SOON=$(python -c 'import datetime as d; print(d.datetime.now(d.timezone.utc).date() + d.timedelta(days=6))')
+# A second lot, nearer its expiry, arrives at the dock (MAIN's default location).
+step inventory stock receive --sku YOG-500 --warehouse MAIN --quantity 24 --unit-cost 0.8500 --lot L-0398 --expires "$SOON" --reference PO-5
+step inventory products show YOG-500 --detail
+# Naming no lot, the order takes the lot that expires first (L-0398), then the next.
+step inventory orders create --reference SO-200 --warehouse MAIN --line YOG-500:30
+step inventory orders ship SO-200
+printf '\n# Recall of lot L-0412: every movement and order that touched it, and where the rest is.\n'
+step inventory lots trace YOG-500 L-0412
 step inventory report valuation
 step inventory report low-stock
 step inventory check

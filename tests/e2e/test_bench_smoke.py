@@ -15,6 +15,7 @@ from tests.postgres import server_url
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_and_paging.py"
 SCALE_OUT = BENCH.with_name("scale_out.py")
 WRITE_PATH = BENCH.with_name("write_path.py")
+STOCK_DETAIL = BENCH.with_name("stock_detail.py")
 
 
 @pytest.mark.bench
@@ -33,6 +34,27 @@ def test_the_import_and_paging_benchmark_runs_and_reports_every_figure() -> None
     assert done.stdout.count("of the raw executemany ceiling") == 2
     assert "page 1 " in done.stdout
     assert "page 5 " in done.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_stock_detail_benchmark_runs_checks_its_answers_and_compares(store: str) -> None:
+    url = ["--postgres-url", server_url()] if store == "postgres" else []
+    done = subprocess.run(
+        [sys.executable, str(STOCK_DETAIL), "--bins", "3", "--lots", "4", "--requests", "30",
+         "--stores", store, *url],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(rf"^{store} +set up 12 levels \(3 bins x 4 lots\)", done.stdout, re.M)
+    for cache in ("off", "memory"):
+        for read in ("plain", "detail"):
+            figures = rf"^{store} +cache {cache} +{read} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms"
+            assert re.search(rf"{figures} +\(30 requests\)$", done.stdout, re.M), done.stdout
+        ratio = rf"^{store} +cache {cache} +detail costs [\d.]+x the plain read \(p50 [\d.]+x\);"
+        assert re.search(rf"{ratio} goal <= 2x: (NOT )?MET$", done.stdout, re.M), done.stdout
+    assert done.stdout.rstrip().endswith('{"done": true}')
 
 
 @pytest.mark.bench
