@@ -44,6 +44,8 @@ _UPSERT_SLOT = (
 )
 MOVEMENT_LINE_COLUMNS = "movement_id, n, location, to_location, lot, quantity"
 ORDER_ALLOCATION_COLUMNS = "order_id, line_no, n, location, lot, quantity"
+MOVEMENT_SERIAL_COLUMNS = "movement_id, n, k, serial"
+ORDER_SERIAL_COLUMNS = "order_id, line_no, n, k, serial"
 
 _OUTFLOW_TYPES = ", ".join(f"'{type.value}'" for type in sorted(OUTFLOWS))
 # The domain's sign rule (movements.OUTFLOWS) per line, as ON_HAND_BY_LEDGER has it per movement.
@@ -205,11 +207,36 @@ def movement_lines(
             f" WHERE movement_id IN ({dialect.marks(len(chunk))}) ORDER BY movement_id, n",
             chunk,
         )
-        for movement_id, _, location, to_location, lot, quantity in cursor.fetchall():
+        rows = cursor.fetchall()
+        serials = movement_serials(execute, dialect, chunk) if rows else {}
+        for movement_id, n, location, to_location, lot, quantity in rows:
             found.setdefault(movement_id, []).append(
-                MoveLine(location, lot_in(lot), int(quantity), to_location)
+                MoveLine(
+                    location,
+                    lot_in(lot),
+                    int(quantity),
+                    to_location,
+                    serials.get((movement_id, int(n)), ()),
+                )
             )
     return {movement_id: tuple(lines) for movement_id, lines in found.items()}
+
+
+def movement_serials(
+    execute: Execute, dialect: Dialect, ids: Sequence[str]
+) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The serials of each line of the movements ``ids``, by (movement id, line number)."""
+    found: dict[tuple[str, int], list[str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        cursor = execute(
+            f"SELECT {MOVEMENT_SERIAL_COLUMNS} FROM movement_serials"
+            f" WHERE movement_id IN ({dialect.marks(len(chunk))}) ORDER BY movement_id, n, k",
+            chunk,
+        )
+        for movement_id, n, _, serial in cursor.fetchall():
+            found.setdefault((movement_id, int(n)), []).append(serial)
+    return {key: tuple(serials) for key, serials in found.items()}
 
 
 def order_allocation_rows(order_id: str, lines: Sequence[OrderLine]) -> list[Row]:
@@ -232,11 +259,35 @@ def order_allocations(
             f" WHERE order_id IN ({dialect.marks(len(chunk))}) ORDER BY order_id, line_no, n",
             chunk,
         )
-        for order_id, line_no, _, location, lot, quantity in cursor.fetchall():
+        rows = cursor.fetchall()
+        serials = order_serials(execute, dialect, chunk) if rows else {}
+        for order_id, line_no, n, location, lot, quantity in rows:
             found.setdefault((order_id, int(line_no)), []).append(
-                Allocation(location, lot_in(lot), int(quantity))
+                Allocation(
+                    location,
+                    lot_in(lot),
+                    int(quantity),
+                    serials.get((order_id, int(line_no), int(n)), ()),
+                )
             )
     return {key: tuple(allocations) for key, allocations in found.items()}
+
+
+def order_serials(
+    execute: Execute, dialect: Dialect, ids: Sequence[str]
+) -> dict[tuple[str, int, int], tuple[str, ...]]:
+    """The serials of each allocation of the orders ``ids``, by (order id, line, n)."""
+    found: dict[tuple[str, int, int], list[str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        cursor = execute(
+            f"SELECT {ORDER_SERIAL_COLUMNS} FROM order_allocation_serials"
+            f" WHERE order_id IN ({dialect.marks(len(chunk))}) ORDER BY order_id, line_no, n, k",
+            chunk,
+        )
+        for order_id, line_no, n, _, serial in cursor.fetchall():
+            found.setdefault((order_id, int(line_no), int(n)), []).append(serial)
+    return {key: tuple(serials) for key, serials in found.items()}
 
 
 def touching_lot_movement_ids(execute: Execute, dialect: Dialect, sku: str, lot: str) -> list[str]:
