@@ -9,14 +9,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from inventory.application.catalog import add_product, add_warehouse
+from inventory.application.commands import (
+    AdjustStock,
+    CreateProduct,
+    CreateWarehouse,
+    IssueStock,
+    MovementCommand,
+    OrderLineIn,
+    ReceiveStock,
+    ReserveOrder,
+    TransferStock,
+)
+from inventory.application.integrity import Drift, check_integrity
+from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.ports import Storage
 from inventory.application.queries import MovementFilter
 from inventory.application.scopes import LEVELS, product, scopes
+from inventory.application.stock import record_movement
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import MoveLine, MovementType
 from inventory.domain.orders import OrderLine
 from inventory.domain.picking import Allocation
 from inventory.domain.serials import SerialState, SerialStatus
-from tests.factories import T0, MovementFactory, OrderFactory, SerialStateFactory
+from tests.factories import (
+    T0,
+    FixedClock,
+    MovementFactory,
+    OrderFactory,
+    SequentialIds,
+    SerialStateFactory,
+)
 from tests.integration.contract import SECOND, given, reading
 from tests.integration.test_contract_slots import floor
 
@@ -172,3 +195,74 @@ def test_orders_keep_the_serials_each_allocation_reserved(storage: Storage) -> N
         got = uow.orders.get("o-1")
 
     assert got == order
+
+
+# --- the use cases on every adapter, and the integrity check -------------------------------
+
+
+def _a_day_of_drills(storage: Storage) -> FixedClock:
+    """DRILL received, one unit issued by name, one moved to EAST, one reserved and shipped,
+    one reserved and cancelled, and one count down."""
+    clock, ids = FixedClock(step=timedelta(seconds=1)), SequentialIds("day")
+    for code in ("MAIN", "EAST"):
+        add_warehouse(CreateWarehouse(code=code, name=code), storage.unit_of_work(), clock)
+    drill = CreateProduct(sku="DRILL", name="Drill", tracking=Tracking.SERIAL)
+    add_product(drill, storage.unit_of_work(), clock)
+
+    def move(cmd: MovementCommand) -> list[str]:
+        movement = record_movement(cmd, storage.unit_of_work(), clock, ids, "clerk")
+        return [serial for line in movement.lines for serial in line.serials]
+
+    serials = [f"D-{n}" for n in range(1, 7)]
+    move(ReceiveStock(sku="DRILL", warehouse="MAIN", quantity=6, unit_cost="80", serials=serials))
+    assert move(IssueStock(sku="DRILL", warehouse="MAIN", quantity=1, serials=["D-4"])) == ["D-4"]
+    moved = move(TransferStock(sku="DRILL", from_warehouse="MAIN", to_warehouse="EAST", quantity=1))
+    assert moved == ["D-1"]
+    order = ReserveOrder(
+        reference="SO-1", warehouse="MAIN", lines=[OrderLineIn(sku="DRILL", quantity=2)]
+    )
+    shipped = reserve_order(order, storage.unit_of_work(), clock, ids)
+    ship_order(shipped.id, storage.unit_of_work(), clock, ids, "picker")
+    again = ReserveOrder(
+        reference="SO-2", warehouse="MAIN", lines=[OrderLineIn(sku="DRILL", quantity=1)]
+    )
+    cancel_order(reserve_order(again, storage.unit_of_work(), clock, ids).id,
+                 storage.unit_of_work(), clock)  # fmt: skip
+    count = AdjustStock(sku="DRILL", warehouse="MAIN", counted_quantity=1, reason="loss")
+    assert move(count) == ["D-5"]
+    return clock
+
+
+def test_the_use_cases_keep_every_unit_where_the_ledger_says_on_every_adapter(
+    storage: Storage,
+) -> None:
+    _a_day_of_drills(storage)
+
+    with reading(storage) as uow:
+        states = {s.serial: (s.status, s.warehouse) for s in uow.serials.stream()}
+        history = [m.type for m in uow.movements.touching_serial("DRILL", "D-2")]
+    drifts = check_integrity(storage.unit_of_work())
+
+    assert states == {
+        "D-1": (SerialStatus.IN_STOCK, "EAST"),
+        "D-2": (SerialStatus.SHIPPED, "MAIN"),
+        "D-3": (SerialStatus.SHIPPED, "MAIN"),
+        "D-4": (SerialStatus.ISSUED, "MAIN"),
+        "D-5": (SerialStatus.WRITTEN_OFF, "MAIN"),
+        "D-6": (SerialStatus.IN_STOCK, "MAIN"),
+    }
+    assert history == [MovementType.RECEIPT, MovementType.ISSUE]
+    assert drifts == []
+
+
+def test_a_unit_the_ledger_does_not_hold_is_reported_by_the_check(storage: Storage) -> None:
+    _a_day_of_drills(storage)
+    with storage.unit_of_work() as uow:
+        stray = uow.serials.get_many("DRILL", ["D-4"])["D-4"]
+        stray.status = SerialStatus.IN_STOCK
+        uow.serials.save_all([stray])
+        uow.commit()
+
+    drifts = check_integrity(storage.unit_of_work())
+
+    assert drifts == [Drift("serials", "DRILL", "MAIN at DEFAULT", "2", "1")]
