@@ -35,9 +35,19 @@ def _no_serials(serials: list[str] | None) -> bool:
     return serials is None
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    # The member is left out rather than null: null is no default a client sees.
+    schema.pop("default", None)
+
+
 def serials_field(description: str) -> Any:
     """A ``serials`` member shown only for serial-tracked products (others never see it)."""
-    return Field(default=None, description=description, exclude_if=_no_serials)
+    return Field(
+        default=None,
+        description=description,
+        exclude_if=_no_serials,
+        json_schema_extra=_no_default,
+    )
 
 
 SerialsOut = list[str] | SkipJsonSchema[None]

@@ -193,3 +193,22 @@ def test_products_not_tracked_by_serial_show_no_serials_member(shop: Api) -> Non
     assert "serials" not in movement
     assert "serials" not in movement["allocations"][0]
     assert "serials" not in order["lines"][0]["allocations"][0]
+
+
+def test_the_openapi_document_describes_the_route_and_the_serials_fields(api: Api) -> None:
+    document = api.ok("GET", "/openapi.json")
+    operation = document["paths"]["/api/v1/products/{sku}/serials/{serial}"]["get"]
+    schemas = document["components"]["schemas"]
+
+    assert [p["name"] for p in operation["parameters"]] == ["sku", "serial"]
+    assert {"200", "404"} <= set(operation["responses"])
+    for body in ("ReceiveStock", "IssueStock", "TransferStock", "AdjustStock", "OrderLineIn"):
+        assert "serials" in schemas[body]["properties"], body
+    assert "serials" in schemas["AllocationView"]["properties"]
+    assert "serials" not in schemas["AllocationView"].get("required", [])
+
+
+def test_reading_a_unit_needs_a_key(shop: Api) -> None:
+    _receive(shop, "S-1")
+
+    assert shop.get(f"{DRILL}/S-1", key=None).status == 401
