@@ -186,7 +186,10 @@ Money = Annotated[
 
 
 _REORDER_POINT = "A low-stock alert is sent when the total available falls to this (0: never)"
-_TRACKING = "none, lot (receipts name a lot) or serial; changes only while nothing is in stock"
+_TRACKING = (
+    "none, lot (receipts name a lot) or serial (receipts name each unit);"
+    " changes only while nothing is in stock"
+)
 _SHELF_LIFE = "Days a lot received without an expiry date keeps: it expires that many days on"
 _TO_LOCATION = "The location it goes to, in that warehouse; its default location if omitted"
 _FROM_LOCATION = "Take it from this location only; else by the picking rule (FEFO)"

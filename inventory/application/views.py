@@ -78,7 +78,7 @@ class ProductView(View):
         bool, Field(description="Archived products take no new movement or order line")
     ]
     tracking: Annotated[
-        Tracking, Field(description="none, lot (receipts name a lot) or serial")
+        Tracking, Field(description="none, lot (receipts name a lot) or serial (each unit)")
     ] = Tracking.NONE
     shelf_life_days: Annotated[
         int | None, Field(description="Days a lot received without an expiry date keeps")
