@@ -270,6 +270,10 @@ class SerialRepository(Protocol):
         """The units of ``sku`` among ``serials`` ever received, by serial."""
         ...
 
+    def held_with_serial(self, serial: str) -> list[SerialState]:
+        """The units numbered ``serial`` in stock or reserved, of any product, by sku."""
+        ...
+
     def save_all(self, states: Sequence[SerialState]) -> None:
         """Record each unit's state (made by its first receipt, updated after)."""
         ...

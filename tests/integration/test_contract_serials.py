@@ -72,12 +72,16 @@ def test_saved_units_come_back_as_they_were_and_saving_again_updates_them(
     with reading(storage) as uow:
         got = uow.serials.get_many("A", ["S-1", "S-22", "S-404"])
         of_b = uow.serials.get_many("B", ["S-1"])
+        scanned = uow.serials.held_with_serial("S-1")
 
     assert got == {
         "S-1": unit("S-1", status=SerialStatus.RESERVED, order_id="o-1"),
         "S-22": unit("S-22", location="B-1"),
     }
     assert of_b == {"S-1": unit("S-1", sku="B")}
+    assert [(s.sku, s.status) for s in scanned] == [
+        ("A", SerialStatus.RESERVED), ("B", SerialStatus.IN_STOCK),
+    ]  # fmt: skip
 
 
 def test_held_units_are_those_in_stock_or_reserved_in_the_pairs_asked_for(
@@ -98,8 +102,10 @@ def test_held_units_are_those_in_stock_or_reserved_in_the_pairs_asked_for(
         held = uow.serials.held([("A", "W1"), ("B", "W2")])
         by_slot = list(uow.serials.held_by_slot())
         streamed = list(uow.serials.stream())
+        gone = [uow.serials.held_with_serial(serial) for serial in ("S-3", "S-404")]
 
     assert [s.serial for s in held] == ["S-1", "S-2"]
+    assert gone == [[], []]
     assert by_slot == [
         (("A", "W1", "DEFAULT", None), 2),
         (("A", "W2", "DEFAULT", None), 1),

@@ -27,6 +27,10 @@ class MemorySerialRepository:
                 found[serial] = state
         return found
 
+    def held_with_serial(self, serial: str) -> list[SerialState]:
+        found = [s for s in self._table.values() if s.serial == serial and s.held]
+        return sorted(found, key=lambda s: s.sku)
+
     def save_all(self, states: Sequence[SerialState]) -> None:
         for state in states:
             self._table.put((state.sku, state.serial), state)

@@ -54,6 +54,14 @@ class SqlSerialRepository:
                 found[row[1]] = self._state(row)
         return found
 
+    def held_with_serial(self, serial: str) -> list[SerialState]:
+        cursor = self._execute(
+            f"SELECT {SERIAL_COLUMNS} FROM serials WHERE serial = {self._dialect.mark}"
+            f" AND {_HELD} ORDER BY sku",
+            (serial,),
+        )
+        return [self._state(row) for row in cursor.fetchall()]
+
     def save_all(self, states: Sequence[SerialState]) -> None:
         if not states:
             return

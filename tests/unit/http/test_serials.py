@@ -212,3 +212,26 @@ def test_reading_a_unit_needs_a_key(shop: Api) -> None:
     _receive(shop, "S-1")
 
     assert shop.get(f"{DRILL}/S-1", key=None).status == 401
+
+
+def test_a_plain_code_that_is_the_serial_of_one_unit_in_stock_scans_as_that_unit(
+    shop: Api,
+) -> None:
+    _receive(shop, "SN-77", location="B-1")
+
+    answer = shop.ok("GET", "/api/v1/scan/SN-77", key=shop.viewer)
+
+    assert answer == {"kind": "serial", "sku": "DRILL", "unit": "each", "quantity": 1,
+                      "warehouse": "MAIN", "location": "B-1", "serial": "SN-77"}  # fmt: skip
+
+
+def test_a_serial_held_by_two_products_or_gone_does_not_scan(shop: Api) -> None:
+    shop.given_product("SAW", tracking="serial")
+    _receive(shop, "SN-1", "SN-2")
+    shop.ok("POST", MOVEMENTS, {"type": "receipt", "sku": "SAW", "warehouse": "MAIN",
+                                "quantity": 1, "unit_cost": "5", "serials": ["SN-1"]},
+            key=shop.clerk)  # fmt: skip
+    _move(shop, type="issue", warehouse="MAIN", quantity=1, serials=["SN-2"])
+
+    assert shop.get("/api/v1/scan/SN-1", key=shop.viewer).status == 404
+    assert shop.get("/api/v1/scan/SN-2", key=shop.viewer).status == 404

@@ -26,6 +26,9 @@ CREATE TABLE serials (
 
 CREATE INDEX serials_held_by_slot ON serials (sku, warehouse, location)
     WHERE status IN ('in_stock', 'reserved');
+-- A scanned serial, of whichever product holds it.
+CREATE INDEX serials_held_by_serial ON serials (serial)
+    WHERE status IN ('in_stock', 'reserved');
 
 CREATE TABLE movement_serials (
     movement_id TEXT NOT NULL,
