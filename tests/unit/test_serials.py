@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from inventory.domain.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
 from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason, Move
+from inventory.domain.orders import Order, OrderLine
 from inventory.domain.picking import Allocation
 from inventory.domain.product_stock import ProductStock
 from inventory.domain.serials import SerialState, SerialStatus, held_by_slot, reserved_by_slot
@@ -292,3 +293,36 @@ def test_a_unit_state_carries_its_order_only_while_reserved_or_shipped() -> None
     unit.leave(SerialStatus.ISSUED)
 
     assert (unit.status, unit.order_id) == (SerialStatus.ISSUED, None)
+
+
+# --- orders -----------------------------------------------------------------------------
+
+
+def test_an_order_names_units_per_line_and_an_expired_one_puts_them_back() -> None:
+    stock = _drills()
+    _receive(stock, "S-1", "S-2", "S-3")
+    lines = [OrderLine("DRILL", 2, serials=("S-2", "S-3"))]
+
+    order, _ = Order.reserve("O-1", "SO-1", W1, lines, {"DRILL": stock}, T0, TODAY,
+                             expires_at=T0 + timedelta(hours=1))  # fmt: skip
+    reserved = {s: stock.serials[s].status for s in ("S-1", "S-2", "S-3")}
+    order.expire({"DRILL": stock}, T0 + timedelta(hours=2))
+
+    assert order.lines[0].allocations == (Allocation(D, None, 2, ("S-2", "S-3")),)
+    assert order.lines[0].serials is None  # the allocations say which units
+    assert reserved == {"S-1": SerialStatus.IN_STOCK, "S-2": SerialStatus.RESERVED,
+                        "S-3": SerialStatus.RESERVED}  # fmt: skip
+    assert {stock.serials[s].status for s in ("S-2", "S-3")} == {SerialStatus.IN_STOCK}
+    assert stock.slots[Slot(W1, D)].reserved == 0
+
+
+def test_an_order_naming_a_unit_not_in_stock_is_short_on_that_line_and_reserves_nothing() -> None:
+    stock = _drills()
+    _receive(stock, "S-1")
+
+    with pytest.raises(InsufficientStock) as short:
+        Order.reserve("O-1", "SO-1", W1, [OrderLine("DRILL", 1, serials=("S-9",))],
+                      {"DRILL": stock}, T0, TODAY)  # fmt: skip
+
+    assert [e.field for e in short.value.errors] == ["lines.0.quantity"]
+    assert stock.serials["S-1"].status is SerialStatus.IN_STOCK
