@@ -15,10 +15,10 @@ from decimal import Decimal
 from inventory.domain.catalog import Product
 from inventory.domain.errors import FieldError, InsufficientStock, ValidationFailed
 from inventory.domain.locations import Location
-from inventory.domain.lots import Lot, Tracking, check_new_serials
+from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import AdjustmentReason, Move, MoveLine, MovementType
-from inventory.domain.picking import Allocation, Bucket, SerialUnit, pick, pick_serials
-from inventory.domain.serials import SerialState, SerialStatus
+from inventory.domain.picking import Allocation, Bucket, pick, pick_serials
+from inventory.domain.serials import SerialState, SerialStatus, arrivals, free_units, names
 from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
 from inventory.domain.valuation import money
 
@@ -148,7 +148,7 @@ class ProductStock:
         self._slot(slot).check_receipt(quantity)
         arrived = self._arrive(slot, quantity, serials, at)
         self.product.revalue(self.on_hand, quantity, unit_cost, at)
-        line = MoveLine(slot.location, slot.lot, quantity, serials=_names(arrived))
+        line = MoveLine(slot.location, slot.lot, quantity, serials=names(arrived))
         move = Move(
             MovementType.RECEIPT,
             slot.warehouse,
@@ -180,17 +180,7 @@ class ProductStock:
             self._require_tracking(Tracking.SERIAL, "serials")
         subject = subject or f"{self.sku} in {warehouse}"
         if self.tracking is Tracking.SERIAL:
-            units = [
-                SerialUnit(
-                    s.serial,
-                    Location(warehouse, s.location, pickable=self.pickable[warehouse, s.location]),
-                    s.received_at,
-                )
-                for s in self.serials.values()
-                if s.status is SerialStatus.IN_STOCK
-                and s.warehouse == warehouse
-                and s.location != leave
-            ]
+            units = free_units(self.serials.values(), warehouse, self.pickable, leave)
             return pick_serials(
                 units, quantity, location=location, serials=serials, subject=subject
             )
@@ -300,7 +290,7 @@ class ProductStock:
         difference = counted - level.on_hand
         self.levels[Place(slot.warehouse)].check_receipt(max(difference, 0))
         changed = self._count_serials(slot, difference, serials, at)
-        line = MoveLine(slot.location, slot.lot, difference, serials=_names(changed))
+        line = MoveLine(slot.location, slot.lot, difference, serials=names(changed))
         move = Move(
             MovementType.ADJUSTMENT, slot.warehouse, difference, reason=reason, lines=(line,)
         )
@@ -416,17 +406,12 @@ class ProductStock:
             if serials is not None:
                 self._require_tracking(Tracking.SERIAL, "serials")
             return ()
-        named = list(serials or ())
-        check_new_serials(named, quantity, [s for s in named if self._is_held(s)])
         assert at is not None, "a serial-tracked unit arrives at a time"
-        arrived = []
-        for serial in named:
-            state = SerialState(
-                self.sku, serial, slot.warehouse, slot.location, SerialStatus.IN_STOCK, at
-            )
-            self.serials[serial] = state
-            arrived.append(state)
-        return tuple(arrived)
+        arrived = arrivals(
+            self.sku, slot.warehouse, slot.location, quantity, serials or (), self.serials, at
+        )
+        self.serials.update((state.serial, state) for state in arrived)
+        return arrived
 
     def _count_serials(
         self, slot: Slot, difference: int, serials: Sequence[str] | None, at: datetime | None
@@ -440,8 +425,10 @@ class ProductStock:
             if serials:
                 self._reject_serials(0)
             return ()
-        taken = self.take(
-            slot.warehouse, -difference, date.min, location=slot.location, serials=serials
+        units = free_units(self.serials.values(), slot.warehouse, self.pickable)
+        where = self._slot(slot).where()
+        taken = pick_serials(
+            units, -difference, location=slot.location, serials=serials, subject=where
         )
         gone = self._units(taken)
         for state in gone:
@@ -453,10 +440,6 @@ class ProductStock:
             f"serials named for a change of {quantity} unit(s)",
             (FieldError("serials", "the count changes nothing: name no serials"),),
         )
-
-    def _is_held(self, serial: str) -> bool:
-        state = self.serials.get(serial)
-        return state is not None and state.held
 
     def _units(self, allocations: Iterable[Allocation]) -> tuple[SerialState, ...]:
         return tuple(self.serials[serial] for a in allocations for serial in a.serials)
@@ -497,7 +480,3 @@ class ProductStock:
         before = self.available
         self.available = before + change
         return LowStock.crossing(self.product, before, self.available)
-
-
-def _names(states: Iterable[SerialState]) -> tuple[str, ...]:
-    return tuple(state.serial for state in states)

@@ -8,10 +8,14 @@ again, as a returned unit is. See docs/adr/0022-serial-numbers.md.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from inventory.domain.locations import Location
+from inventory.domain.lots import check_new_serials
+from inventory.domain.picking import SerialUnit
 
 
 class SerialStatus(StrEnum):
@@ -57,6 +61,48 @@ class SerialState:
 
     def move(self, warehouse: str, location: str) -> None:
         self.warehouse, self.location = warehouse, location
+
+
+def arrivals(
+    sku: str,
+    warehouse: str,
+    location: str,
+    quantity: int,
+    serials: Sequence[str],
+    known: Mapping[str, SerialState],
+    at: datetime,
+) -> tuple[SerialState, ...]:
+    """The units a receipt or a count up brings to (warehouse, location): one serial
+    per unit, none named twice (422), none held now among the ``known`` units (409)."""
+    held = [serial for serial in serials if serial in known and known[serial].held]
+    check_new_serials(serials, quantity, held)
+    return tuple(
+        SerialState(sku, serial, warehouse, location, SerialStatus.IN_STOCK, at)
+        for serial in serials
+    )
+
+
+def free_units(
+    states: Iterable[SerialState],
+    warehouse: str,
+    pickable: Mapping[tuple[str, str], bool],
+    leave: str | None = None,
+) -> list[SerialUnit]:
+    """The units in stock and not reserved in ``warehouse`` (but at ``leave``), as the
+    picking rule sees them."""
+    return [
+        SerialUnit(
+            s.serial,
+            Location(warehouse, s.location, pickable=pickable[warehouse, s.location]),
+            s.received_at,
+        )
+        for s in states
+        if s.status is SerialStatus.IN_STOCK and s.warehouse == warehouse and s.location != leave
+    ]
+
+
+def names(states: Iterable[SerialState]) -> tuple[str, ...]:
+    return tuple(state.serial for state in states)
 
 
 def held_by_slot(states: Iterable[SerialState]) -> Counter[tuple[str, str]]:
