@@ -27,6 +27,7 @@ from inventory.domain.locations import Location, LocationKind
 from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.serials import SerialState, SerialStatus
 from inventory.domain.stock import SlotLevel
 
 T0 = datetime(2026, 11, 26, 19, 25, 20, 123456, tzinfo=UTC)
@@ -154,6 +155,20 @@ class SlotLevelFactory(_Factory[SlotLevel]):
     lot = None
     on_hand = 0
     reserved = 0
+
+
+class SerialStateFactory(_Factory[SerialState]):
+    """A serial-numbered unit of ``SKU-1`` in stock at WH-MAIN's default location."""
+
+    class Meta:
+        model = SerialState
+
+    sku = "SKU-1"
+    serial = Sequence(lambda n: f"SN-{n:06d}")
+    warehouse = "WH-MAIN"
+    location = "DEFAULT"
+    status = SerialStatus.IN_STOCK
+    received_at = T0
 
 
 class MovementFactory(_Factory[Movement]):

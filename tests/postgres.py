@@ -62,16 +62,19 @@ def fresh_schema(prefix: str = "test") -> Iterator[str]:
 # refuses deletes (the ledger is append-only), so its triggers are switched off
 # for the emptying, inside the same transaction.
 _DATA_TABLES = (
-    "order_allocations", "order_lines", "orders", "movement_allocations", "movements",
-    "location_stock", "stock_levels", "lots", "products", "locations", "warehouses", "api_keys",
-    "idempotency_keys", "jobs", "outbox", "runner_heartbeats", "report_chunks", "report_results",
+    "order_allocation_serials", "order_allocations", "order_lines", "orders", "movement_serials",
+    "movement_allocations", "movements", "serials", "location_stock", "stock_levels", "lots",
+    "products", "locations", "warehouses", "api_keys", "idempotency_keys", "jobs", "outbox",
+    "runner_heartbeats", "report_chunks", "report_results",
 )  # fmt: skip
 _EMPTY = (
     "BEGIN; ALTER TABLE movements DISABLE TRIGGER USER;"
-    " ALTER TABLE movement_allocations DISABLE TRIGGER USER; "
+    " ALTER TABLE movement_allocations DISABLE TRIGGER USER;"
+    " ALTER TABLE movement_serials DISABLE TRIGGER USER; "
     + "; ".join(f"DELETE FROM {table}" for table in _DATA_TABLES)
     + "; ALTER TABLE movements ENABLE TRIGGER USER;"
-    " ALTER TABLE movement_allocations ENABLE TRIGGER USER; DELETE FROM cache_changes; COMMIT"
+    " ALTER TABLE movement_allocations ENABLE TRIGGER USER;"
+    " ALTER TABLE movement_serials ENABLE TRIGGER USER; DELETE FROM cache_changes; COMMIT"
 )
 _idle_schemas: list[str] = []
 

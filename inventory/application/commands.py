@@ -49,6 +49,11 @@ Code = Annotated[
 ]
 """A sku or warehouse code."""
 
+SerialCode = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=CODE_PATTERN)
+]
+"""A serial number: the sku rule (so it can stand in a path)."""
+
 MAX_QUANTITY = 10**12
 """The most units one movement or order line may name."""
 
@@ -181,13 +186,22 @@ Money = Annotated[
 
 
 _REORDER_POINT = "A low-stock alert is sent when the total available falls to this (0: never)"
-_TRACKING = "none, lot (receipts name a lot) or serial; changes only while nothing is in stock"
+_TRACKING = (
+    "none, lot (receipts name a lot) or serial (receipts name each unit);"
+    " changes only while nothing is in stock"
+)
 _SHELF_LIFE = "Days a lot received without an expiry date keeps: it expires that many days on"
 _TO_LOCATION = "The location it goes to, in that warehouse; its default location if omitted"
 _FROM_LOCATION = "Take it from this location only; else by the picking rule (FEFO)"
 _FROM_LOT = "Take it from this lot only; else by the picking rule (FEFO)"
 _REFERENCE = "The document it belongs to, e.g. a delivery note or an order (not unique)"
 _NOTE = "Free text kept with the movement"
+_SERIALS_IN = "A serial-tracked product: one serial per unit, none in stock now (required)"
+_SERIALS_OUT = (
+    "A serial-tracked product: take these units (one per unit, in stock here);"
+    " else the oldest received first"
+)
+Serials = Annotated[list[SerialCode], Field(min_length=1, max_length=50_000)]
 _UNIT_COST = (
     f"What one unit cost: a decimal string from 0 to {MONEY_MAX}, at most 4 decimal places. "
     "Moves the product's average cost"
@@ -350,6 +364,7 @@ class ReceiveStock(Command):
     unit_cost: Annotated[Money, Field(description=_UNIT_COST)]
     location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
     lot: Annotated[LotIn | None, Field(description="Required for a lot-tracked product")] = None
+    serials: Annotated[Serials | None, Field(description=_SERIALS_IN)] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -361,6 +376,7 @@ class IssueStock(Command):
     quantity: Annotated[Quantity, Field(description="Units issued; no more than are available")]
     location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
     lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
+    serials: Annotated[Serials | None, Field(description=_SERIALS_OUT)] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -376,6 +392,7 @@ class TransferStock(Command):
     from_location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
     to_location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
     lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
+    serials: Annotated[Serials | None, Field(description=_SERIALS_OUT)] = None
     reference: Annotated[Reference | None, Field(description=_REFERENCE)] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
@@ -404,6 +421,13 @@ class AdjustStock(Command):
         Code | None, Field(description="The lot counted; required for a lot-tracked product")
     ] = None
     reason: Annotated[AdjustmentReason, Field(description="Why the figure changes")]
+    serials: Annotated[
+        Serials | None,
+        Field(
+            description="A serial-tracked product: the units found (required when the count"
+            " rises) or gone (else the oldest received go)"
+        ),
+    ] = None
     note: Annotated[Note | None, Field(description=_NOTE)] = None
 
 
@@ -422,6 +446,7 @@ class OrderLineIn(Command):
         Code | None, Field(description="Take it from this location only; else by the picking rule")
     ] = None
     lot: Annotated[Code | None, Field(description="Take it from this lot only")] = None
+    serials: Annotated[Serials | None, Field(description=_SERIALS_OUT)] = None
 
 
 class ReserveOrder(Command):

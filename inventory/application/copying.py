@@ -38,8 +38,8 @@ PAGE = 500
 """Rows per ``fetch_page`` call for the kinds the ports page but do not stream."""
 
 KINDS = (
-    "warehouses", "locations", "products", "lots", "stock_levels", "location_stock", "movements",
-    "orders", "api_keys", "jobs", "outbox",
+    "warehouses", "locations", "products", "lots", "stock_levels", "location_stock", "serials",
+    "movements", "orders", "api_keys", "jobs", "outbox",
 )  # fmt: skip
 """What is copied, in the order it is written (each kind only refers to kinds before it)."""
 
@@ -164,6 +164,7 @@ def _readers(uow: UnitOfWork) -> dict[str, Rows]:
         "lots": uow.lots.stream,
         "stock_levels": uow.stock.stream,
         "location_stock": uow.stock.stream_slots,
+        "serials": uow.serials.stream,
         "movements": lambda: uow.movements.stream(MovementFilter()),
         "orders": orders,
         "api_keys": lambda: iter(uow.api_keys.list_all()),  # tens of keys: one list
@@ -181,6 +182,7 @@ def _writers(uow: UnitOfWork) -> dict[str, Write]:
         "lots": uow.lots.add_all,
         "stock_levels": uow.stock.save_all,
         "location_stock": uow.stock.save_slots,
+        "serials": uow.serials.save_all,
         "movements": uow.movements.add_all,
         "orders": _each(uow.orders.add),
         "api_keys": _each(uow.api_keys.add),

@@ -111,7 +111,7 @@ def import_movements(
 
 MOVEMENT_FIELDS = (
     "type", "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
-    "unit_cost", "reason", "reference", "note",
+    "unit_cost", "reason", "serials", "reference", "note",
 )  # fmt: skip
 
 
@@ -161,6 +161,8 @@ def _typed(row: dict[str, str]) -> dict[str, object]:
         value = row[name].strip()
         if _INTEGER.fullmatch(value):
             typed[name] = int(value)
+    if "serials" in row:  # a serial-tracked product's units, separated by spaces
+        typed["serials"] = row["serials"].split()
     return typed
 
 

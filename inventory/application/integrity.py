@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from inventory.application.ports import SlotKey, StockKey, UnitOfWork
 from inventory.application.queries import MovementFilter
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import MovementType
 from inventory.domain.valuation import ZERO, moving_average
 
@@ -15,7 +16,7 @@ from inventory.domain.valuation import ZERO, moving_average
 class Drift:
     """A stored figure that disagrees with what the ledger or the open orders say."""
 
-    what: str  # "on_hand", "reserved" or "average_cost"
+    what: str  # "on_hand", "reserved", "average_cost" or "serials" (units held)
     sku: str
     warehouse: str | None
     stored: str
@@ -28,19 +29,36 @@ class Drift:
 
 def check_integrity(uow: UnitOfWork) -> list[Drift]:
     """Recompute on hand from the ledger, reserved from open orders and AVCO from
-    receipts, per (sku, warehouse) and per (sku, warehouse, location, lot)."""
+    receipts, per (sku, warehouse) and per (sku, warehouse, location, lot); and the
+    serial-numbered units held at each slot of a serial-tracked product, which must
+    number its on hand by the ledger."""
     with uow.reading():
         ledger = dict(uow.movements.on_hand_by_ledger())
         reserved = dict(uow.orders.reserved_by_open_orders())
+        slots = dict(uow.movements.slots_by_ledger())
         return [
             *_level_drifts(uow, ledger, reserved),
-            *_slot_drifts(uow),
+            *_slot_drifts(uow, slots),
+            *_serial_drifts(uow, slots),
             *_cost_drifts(uow),
         ]
 
 
-def _slot_drifts(uow: UnitOfWork) -> list[Drift]:
-    ledger = dict(uow.movements.slots_by_ledger())
+def _serial_drifts(uow: UnitOfWork, ledger: dict[SlotKey, int]) -> list[Drift]:
+    tracked = {p.sku for p in uow.products.stream() if p.details.tracking is Tracking.SERIAL}
+    held = dict(uow.serials.held_by_slot())
+    wanted = {key for key, on_hand in ledger.items() if key[0] in tracked and on_hand}
+    drifts = []
+    for key in sorted(held.keys() | wanted, key=_slot_order):
+        sku, warehouse, location, lot = key
+        expected = ledger.get(key, 0) if sku in tracked else 0
+        if held.get(key, 0) != expected:
+            where = f"{warehouse} at {location}" + ("" if lot is None else f", lot {lot}")
+            drifts.append(Drift("serials", sku, where, str(held.get(key, 0)), str(expected)))
+    return drifts
+
+
+def _slot_drifts(uow: UnitOfWork, ledger: dict[SlotKey, int]) -> list[Drift]:
     reserved = dict(uow.orders.reserved_slots_by_open_orders())
     drifts = []
     stored: dict[SlotKey, tuple[int, int]] = {}

@@ -21,9 +21,10 @@ from inventory.application.commands import (
 from inventory.application.ports import Clock, IdGenerator, SlotKey, StockKey, UnitOfWork
 from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, NotFound
-from inventory.domain.lots import Lot
+from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import Movement
 from inventory.domain.product_stock import LowStock, ProductStock, StockChange
+from inventory.domain.serials import SerialState
 from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
 
 
@@ -58,6 +59,7 @@ class Posting:
         self._revalued: dict[str, Product] = {}
         self._touched: dict[StockKey, StockLevel] = {}
         self._touched_slots: dict[SlotKey, SlotLevel] = {}
+        self._touched_serials: dict[tuple[str, str], SerialState] = {}
         self._new_lots: list[tuple[str, Lot]] = []
         self._posted: list[Movement] = []
         self._defaults: dict[str, str] = {}
@@ -98,13 +100,19 @@ class Posting:
                         self._new_lots.append((stock.sku, made))
                     lot = made.code
                 slot = Slot(cmd.warehouse, location, lot)
-                change = stock.receive(slot, cmd.quantity, cmd.unit_cost, at)
+                self.hold_named_serials(stock, cmd.serials)
+                change = stock.receive(slot, cmd.quantity, cmd.unit_cost, at, cmd.serials)
                 reference = cmd.reference
             case IssueStock():
                 self._place(stock, cmd.warehouse)
                 self.check_location(cmd.warehouse, cmd.location, "location")
                 change = stock.issue(
-                    cmd.warehouse, cmd.quantity, today, location=cmd.location, lot=cmd.lot
+                    cmd.warehouse,
+                    cmd.quantity,
+                    today,
+                    location=cmd.location,
+                    lot=cmd.lot,
+                    serials=cmd.serials,
                 )
                 reference = cmd.reference
             case TransferStock():
@@ -119,6 +127,7 @@ class Posting:
                     today,
                     from_location=cmd.from_location,
                     lot=cmd.lot,
+                    serials=cmd.serials,
                 )
                 reference = cmd.reference
             case AdjustStock():
@@ -127,7 +136,10 @@ class Posting:
                 if cmd.lot is not None:
                     self._hold_lots(stock, [cmd.lot])
                 slot = Slot(cmd.warehouse, location, cmd.lot)
-                change = stock.adjust(slot, cmd.counted_quantity, cmd.reason)
+                self.hold_named_serials(stock, cmd.serials)
+                change = stock.adjust(
+                    slot, cmd.counted_quantity, cmd.reason, serials=cmd.serials, at=at
+                )
                 reference = None
         movement = self.keep(stock, change, at, reference, cmd.note)
         assert movement is not None  # every movement command moves stock
@@ -146,6 +158,8 @@ class Posting:
             self._touched[level.key] = level
         for slot in change.slots:
             self._touched_slots[(slot.sku, *slot.slot)] = slot
+        for unit in change.serials:
+            self._touched_serials[(unit.sku, unit.serial)] = unit
         if change.revalued:
             self._revalued[stock.sku] = stock.product
         if change.low_stock is not None:
@@ -169,10 +183,12 @@ class Posting:
         self._uow.lots.add_all(self._new_lots)
         self._uow.products.save_costs(list(self._revalued.values()))
         self._uow.movements.add_all(self._posted)
+        self._uow.serials.save_all(list(self._touched_serials.values()))
         queue_low_stock_alerts(self._uow, self._low, self._clock, self._new_id, self._alerts)
         self._low = []
         self._new_lots = []
         self._touched_slots.clear()
+        self._touched_serials.clear()
         self._touched.clear()
         self._revalued.clear()
         self._posted = []
@@ -233,6 +249,21 @@ class Posting:
             if held.lot is not None:
                 stock.hold_lots([held.lot])
             self._loaded += 1
+        # A serial-tracked product's held units, under the same lock as its slots.
+        tracked = [key for key in levels if self._stocks[key[0]].tracking is Tracking.SERIAL]
+        if tracked:
+            for unit in self._uow.serials.held(tracked):
+                self._stocks[unit.sku].hold_serials([unit])
+                self._loaded += 1
+
+    def hold_named_serials(self, stock: ProductStock, serials: Iterable[str] | None) -> None:
+        """Load the units a request names that ``stock`` does not hold yet (a unit held
+        in a warehouse not loaded, or one received before and gone)."""
+        if serials is None or stock.tracking is not Tracking.SERIAL:
+            return
+        missing = [serial for serial in serials if serial not in stock.serials]
+        if missing:
+            stock.hold_serials(self._uow.serials.get_many(stock.sku, missing).values())
 
     def _hold_lots(self, stock: ProductStock, codes: Iterable[str]) -> None:
         missing = [code for code in codes if code not in stock.lots]

@@ -46,7 +46,16 @@ def reserve_order(
             stocks[line.sku].product.ensure_active()
         for n, line in enumerate(cmd.lines):
             posting.check_location(cmd.warehouse, line.location, f"lines.{n}.location")
-        lines = [OrderLine(line.sku, line.quantity, line.location, line.lot) for line in cmd.lines]
+        lines = [
+            OrderLine(
+                line.sku,
+                line.quantity,
+                line.location,
+                line.lot,
+                serials=None if line.serials is None else tuple(line.serials),
+            )
+            for line in cmd.lines
+        ]
         order, changes = Order.reserve(
             new_id(),
             cmd.reference,

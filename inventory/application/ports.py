@@ -37,6 +37,7 @@ from inventory.domain.locations import Location
 from inventory.domain.lots import Lot
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
+from inventory.domain.serials import SerialState
 from inventory.domain.stock import SlotLevel, StockLevel
 
 Clock = Callable[[], datetime]
@@ -262,6 +263,34 @@ class LotRepository(Protocol):
         ...
 
 
+class SerialRepository(Protocol):
+    """Where each serial-numbered unit is now; the ledger keeps what moved it."""
+
+    def held(self, keys: Iterable[StockKey]) -> list[SerialState]:
+        """Every unit in stock or reserved in each (sku, warehouse) of ``keys``."""
+        ...
+
+    def get_many(self, sku: str, serials: Iterable[str]) -> dict[str, SerialState]:
+        """The units of ``sku`` among ``serials`` ever received, by serial."""
+        ...
+
+    def held_with_serial(self, serial: str) -> list[SerialState]:
+        """The units numbered ``serial`` in stock or reserved, of any product, by sku."""
+        ...
+
+    def save_all(self, states: Sequence[SerialState]) -> None:
+        """Record each unit's state (made by its first receipt, updated after)."""
+        ...
+
+    def held_by_slot(self) -> Iterator[tuple[SlotKey, int]]:
+        """Units in stock or reserved per (sku, warehouse, location, lot), by key."""
+        ...
+
+    def stream(self) -> Iterator[SerialState]:
+        """Every unit ever received, by sku then serial."""
+        ...
+
+
 class MovementRepository(Protocol):
     """The append-only ledger."""
 
@@ -283,6 +312,10 @@ class MovementRepository(Protocol):
 
     def touching_lot(self, sku: str, lot: str) -> list[Movement]:
         """Every movement with a line in ``lot`` of ``sku``, oldest first."""
+        ...
+
+    def touching_serial(self, sku: str, serial: str) -> list[Movement]:
+        """Every movement that moved the unit ``serial`` of ``sku``, oldest first."""
         ...
 
 
@@ -438,6 +471,7 @@ class UnitOfWork(Protocol):
     locations: LocationRepository
     stock: StockRepository
     lots: LotRepository
+    serials: SerialRepository
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository

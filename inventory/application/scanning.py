@@ -1,7 +1,8 @@
 """Resolving what a scanner read: ``GET /api/v1/scan/{code}`` and ``inventory scan`` (API.md §13).
 
 Reading the code is pure (``inventory.domain.scanning``, docs/adr/0014-gs1-element-strings.md);
-this looks each reading's barcode up: products, then (a plain code) locations.
+this looks each reading's barcode up: products, then (a plain code) locations,
+then the serial of one unit in stock (docs/adr/0022-serial-numbers.md).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from datetime import UTC
 
 from inventory.application.ports import Clock, UnitOfWork
 from inventory.domain.errors import NotFound
-from inventory.domain.gs1 import barcode_forms
+from inventory.domain.gs1 import barcode_forms, is_element_string
 from inventory.domain.packs import Units
 from inventory.domain.scanning import (
     ScanAnswer,
     answer_for_location,
     answer_for_product,
+    answer_for_serial,
     readings,
 )
 
@@ -44,4 +46,12 @@ def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
                 location = uow.locations.with_barcode(reading.barcode)
                 if location is not None:
                     return answer_for_location(location)
+        if not is_element_string(code):
+            # A known serial, as read, when exactly one held unit carries it.
+            held = uow.serials.held_with_serial(code)
+            owner = uow.products.get(held[0].sku) if len(held) == 1 else None
+            if owner is not None:
+                unit = held[0]
+                units = Units.of(owner.details.unit)
+                return answer_for_serial(unit.sku, units, code, unit.warehouse, unit.location)
     raise NotFound(f"no product or location has the barcode scanned as {code!r}")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from inventory.application.lots import LotFigures, LotTrace
 from inventory.application.ports import HeldSlot
@@ -28,6 +29,28 @@ TimeOut = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 MoneyText = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.4f}", return_type=str)]
+
+
+def _no_serials(serials: list[str] | None) -> bool:
+    return serials is None
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    # The member is left out rather than null: null is no default a client sees.
+    schema.pop("default", None)
+
+
+def serials_field(description: str) -> Any:
+    """A ``serials`` member shown only for serial-tracked products (others never see it)."""
+    return Field(
+        default=None,
+        description=description,
+        exclude_if=_no_serials,
+        json_schema_extra=_no_default,
+    )
+
+
+SerialsOut = list[str] | SkipJsonSchema[None]
 
 
 class View(BaseModel):
@@ -55,7 +78,7 @@ class ProductView(View):
         bool, Field(description="Archived products take no new movement or order line")
     ]
     tracking: Annotated[
-        Tracking, Field(description="none, lot (receipts name a lot) or serial")
+        Tracking, Field(description="none, lot (receipts name a lot) or serial (each unit)")
     ] = Tracking.NONE
     shelf_life_days: Annotated[
         int | None, Field(description="Days a lot received without an expiry date keeps")
@@ -277,6 +300,9 @@ class MovementView(View):
         list[MovementAllocationView],
         Field(description="What it took or put at each (location, lot)"),
     ] = []
+    serials: SerialsOut = serials_field(
+        "A serial-tracked product: the units it moved (only for such products)"
+    )
     reference: Annotated[
         str | None, Field(description="The document it belongs to, e.g. the order it ships")
     ]
@@ -297,6 +323,7 @@ class MovementView(View):
             if m.type is MovementType.TRANSFER
             else {"warehouse": m.warehouse, "location": locations}
         )
+        moved = [serial for line in m.lines for serial in line.serials]
         return cls(
             lot=_common(line.lot for line in m.lines),
             allocations=[
@@ -305,9 +332,11 @@ class MovementView(View):
                     to_location=line.to_location,
                     lot=line.lot,
                     quantity=line.quantity,
+                    serials=list(line.serials) if line.serials else None,
                 )
                 for line in m.lines
             ],
+            serials=moved or None,
             id=m.id,
             type=m.type,
             sku=m.sku,
@@ -371,6 +400,7 @@ class MovementAllocationView(View):
     to_location: Annotated[str | None, Field(description="A transfer's destination location")]
     lot: str | None
     quantity: Annotated[int, Field(description="Signed for an adjustment")]
+    serials: SerialsOut = serials_field("A serial-tracked product: the units of this line")
 
 
 _MEMBERS_OF = {
@@ -389,6 +419,7 @@ class AllocationView(View):
     location: str
     lot: str | None
     quantity: int
+    serials: SerialsOut = serials_field("A serial-tracked product: the units reserved here")
 
 
 class OrderLineView(View):
@@ -409,7 +440,12 @@ class OrderLineView(View):
             location=line.location,
             lot=line.lot,
             allocations=[
-                AllocationView(location=a.location, lot=a.lot, quantity=a.quantity)
+                AllocationView(
+                    location=a.location,
+                    lot=a.lot,
+                    quantity=a.quantity,
+                    serials=list(a.serials) if a.serials else None,
+                )
                 for a in line.allocations
             ],
         )

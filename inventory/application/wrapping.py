@@ -13,14 +13,15 @@ from inventory.application.ports import (
     OutboxRepository,
     ProductRepository,
     ReportResultRepository,
+    SerialRepository,
     StockRepository,
     UnitOfWork,
     WarehouseRepository,
 )
 
 REPOSITORIES = (
-    "products", "warehouses", "locations", "stock", "lots", "movements", "orders", "api_keys",
-    "idempotency", "jobs", "outbox", "report_results",
+    "products", "warehouses", "locations", "stock", "lots", "serials", "movements", "orders",
+    "api_keys", "idempotency", "jobs", "outbox", "report_results",
 )  # fmt: skip
 """Every repository a :class:`UnitOfWork` carries."""
 
@@ -37,6 +38,7 @@ class UnitOfWorkRepositories:
     locations: LocationRepository
     stock: StockRepository
     lots: LotRepository
+    serials: SerialRepository
     movements: MovementRepository
     orders: OrderRepository
     api_keys: ApiKeyRepository

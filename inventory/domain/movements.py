@@ -47,12 +47,14 @@ def effects(
 @dataclass(frozen=True, slots=True)
 class MoveLine:
     """What a movement did at one (location, lot): ``quantity`` follows the movement's
-    sign rule (signed for an adjustment); a transfer's line names both locations."""
+    sign rule (signed for an adjustment); a transfer's line names both locations;
+    ``serials`` are the units it moved, for a serial-tracked product."""
 
     location: str
     lot: str | None
     quantity: int
     to_location: str | None = None
+    serials: tuple[str, ...] = ()
 
 
 def slot_effects(

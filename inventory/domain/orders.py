@@ -21,14 +21,16 @@ class OrderStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
-    """A line of an order: what it asked for (``location`` or ``lot`` only if it named
-    them) and, once reserved, the (location, lot) units it holds."""
+    """A line of an order: what it asked for (``location``, ``lot`` or ``serials`` only
+    if it named them) and, once reserved, the (location, lot, serials) units it holds."""
 
     sku: str
     quantity: int
     location: str | None = None
     lot: str | None = None
     allocations: tuple[Allocation, ...] = ()
+    serials: tuple[str, ...] | None = None
+    """The serial-numbered units the line named, if any."""
 
 
 Stocks = Mapping[str, ProductStock]
@@ -75,6 +77,7 @@ class Order:
                     today,
                     location=line.location,
                     lot=line.lot,
+                    serials=line.serials,
                     subject=line.sku,
                 )
             except InsufficientStock as exc:
@@ -87,10 +90,17 @@ class Order:
         allocated = []
         for line in lines:
             taken, change = stocks[line.sku].allocate(
-                warehouse, line.quantity, today, location=line.location, lot=line.lot
+                warehouse,
+                line.quantity,
+                today,
+                location=line.location,
+                lot=line.lot,
+                serials=line.serials,
+                order=id,
             )
             changes.append(change)
-            allocated.append(replace(line, allocations=taken))
+            # The allocations name the units taken; what the line named is not kept.
+            allocated.append(replace(line, allocations=taken, serials=None))
         lines = allocated
         order = cls(id, reference, warehouse, tuple(lines), at, at, expires_at=expires_at)
         return order, changes

@@ -105,6 +105,15 @@ def answer_for_product(
     )
 
 
+def answer_for_serial(
+    sku: str, units: Units, serial: str, warehouse: str, location: str
+) -> ScanAnswer:
+    """The answer for a plain code that is the serial of one unit held now: one unit."""
+    return ScanAnswer(
+        ScanKind.SERIAL, sku, units.base, 1, warehouse=warehouse, location=location, serial=serial
+    )
+
+
 def answer_for_location(location: Location) -> ScanAnswer:
     """The answer for a location found by its barcode."""
     return ScanAnswer(ScanKind.LOCATION, warehouse=location.warehouse, location=location.code)

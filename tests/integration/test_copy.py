@@ -123,6 +123,7 @@ def a_working_month(storage: Storage) -> Shop:
         "BOLT": {"category": "fasteners"},
         "RETIRED": {},
         "MILK": {"tracking": "lot", "shelf_life_days": 12},
+        "DRILL": {"tracking": "serial"},
     }
     for sku, fields in products.items():
         command = CreateProduct.model_validate({"sku": sku, "name": f"The {sku}", **fields})
@@ -142,6 +143,11 @@ def a_working_month(storage: Storage) -> Shop:
             ReceiveStock.model_validate({**receipt, "location": "A-BIN", "lot": {"code": lot}})
         )
     shop.move(IssueStock(sku="MILK", warehouse="MAIN", quantity=7))  # L-1, then 2 of L-2
+    drills = ["D-1", "D-2", "D-3", "D-4"]
+    shop.move(
+        ReceiveStock(sku="DRILL", warehouse="MAIN", quantity=4, unit_cost="80", serials=drills)
+    )
+    shop.move(IssueStock(sku="DRILL", warehouse="MAIN", quantity=1, serials=["D-3"]))
     bolts = [
         ReceiveStock(sku="BOLT", warehouse="WEST", quantity=100 + n, unit_cost=f"0.{n + 10}")
         for n in range(40)
@@ -162,7 +168,7 @@ def a_working_month(storage: Storage) -> Shop:
         )
         return reserve_order(command, shop.uow(), shop.clock, shop.ids).id
 
-    order("SO-1", ("WIDGET", 5))
+    order("SO-1", ("WIDGET", 5), ("DRILL", 1))
     ship_order(order("SO-2", ("WIDGET", 3)), shop.uow(), shop.clock, shop.ids, "picker")
     cancel_order(order("SO-3", ("GADGET", 2), warehouse="EAST"), shop.uow(), shop.clock)
     order("SO-4", ("GADGET", 1), ("WIDGET", 2), warehouse="EAST")
@@ -203,6 +209,7 @@ def everything(storage: Storage) -> dict[str, list[Any]]:
             "lots": list(uow.lots.stream()),
             "stock_levels": list(uow.stock.stream()),
             "location_stock": list(uow.stock.stream_slots()),
+            "serials": list(uow.serials.stream()),
             "movements": list(uow.movements.stream(MovementFilter())),
             "orders": page_through(
                 lambda page: uow.orders.fetch_page(OrderFilter(), page), ORDER_SORTS, "created_at"

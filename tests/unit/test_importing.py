@@ -375,3 +375,23 @@ def test_a_movement_refused_in_a_later_batch_records_nothing(shop: Shop) -> None
 
     assert ledger_of(shop.uow) == []
     assert str(product_of(shop.uow, "Z").average_cost) == "0.0000"
+
+
+def test_a_serial_tracked_products_units_are_a_cell_of_serials_separated_by_spaces(
+    shop: Shop,
+) -> None:
+    given_warehouse(shop, "WH-MAIN")
+    given_product(shop, "DRILL", tracking="serial")
+    text = (
+        "type,sku,warehouse,quantity,unit_cost,serials\n"
+        'receipt,DRILL,WH-MAIN,2,80,"SN-1 SN-2"\n'
+        "issue,DRILL,WH-MAIN,1,,SN-2\n"
+    )
+
+    assert _import_movements(shop, text) == 2
+
+    moved = [[s for line in m.lines for s in line.serials] for m in ledger_of(shop.uow)]
+    assert moved == [["SN-1", "SN-2"], ["SN-2"]]
+    unnamed = "type,sku,warehouse,quantity,unit_cost\nreceipt,DRILL,WH-MAIN,1,80\n"
+    with pytest.raises(ValidationFailed, match=r"^line 2"):
+        _import_movements(shop, unnamed)

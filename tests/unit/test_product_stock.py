@@ -324,10 +324,10 @@ def test_a_lot_tracked_product_must_name_its_lot_and_an_untracked_one_none() -> 
     assert (tracked.on_hand, plain.on_hand) == (0, 0)
 
 
-def test_a_serial_tracked_product_is_refused_with_a_clear_reason() -> None:
+def test_a_serial_tracked_products_receipt_without_its_serials_is_refused() -> None:
     stock = _stock(tracking=Tracking.SERIAL, W1=0)
 
-    with pytest.raises(ValidationFailed, match="serial number") as refused:
+    with pytest.raises(ValidationFailed, match="0 serial") as refused:
         stock.receive(Slot(W1, D), 1, Decimal("1"), T0)
 
     assert [e.field for e in refused.value.errors] == ["serials"]

@@ -70,3 +70,10 @@ class MemoryMovementRepository:
             for m in sorted(self._all(), key=lambda m: (m.created_at, m.id))
             if m.sku == sku and any(line.lot == lot for line in m.lines)
         ]
+
+    def touching_serial(self, sku: str, serial: str) -> list[Movement]:
+        return [
+            m
+            for m in sorted(self._all(), key=lambda m: (m.created_at, m.id))
+            if m.sku == sku and any(serial in line.serials for line in m.lines)
+        ]

@@ -27,6 +27,7 @@ from inventory.adapters.memory.movements import MemoryMovementRepository
 from inventory.adapters.memory.orders import MemoryOrderRepository
 from inventory.adapters.memory.outbox import MemoryOutboxRepository
 from inventory.adapters.memory.report_results import MemoryReportResultRepository
+from inventory.adapters.memory.serials import MemorySerialRepository
 from inventory.adapters.memory.stock import MemoryStockRepository
 from inventory.adapters.memory.table import Table
 from inventory.application.idempotency_records import IdempotencyRecord
@@ -42,6 +43,7 @@ from inventory.application.ports import (
     OutboxRepository,
     ProductRepository,
     ReportResultRepository,
+    SerialRepository,
     SlotKey,
     StockRepository,
     WarehouseRepository,
@@ -65,6 +67,7 @@ from inventory.domain.locations import Location
 from inventory.domain.lots import Lot
 from inventory.domain.movements import Movement
 from inventory.domain.orders import Order
+from inventory.domain.serials import SerialState
 from inventory.domain.stock import SlotLevel, StockLevel
 
 K = TypeVar("K")
@@ -87,6 +90,8 @@ class MemoryStore:
     """Lots by (sku, code)."""
     warned: dict[tuple[str, str], date] = field(default_factory=dict)
     """The day each lot's expiry alert was queued, by (sku, code)."""
+    serials: dict[tuple[str, str], SerialState] = field(default_factory=dict)
+    """Serial-numbered units by (sku, serial)."""
     movements: list[Movement] = field(default_factory=list)
     movement_index: dict[str, Movement] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
@@ -122,6 +127,7 @@ class MemoryUnitOfWork:
         self._slots = Table(store.slots)
         self._lots = Table(store.lots)
         self._warned = Table(store.warned)
+        self._serials = Table(store.serials)
         self._orders = Table(store.orders)
         self._keys = Table(store.api_keys)
         self._idempotency = Table(store.idempotency)
@@ -142,6 +148,7 @@ class MemoryUnitOfWork:
         self.lots: LotRepository = MemoryLotRepository(
             self._lots, self._slots, LotWarnings(self._warned), self._products
         )
+        self.serials: SerialRepository = MemorySerialRepository(self._serials)
         self.movements: MovementRepository = MemoryMovementRepository(
             store.movements, store.movement_index, self._new_movements
         )
@@ -218,6 +225,8 @@ class MemoryUnitOfWork:
             touched.update((LEVELS, product(sku), warehouse(code)))
         for sku, _ in self._changed(self._lots):
             touched.update((LEVELS, product(sku)))
+        for sku, _ in self._changed(self._serials):
+            touched.update((LEVELS, product(sku)))
         for code in self._changed(self._warehouses):
             touched.update((WAREHOUSES, warehouse(code)))
         if self._new_movements:
@@ -247,6 +256,7 @@ class MemoryUnitOfWork:
             self._slots,
             self._lots,
             self._warned,
+            self._serials,
             self._orders,
             self._keys,
             self._idempotency,

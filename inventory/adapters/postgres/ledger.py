@@ -26,9 +26,11 @@ from inventory.adapters.sql.schema import (
     MOVEMENT_COLUMNS,
     ON_HAND_BY_LEDGER,
 )
+from inventory.adapters.sql.serials import movement_serial_rows, touching_serial_movement_ids
 from inventory.adapters.sql.slots import (
     HELD,
     MOVEMENT_LINE_COLUMNS,
+    MOVEMENT_SERIAL_COLUMNS,
     SLOTS_BY_LEDGER,
     Lines,
     SqlSlotStore,
@@ -250,6 +252,7 @@ class PostgresMovementRepository:
         if not rows:
             return
         lines = movement_line_rows(movements)
+        serials = movement_serial_rows(movements)
         if len(rows) < COPY_THRESHOLD:  # sent with the next statement: the COMMIT, most often
             self._tx.defer(
                 f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
@@ -264,6 +267,13 @@ class PostgresMovementRepository:
                     lines,
                     many=True,
                 )
+            if serials:
+                self._tx.defer(
+                    f"INSERT INTO movement_serials ({MOVEMENT_SERIAL_COLUMNS})"
+                    f" VALUES ({DIALECT.marks(4)})",
+                    serials,
+                    many=True,
+                )
             return
         try:
             with self._tx.conn.cursor() as cursor:
@@ -275,6 +285,11 @@ class PostgresMovementRepository:
                 ) as copy:
                     for line in lines:
                         copy.write_row(line)
+                with cursor.copy(
+                    f"COPY movement_serials ({MOVEMENT_SERIAL_COLUMNS}) FROM STDIN"
+                ) as copy:
+                    for serial in serials:
+                        copy.write_row(serial)
         except pg.UniqueViolation as exc:
             raise Conflict("a movement with this id already exists") from exc
 
@@ -302,7 +317,12 @@ class PostgresMovementRepository:
             yield (sku, warehouse, location, lot_in(lot)), int(on_hand)
 
     def touching_lot(self, sku: str, lot: str) -> list[Movement]:
-        ids = touching_lot_movement_ids(self._tx.execute, DIALECT, sku, lot)
+        return self._with_ids(touching_lot_movement_ids(self._tx.execute, DIALECT, sku, lot))
+
+    def touching_serial(self, sku: str, serial: str) -> list[Movement]:
+        return self._with_ids(touching_serial_movement_ids(self._tx.execute, DIALECT, sku, serial))
+
+    def _with_ids(self, ids: list[str]) -> list[Movement]:
         rows = self._tx.execute(
             f"SELECT {MOVEMENT_COLUMNS} FROM movements WHERE id = ANY(%s)", (ids,)
         ).fetchall()

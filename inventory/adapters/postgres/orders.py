@@ -18,8 +18,10 @@ from inventory.adapters.postgres.rows import (
 from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
+from inventory.adapters.sql.serials import order_serial_rows
 from inventory.adapters.sql.slots import (
     ORDER_ALLOCATION_COLUMNS,
+    ORDER_SERIAL_COLUMNS,
     RESERVED_SLOTS_BY_OPEN_ORDERS,
     lot_in,
     order_allocation_rows,
@@ -76,6 +78,14 @@ class PostgresOrderRepository:
                 f"INSERT INTO order_allocations ({ORDER_ALLOCATION_COLUMNS})"
                 f" VALUES ({DIALECT.marks(6)})",
                 allocations,
+                many=True,
+            )
+        serials = order_serial_rows(order.id, order.lines)
+        if serials:
+            self._tx.defer(
+                f"INSERT INTO order_allocation_serials ({ORDER_SERIAL_COLUMNS})"
+                f" VALUES ({DIALECT.marks(5)})",
+                serials,
                 many=True,
             )
 

@@ -28,6 +28,7 @@ from inventory.adapters.postgres.report_results import PostgresReportResultRepos
 from inventory.adapters.postgres.rows import DIALECT, Connection, Transaction
 from inventory.adapters.sql.locations import SqlLocationRepository
 from inventory.adapters.sql.lots import SqlLotRepository
+from inventory.adapters.sql.serials import SqlSerialRepository
 from inventory.adapters.sql.slots import deferred as _deferred
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
@@ -190,6 +191,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self._stock = PostgresStockRepository(tx)
         self.stock = self._stock
         self.lots = SqlLotRepository(tx.execute, _deferred(tx), DIALECT)
+        self.serials = SqlSerialRepository(tx.execute, _deferred(tx), DIALECT)
         self.movements = PostgresMovementRepository(tx)
         self.orders = PostgresOrderRepository(tx)
         self.api_keys = PostgresApiKeyRepository(tx)

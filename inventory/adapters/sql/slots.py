@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from itertools import groupby
 from typing import Any
 
 from inventory.adapters.sql.dialect import Dialect
@@ -44,6 +45,8 @@ _UPSERT_SLOT = (
 )
 MOVEMENT_LINE_COLUMNS = "movement_id, n, location, to_location, lot, quantity"
 ORDER_ALLOCATION_COLUMNS = "order_id, line_no, n, location, lot, quantity"
+MOVEMENT_SERIAL_COLUMNS = "movement_id, n, k, serial"
+ORDER_SERIAL_COLUMNS = "order_id, line_no, n, k, serial"
 
 _OUTFLOW_TYPES = ", ".join(f"'{type.value}'" for type in sorted(OUTFLOWS))
 # The domain's sign rule (movements.OUTFLOWS) per line, as ON_HAND_BY_LEDGER has it per movement.
@@ -196,18 +199,25 @@ def movement_line_rows(movements: Iterable[Any]) -> list[Row]:
 def movement_lines(
     execute: Execute, dialect: Dialect, ids: Sequence[str]
 ) -> dict[str, tuple[MoveLine, ...]]:
-    """The lines of the movements ``ids``, by movement id, in their order."""
+    """The lines of the movements ``ids``, by movement id, in their order, each with its
+    serials (one row per serial, joined in the same query: no round trip more)."""
     found: dict[str, list[MoveLine]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         cursor = execute(
-            f"SELECT {MOVEMENT_LINE_COLUMNS} FROM movement_allocations"
-            f" WHERE movement_id IN ({dialect.marks(len(chunk))}) ORDER BY movement_id, n",
+            "SELECT a.movement_id, a.n, a.location, a.to_location, a.lot, a.quantity, s.serial"
+            " FROM movement_allocations AS a LEFT JOIN movement_serials AS s"
+            " ON s.movement_id = a.movement_id AND s.n = a.n"
+            f" WHERE a.movement_id IN ({dialect.marks(len(chunk))})"
+            " ORDER BY a.movement_id, a.n, s.k",
             chunk,
         )
-        for movement_id, _, location, to_location, lot, quantity in cursor.fetchall():
+        for (movement_id, _), rows in groupby(cursor.fetchall(), key=lambda r: (r[0], r[1])):
+            line = list(rows)
+            _, _, location, to_location, lot, quantity, _ = line[0]
+            serials = tuple(row[6] for row in line if row[6] is not None)
             found.setdefault(movement_id, []).append(
-                MoveLine(location, lot_in(lot), int(quantity), to_location)
+                MoveLine(location, lot_in(lot), int(quantity), to_location, serials)
             )
     return {movement_id: tuple(lines) for movement_id, lines in found.items()}
 
@@ -223,18 +233,25 @@ def order_allocation_rows(order_id: str, lines: Sequence[OrderLine]) -> list[Row
 def order_allocations(
     execute: Execute, dialect: Dialect, ids: Sequence[str]
 ) -> dict[tuple[str, int], tuple[Allocation, ...]]:
-    """The allocations of every line of the orders ``ids``, by (order id, line number)."""
+    """The allocations of every line of the orders ``ids``, by (order id, line number),
+    each with its serials (joined in the same query)."""
     found: dict[tuple[str, int], list[Allocation]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         cursor = execute(
-            f"SELECT {ORDER_ALLOCATION_COLUMNS} FROM order_allocations"
-            f" WHERE order_id IN ({dialect.marks(len(chunk))}) ORDER BY order_id, line_no, n",
+            "SELECT a.order_id, a.line_no, a.n, a.location, a.lot, a.quantity, s.serial"
+            " FROM order_allocations AS a LEFT JOIN order_allocation_serials AS s"
+            " ON s.order_id = a.order_id AND s.line_no = a.line_no AND s.n = a.n"
+            f" WHERE a.order_id IN ({dialect.marks(len(chunk))})"
+            " ORDER BY a.order_id, a.line_no, a.n, s.k",
             chunk,
         )
-        for order_id, line_no, _, location, lot, quantity in cursor.fetchall():
+        for _, rows in groupby(cursor.fetchall(), key=lambda r: (r[0], r[1], r[2])):
+            allocation = list(rows)
+            order_id, line_no, _, location, lot, quantity, _ = allocation[0]
+            serials = tuple(row[6] for row in allocation if row[6] is not None)
             found.setdefault((order_id, int(line_no)), []).append(
-                Allocation(location, lot_in(lot), int(quantity))
+                Allocation(location, lot_in(lot), int(quantity), serials)
             )
     return {key: tuple(allocations) for key, allocations in found.items()}
 

@@ -13,8 +13,10 @@ from inventory.adapters.sql.schema import (
     MOVEMENT_COLUMNS,
     ON_HAND_BY_LEDGER,
 )
+from inventory.adapters.sql.serials import movement_serial_rows, touching_serial_movement_ids
 from inventory.adapters.sql.slots import (
     MOVEMENT_LINE_COLUMNS,
+    MOVEMENT_SERIAL_COLUMNS,
     SLOTS_BY_LEDGER,
     Lines,
     lot_in,
@@ -38,6 +40,9 @@ _INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12
 _INSERT_LINE = (
     f"INSERT INTO movement_allocations ({MOVEMENT_LINE_COLUMNS}) VALUES ({DIALECT.marks(6)})"
 )
+_INSERT_SERIAL = (
+    f"INSERT INTO movement_serials ({MOVEMENT_SERIAL_COLUMNS}) VALUES ({DIALECT.marks(4)})"
+)
 
 
 class SqliteMovementRepository:
@@ -55,6 +60,7 @@ class SqliteMovementRepository:
                 raise Conflict("a movement with this id already exists") from exc
             raise
         self._conn.executemany(_INSERT_LINE, movement_line_rows(movements))
+        self._conn.executemany(_INSERT_SERIAL, movement_serial_rows(movements))
 
     def get(self, id: str) -> Movement | None:
         row = self._conn.execute(
@@ -81,7 +87,13 @@ class SqliteMovementRepository:
             yield (sku, warehouse, location, lot_in(lot)), on_hand
 
     def touching_lot(self, sku: str, lot: str) -> list[Movement]:
-        ids = touching_lot_movement_ids(self._conn.execute, DIALECT, sku, lot)
+        return self._with_ids(touching_lot_movement_ids(self._conn.execute, DIALECT, sku, lot))
+
+    def touching_serial(self, sku: str, serial: str) -> list[Movement]:
+        ids = touching_serial_movement_ids(self._conn.execute, DIALECT, sku, serial)
+        return self._with_ids(ids)
+
+    def _with_ids(self, ids: list[str]) -> list[Movement]:
         found: dict[str, Movement] = {}
         for start in range(0, len(ids), 400):
             chunk = ids[start : start + 400]

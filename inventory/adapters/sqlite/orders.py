@@ -9,8 +9,10 @@ from datetime import datetime
 from inventory.adapters.sql.paging import Where, keyset
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
+from inventory.adapters.sql.serials import order_serial_rows
 from inventory.adapters.sql.slots import (
     ORDER_ALLOCATION_COLUMNS,
+    ORDER_SERIAL_COLUMNS,
     RESERVED_SLOTS_BY_OPEN_ORDERS,
     lot_in,
     order_allocation_rows,
@@ -64,6 +66,11 @@ class SqliteOrderRepository:
             f"INSERT INTO order_allocations ({ORDER_ALLOCATION_COLUMNS})"
             f" VALUES ({DIALECT.marks(6)})",
             order_allocation_rows(order.id, order.lines),
+        )
+        self._conn.executemany(
+            f"INSERT INTO order_allocation_serials ({ORDER_SERIAL_COLUMNS})"
+            f" VALUES ({DIALECT.marks(5)})",
+            order_serial_rows(order.id, order.lines),
         )
 
     def save(self, order: Order) -> None:

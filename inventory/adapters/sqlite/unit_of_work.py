@@ -10,6 +10,7 @@ from typing import Self
 
 from inventory.adapters.sql.locations import SqlLocationRepository
 from inventory.adapters.sql.lots import SqlLotRepository
+from inventory.adapters.sql.serials import SqlSerialRepository
 from inventory.adapters.sqlite.catalog import SqliteProductRepository, SqliteWarehouseRepository
 from inventory.adapters.sqlite.idempotency import SqliteIdempotencyRepository
 from inventory.adapters.sqlite.jobs import SqliteJobRepository
@@ -118,6 +119,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.warehouses = SqliteWarehouseRepository(conn)
         self.stock = SqliteStockRepository(conn)
         self.lots = SqlLotRepository(conn.execute, conn.executemany, DIALECT)
+        self.serials = SqlSerialRepository(conn.execute, conn.executemany, DIALECT)
         self.movements = SqliteMovementRepository(conn)
         self.orders = SqliteOrderRepository(conn)
         self.api_keys = SqliteApiKeyRepository(conn)

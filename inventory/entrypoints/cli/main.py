@@ -24,6 +24,7 @@ from inventory.entrypoints.cli import (
     orders,
     reports,
     scanning,
+    serials,
     serve,
     stock,
     worker,
@@ -41,8 +42,8 @@ Exit status: 0 done; 1 refused (the reason on stderr); 2 bad usage, a bad
 option value or a bad setting; 130 interrupted."""
 
 _SUBCOMMANDS = (
-    serve, worker, admin, copying, keys, catalog, locations, stock, orders, lots, bulk, reports,
-    scanning,
+    serve, worker, admin, copying, keys, catalog, locations, stock, orders, lots, serials, bulk,
+    reports, scanning,
 )  # fmt: skip
 
 

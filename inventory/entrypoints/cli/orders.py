@@ -25,6 +25,7 @@ from inventory.domain.orders import Order
 from inventory.entrypoints.cli.arguments import (
     ACTOR,
     Subcommands,
+    UsageError,
     add_paging,
     command,
     command_group,
@@ -36,6 +37,7 @@ from inventory.entrypoints.cli.output import Console
 
 ORDER_COLUMNS = ("id", "reference", "warehouse", "status", "lines", "created_at")
 ALLOCATION_COLUMNS = ("sku", "location", "lot", "quantity")
+SERIALS_COLUMN = ("serials",)
 
 
 def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
@@ -48,7 +50,8 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         "reserve every line of an order, or nothing",
         shared,
         epilog="Each line is allocated first-expired-first-out from pickable locations, or\n"
-        "from --location and --lot, which apply to every line. Example:\n"
+        "from --location and --lot, which apply to every line; --serial (repeated) names\n"
+        "the units of an order of one line of a serial-tracked product. Example:\n"
         "  inventory orders create --reference SO-1 --warehouse MAIN \\\n"
         "           --line WIDGET-1:3 --line GADGET-2:1",
     )
@@ -67,6 +70,13 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         "--location", metavar="CODE", help="reserve every line at this location only"
     )
     create.add_argument("--lot", metavar="CODE", help="reserve every line from this lot only")
+    create.add_argument(
+        "--serial",
+        dest="serials",
+        action="append",
+        metavar="SERIAL",
+        help="a unit to reserve (an order of one line of a serial-tracked product); repeat",
+    )
     create.add_argument(
         "--expires-at",
         metavar="TIME",
@@ -87,8 +97,14 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
 
 
 def orders_create(args: argparse.Namespace, services: Services, console: Console) -> int:
-    where = given(args, "location", "lot")
-    setattr(args, SUPPLIED_BY, {f"lines.*.{name}": f"--{name}" for name in where})
+    where = given(args, "location", "lot", "serials")
+    if "serials" in where and len(args.lines) != 1:
+        raise UsageError("--serial: name the units of an order of one line only")
+    setattr(
+        args,
+        SUPPLIED_BY,
+        {f"lines.*.{name}": "--serial" if name == "serials" else f"--{name}" for name in where},
+    )
     lines = [{**line, **where} for line in args.lines]
     fields = given(args, "reference", "warehouse", "expires_at")
     cmd = parse(ReserveOrder, {**fields, "lines": lines})
@@ -136,8 +152,10 @@ def _show(console: Console, order: Order) -> None:
         lines = data["lines"]
         assert isinstance(lines, list)
         rows = [{"sku": line["sku"], **a} for line in lines for a in line["allocations"]]
+        serial = any("serials" in row for row in rows)
         console.line("")
-        console.table(rows, ALLOCATION_COLUMNS)
+        columns = (*ALLOCATION_COLUMNS, *SERIALS_COLUMN) if serial else ALLOCATION_COLUMNS
+        console.table(rows, columns)
 
 
 def _lines_text(order: Mapping[str, object]) -> str:

@@ -1,8 +1,8 @@
 """The ledger: ``stock receive|issue|transfer|adjust|levels|movements``.
 
-Movements name the location and lot they take or put (API.md §11, §12, §16):
-``--location``, ``--from-location``/``--to-location``, ``--lot``, and for the
-receipt of a lot ``--expires`` and ``--manufactured``.
+Movements name where they take or put (API.md §11, §12, §16): ``--location``,
+``--from-location``/``--to-location``, ``--lot`` (with ``--expires`` and
+``--manufactured`` on a receipt), and ``--serial`` (repeated) for each unit.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from inventory.entrypoints.cli.output import Console, cell
 
 MOVEMENT_FIELDS = (
     "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
-    "unit_cost", "reason", "location", "from_location", "to_location", "lot", "reference", "note",
+    "unit_cost", "reason", "location", "from_location", "to_location", "lot", "serials",
+    "reference", "note",
 )  # fmt: skip
 LOT_FIELDS = ("expires_on", "manufactured_on")
 """What ``--expires`` and ``--manufactured`` fill in the lot a receipt brings."""
@@ -46,6 +47,7 @@ MOVEMENT_COLUMNS = (
 )  # fmt: skip
 ALLOCATION_COLUMNS = ("location", "lot", "quantity")
 TRANSFER_ALLOCATION_COLUMNS = ("from_location", "to_location", "lot", "quantity")
+SERIALS_COLUMN = ("serials",)
 LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available")
 LEVEL_FILTERS = ("sku", "warehouse")
 PAGING = ("limit", "cursor", "sort")
@@ -85,6 +87,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     receive.add_argument(
         "--manufactured", dest="manufactured_on", metavar="DATE", help="when the lot was made"
     )
+    _add_serials(receive, "a unit received (serial-tracked products: one per unit)")
     _add_reference(receive)
 
     issue = command(stock, "issue", partial(record, "issue"), "take unreserved goods out", shared)
@@ -92,6 +95,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     _add_quantity(issue)
     issue.add_argument("--location", metavar="CODE", help=f"take it from CODE only; {PICKED}")
     _add_lot(issue)
+    _add_serials(issue, "a unit to take (serial-tracked products); default the oldest received")
     _add_reference(issue)
 
     transfer = command(
@@ -114,6 +118,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         "--to-location", metavar="CODE", help="where it goes; default the default location"
     )
     _add_lot(transfer)
+    _add_serials(transfer, "a unit to move (serial-tracked products); default the oldest received")
     _add_reference(transfer)
 
     adjust = command(
@@ -132,6 +137,9 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     )
     adjust.add_argument(
         "--lot", metavar="CODE", help="the lot counted (required for a lot-tracked product)"
+    )
+    _add_serials(
+        adjust, "a unit found, or gone (serial-tracked products); gone: default the oldest"
     )
     adjust.add_argument("--note")
 
@@ -164,6 +172,12 @@ def _add_quantity(parser: argparse.ArgumentParser) -> None:
 
 def _add_lot(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lot", metavar="CODE", help=f"take it from lot CODE only; {PICKED}")
+
+
+def _add_serials(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--serial", dest="serials", action="append", metavar="SERIAL", help=f"{help}; repeat"
+    )
 
 
 def _add_reference(parser: argparse.ArgumentParser) -> None:
@@ -210,7 +224,10 @@ def show_movement(console: Console, movement: Mapping[str, object]) -> None:
     rows = [
         {**item, "from_location": item["location"]} if transfer else item for item in allocations
     ]
-    console.table(rows, TRANSFER_ALLOCATION_COLUMNS if transfer else ALLOCATION_COLUMNS)
+    columns = TRANSFER_ALLOCATION_COLUMNS if transfer else ALLOCATION_COLUMNS
+    if "serials" in movement:
+        columns = (*columns, *SERIALS_COLUMN)
+    console.table(rows, columns)
 
 
 def stock_levels(args: argparse.Namespace, services: Services, console: Console) -> int:

@@ -14,6 +14,7 @@ from inventory.entrypoints.http.resources import (
     lots,
     orders,
     scanning,
+    serials,
 )
 from inventory.entrypoints.http.resources.ops import ops_routes
 from inventory.entrypoints.http.routing import Route
@@ -22,6 +23,7 @@ API_ROUTES: list[Route] = [
     *catalog.ROUTES,
     *locations.ROUTES,
     *lots.ROUTES,
+    *serials.ROUTES,
     *ledger.ROUTES,
     *orders.ROUTES,
     *jobs.ROUTES,
