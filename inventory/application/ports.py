@@ -91,7 +91,8 @@ class ProductRepository(Protocol):
         ...
 
     def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
-        """The products whose barcode is exactly one of ``barcodes``, archived too, by sku."""
+        """The products whose barcode, or one of whose packs' barcode, is exactly one of
+        ``barcodes``, archived too, by sku."""
         ...
 
     def add(self, product: Product) -> None: ...

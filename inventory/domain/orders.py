@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
+from inventory.domain.packs import Entered
 from inventory.domain.picking import Allocation
 from inventory.domain.product_stock import ProductStock, StockChange
 
@@ -29,6 +30,9 @@ class OrderLine:
     location: str | None = None
     lot: str | None = None
     allocations: tuple[Allocation, ...] = ()
+    entered: Entered | None = None
+    """The quantity as the client entered it, when it named a unit; ``quantity`` is
+    always in base units."""
 
 
 Stocks = Mapping[str, ProductStock]

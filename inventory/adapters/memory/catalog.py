@@ -37,7 +37,11 @@ class MemoryProductRepository:
         return [
             product
             for sku in sorted(self._table)
-            if (product := self._table.get(sku)) is not None and product.details.barcode in wanted
+            if (product := self._table.get(sku)) is not None
+            and (
+                product.details.barcode in wanted
+                or any(pack.barcode in wanted for pack in product.details.packs)
+            )
         ]
 
     def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:

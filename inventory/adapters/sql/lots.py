@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from inventory.adapters.sql.dialect import Dialect
+from inventory.adapters.sql.locations import Execute
 from inventory.adapters.sql.paging import keyset
 from inventory.adapters.sql.rows import Row
-from inventory.adapters.sql.locations import Execute
 from inventory.adapters.sql.slots import CHUNK, WriteMany, date_in, date_out
 from inventory.application.ports import LotRow
 from inventory.application.queries import ExpiryRow, PageSpec
