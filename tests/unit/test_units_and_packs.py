@@ -5,6 +5,8 @@ Use cases on the in-memory store: what a client sees after each request.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from inventory.application.catalog import get_product, patch_product, replace_product
@@ -18,6 +20,7 @@ from inventory.application.commands import (
     ReceiveStock,
     TransferStock,
 )
+from inventory.application.importing import import_movements, import_products
 from inventory.application.locations import add_location, patch_location
 from inventory.application.orders import reserve_order, ship_order
 from inventory.application.scanning import scan
@@ -303,3 +306,38 @@ def test_the_products_own_barcode_still_scans_as_the_product(water: Shop) -> Non
     assert scan("6291041500213", water.uow(), water.clock) == ScanAnswer(
         ScanKind.PRODUCT, "WATER", "bottle", 1
     )
+
+
+# --- CSV imports -----------------------------------------------------------------------------
+
+
+def test_imported_movements_may_name_a_unit_per_row(water: Shop) -> None:
+    text = "type,sku,warehouse,quantity,unit,unit_cost\nreceipt,WATER,MAIN,2,case,0.5\n" + (
+        "receipt,WATER,MAIN,5,,0.5\n"
+    )
+
+    import_movements(io.StringIO(text), water.uow(), water.clock, water.ids, water.actor)
+
+    assert [(m.quantity, m.entered) for m in ledger_of(water.uow)] == [
+        (24, Entered("case", 2)),
+        (5, None),
+    ]
+
+
+def test_an_imported_unknown_unit_names_its_line(water: Shop) -> None:
+    text = "type,sku,warehouse,quantity,unit,unit_cost\nreceipt,WATER,MAIN,2,crate,0.5\n"
+
+    with pytest.raises(ValidationFailed, match=r"^line 2: unknown unit 'crate'"):
+        import_movements(io.StringIO(text), water.uow(), water.clock, water.ids, water.actor)
+
+    assert ledger_of(water.uow) == []
+
+
+def test_a_product_replaced_by_an_import_keeps_its_packs(water: Shop) -> None:
+    import_products(io.StringIO("sku,name,unit\nWATER,Water,bottle\n"), water.uow(), water.clock,
+                    update=True)  # fmt: skip
+
+    assert [pack.unit for pack in get_product("WATER", water.uow()).details.packs] == [
+        "case",
+        "pallet",
+    ]
