@@ -39,11 +39,8 @@ def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
                 # should old data hold one twice, the first product by sku answers.
                 product = products[0]
                 own = product.details.barcode
-                pack = (
-                    None
-                    if own is not None and barcode_key(own) == reading.barcode
-                    else (product.units.by_barcode(reading.barcode))
-                )
+                is_own = own is not None and barcode_key(own) == reading.barcode
+                pack = None if is_own else product.units.by_barcode(reading.barcode)
                 return answer_for_product(product.sku, product.units, pack, reading.element)
             if reading.element is None:  # GS1 data names trade items, never a bin
                 location = uow.locations.with_barcode(reading.barcode)
