@@ -26,9 +26,10 @@ def check_barcodes_free(
     domain checks them among themselves); ``location`` the (warehouse, code) of
     the location being written.
     """
-    for barcode in barcodes:
-        if barcode is None:
-            continue
+    wanted = [barcode for barcode in barcodes if barcode is not None]
+    if wanted:
+        uow.products.take_barcode_turn()
+    for barcode in wanted:
         forms = barcode_forms(barcode_key(barcode))
         for product in uow.products.by_barcode(forms):
             if product.sku == sku:

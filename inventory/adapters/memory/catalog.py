@@ -32,6 +32,9 @@ class MemoryProductRepository:
         found = {sku: self._table.get(sku) for sku in skus}
         return {sku: product for sku, product in found.items() if product is not None}
 
+    def take_barcode_turn(self) -> None:
+        pass  # A write unit holds the store's lock: writers already take turns.
+
     def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
         wanted = set(barcodes)
         return [

@@ -51,6 +51,11 @@ _UPDATE_COSTS = (
     " AS u (sku, cost, at, version) WHERE p.sku = u.sku"
 )
 
+# Writers of barcodes take turns (ADR 0021): a transaction-scoped advisory lock,
+# the schema's, as each schema has its own tables.
+_BARCODE_LOCK = 0x0BA2_C0DE
+_BARCODE_TURN = f"SELECT pg_advisory_xact_lock({_BARCODE_LOCK}, hashtext(current_schema()))"
+
 # In a write unit a product read is a product about to be judged or changed:
 # lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
 # as the sku never changes: stock rows that reference it need not wait.
@@ -60,6 +65,9 @@ class PostgresProductRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
         self._lock = DIALECT.lock(tx.writing)
+
+    def take_barcode_turn(self) -> None:
+        self._tx.execute(_BARCODE_TURN)
 
     def get(self, sku: str) -> Product | None:
         row = self._tx.execute(
