@@ -73,12 +73,12 @@ class SqliteProductRepository:
         found: list[Product] = []
         for chunk in chunks(sorted(set(barcodes))):
             marks = DIALECT.marks(len(chunk))
-            # Packs live in a JSON array on the product (ADR 0021): a scan by a pack's
-            # barcode reads every product's packs, as no index reaches into them.
+            # Packs live in a JSON array on the product (ADR 0021); their barcodes are
+            # indexed in product_pack_barcodes, which triggers keep (migration 0013).
             cursor = self._conn.execute(
                 f"SELECT {PRODUCT_COLUMNS} FROM products WHERE barcode IN ({marks})"
-                " OR EXISTS (SELECT 1 FROM json_each(products.packs) AS p"
-                f" WHERE json_extract(p.value, '$.barcode') IN ({marks}))",
+                " OR sku IN (SELECT sku FROM product_pack_barcodes"
+                f" WHERE barcode IN ({marks}))",
                 [*chunk, *chunk],
             )
             found.extend(product_from_row(row) for row in cursor)
