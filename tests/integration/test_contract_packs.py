@@ -184,3 +184,19 @@ def test_packs_without_a_barcode_come_back_without_one(storage: Storage) -> None
     assert got is not None
     assert got.details.packs[0].barcode is None
     assert got.details.packs[0].quantity == 12
+
+
+def test_products_added_in_bulk_are_found_by_their_packs_barcodes(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        uow.products.add_all(
+            [
+                _with_packs("WATER", CASE),
+                _with_packs("JUICE", PackFactory(unit="crate", quantity=6, barcode="CRATE-6")),
+            ]
+        )
+        uow.commit()
+
+    with reading(storage) as uow:
+        found = uow.products.by_barcode(["96385074", "CRATE-6"])
+
+    assert [p.sku for p in found] == ["JUICE", "WATER"]
