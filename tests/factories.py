@@ -27,6 +27,7 @@ from inventory.domain.locations import Location, LocationKind
 from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.packs import Pack
 from inventory.domain.serials import SerialState, SerialStatus
 from inventory.domain.stock import SlotLevel
 
@@ -99,6 +100,15 @@ class ProductDetailsFactory(_Factory[ProductDetails]):
         model = ProductDetails
 
     name = Sequence(lambda n: f"Product {n}")
+
+
+class PackFactory(_Factory[Pack]):
+    class Meta:
+        model = Pack
+
+    unit = Sequence(lambda n: f"pack{n}")
+    quantity = 12
+    barcode = None
 
 
 class ProductFactory(_Factory[Product]):
@@ -234,7 +244,8 @@ class ApiKeyFactory(_Factory[ApiKey]):
 
 
 class ReserveOrderFactory(_Factory[ReserveOrder]):
-    """An order; pass ``lines=[("SKU-1", 2), ...]`` as (sku, quantity) pairs."""
+    """An order; pass ``lines=[("SKU-1", 2), ...]`` as (sku, quantity) pairs, or
+    (sku, quantity, unit) triples."""
 
     class Meta:
         model = ReserveOrder
@@ -247,7 +258,9 @@ class ReserveOrderFactory(_Factory[ReserveOrder]):
     def _adjust_kwargs(cls, **kwargs: object) -> dict[str, object]:
         lines = kwargs["lines"]
         kwargs["lines"] = [
-            line if isinstance(line, OrderLineIn) else OrderLineIn(sku=line[0], quantity=line[1])
+            line
+            if isinstance(line, OrderLineIn)
+            else OrderLineIn(sku=line[0], quantity=line[1], unit=line[2] if len(line) > 2 else None)
             for line in lines  # type: ignore[attr-defined]
         ]
         return kwargs

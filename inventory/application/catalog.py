@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inventory.application.barcodes import barcodes_of_product, check_barcodes_free
 from inventory.application.commands import (
     CreateProduct,
     CreateWarehouse,
@@ -20,7 +21,7 @@ from inventory.application.listing import (
 )
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, HeldSlot, UnitOfWork
-from inventory.domain.catalog import Product, Warehouse, patched
+from inventory.domain.catalog import Product, ProductDetails, Warehouse, patched
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed
 from inventory.domain.locations import Location
 from inventory.domain.lots import Tracking
@@ -34,6 +35,7 @@ def add_product(cmd: CreateProduct, uow: UnitOfWork, clock: Clock) -> Product:
         if existing is not None:
             raise Conflict(product_exists(cmd.sku, existing))
         product = Product.register(cmd.sku, cmd.details(), clock())
+        _check_barcodes(uow, product, None)
         uow.products.add(product)
         uow.commit()
     return product
@@ -46,7 +48,9 @@ def replace_product(
     with uow:
         product = _current(uow, sku, if_version)
         details = cmd.details()
+        before = product.details
         product.revise(details, clock(), _held(uow, product, details.tracking))
+        _check_barcodes(uow, product, before)
         uow.products.save(product)
         uow.commit()
     return product
@@ -59,7 +63,9 @@ def patch_product(
     with uow:
         product = _current(uow, sku, if_version)
         details = patched(product.details, cmd.changes())
+        before = product.details
         product.revise(details, clock(), _held(uow, product, details.tracking))
+        _check_barcodes(uow, product, before)
         uow.products.save(product)
         uow.commit()
     return product
@@ -78,6 +84,18 @@ def archive_product(
         uow.products.save(product)
         uow.commit()
     return product
+
+
+def _check_barcodes(uow: UnitOfWork, product: Product, before: ProductDetails | None) -> None:
+    # Only barcodes the write adds: one the product already held stays its own.
+    d = product.details
+    held = set() if before is None else set(_printed(before))
+    new = [code for code in _printed(d) if code not in held]
+    check_barcodes_free(uow, new, sku=product.sku)
+
+
+def _printed(details: ProductDetails) -> list[str]:
+    return barcodes_of_product(details.barcode, (pack.barcode for pack in details.packs))
 
 
 def _held(uow: UnitOfWork, product: Product, tracking: Tracking) -> int:

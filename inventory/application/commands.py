@@ -39,6 +39,7 @@ from inventory.domain.keys import Role
 from inventory.domain.locations import DEFAULT_LOCATION, LocationKind
 from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason
+from inventory.domain.packs import Pack
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 MONEY_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
@@ -214,6 +215,27 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PackSize = Annotated[int, Field(strict=True, gt=1, le=MAX_QUANTITY)]
+_UNIT_IN = "The unit quantity is in: the product's unit or one of its packs; base units if omitted"
+
+
+class PackIn(Command):
+    """Another unit the product comes in, as so many base units (API.md §13)."""
+
+    unit: Annotated[Unit, Field(description="Its name, e.g. case; unique among the product's")]
+    quantity: Annotated[PackSize, Field(description="How many base units one holds: over 1")]
+    barcode: Annotated[
+        Barcode | None,
+        Field(description="The barcode printed on it; unique across products, packs, locations"),
+    ] = None
+
+    def pack(self) -> Pack:
+        return Pack(self.unit, self.quantity, self.barcode)
+
+
+Packs = Annotated[list[PackIn], Field(max_length=20)]
+
+
 class ProductFields(Command):
     """The client-owned fields of a product; an omitted optional field takes its default."""
 
@@ -230,9 +252,15 @@ class ProductFields(Command):
     reorder_quantity: Annotated[Count, Field(description="How many to order when it runs low")] = 0
     tracking: Annotated[Tracking, Field(description=_TRACKING)] = Tracking.NONE
     shelf_life_days: Annotated[ShelfLife | None, Field(description=_SHELF_LIFE)] = None
+    packs: Annotated[
+        Packs, Field(description="Other units it comes in; `unit` stays the base unit")
+    ] = []
 
     def details(self) -> ProductDetails:
-        return ProductDetails(**self.model_dump(include=set(ProductFields.model_fields)))
+        fields = set(ProductFields.model_fields) - {"packs"}
+        return ProductDetails(
+            **self.model_dump(include=fields), packs=tuple(pack.pack() for pack in self.packs)
+        )
 
 
 class CreateProduct(ProductFields):
@@ -276,6 +304,9 @@ class PatchProduct(Command):
     shelf_life_days: Annotated[
         ShelfLife | None, Field(description=_SHELF_LIFE + "; null removes it")
     ] = None
+    packs: Annotated[
+        Packs | None, Field(description="Other units it comes in, all of them; null removes them")
+    ] = None
 
     @field_validator("name")
     @classmethod
@@ -288,10 +319,13 @@ class PatchProduct(Command):
     def changes(self) -> dict[str, object]:
         """The fields the patch sets, with removed (null) fields back at their defaults."""
         defaults = ProductFields.model_fields
-        return {
+        changes: dict[str, object] = {
             field: defaults[field].default if value is None else value
-            for field, value in self.model_dump(include=self.model_fields_set).items()
+            for field, value in self.model_dump(include=self.model_fields_set - {"packs"}).items()
         }
+        if "packs" in self.model_fields_set:
+            changes["packs"] = tuple(pack.pack() for pack in self.packs or ())
+        return changes
 
 
 class CreateWarehouse(Command):
@@ -361,7 +395,8 @@ class ReceiveStock(Command):
     sku: Annotated[Code, Field(description="The product received")]
     warehouse: Annotated[Code, Field(description="Where it arrives")]
     quantity: Annotated[Quantity, Field(description="Units received")]
-    unit_cost: Annotated[Money, Field(description=_UNIT_COST)]
+    unit: Annotated[Unit | None, Field(description=_UNIT_IN)] = None
+    unit_cost: Annotated[Money, Field(description=_UNIT_COST + "; always per base unit")]
     location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
     lot: Annotated[LotIn | None, Field(description="Required for a lot-tracked product")] = None
     serials: Annotated[Serials | None, Field(description=_SERIALS_IN)] = None
@@ -374,6 +409,7 @@ class IssueStock(Command):
     sku: Annotated[Code, Field(description="The product issued")]
     warehouse: Annotated[Code, Field(description="Where it leaves from")]
     quantity: Annotated[Quantity, Field(description="Units issued; no more than are available")]
+    unit: Annotated[Unit | None, Field(description=_UNIT_IN)] = None
     location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
     lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
     serials: Annotated[Serials | None, Field(description=_SERIALS_OUT)] = None
@@ -389,6 +425,7 @@ class TransferStock(Command):
         Code, Field(description="Where it arrives; from_warehouse only with another to_location")
     ]
     quantity: Annotated[Quantity, Field(description="Units moved; no more than are available")]
+    unit: Annotated[Unit | None, Field(description=_UNIT_IN)] = None
     from_location: Annotated[Code | None, Field(description=_FROM_LOCATION)] = None
     to_location: Annotated[Code | None, Field(description=_TO_LOCATION)] = None
     lot: Annotated[Code | None, Field(description=_FROM_LOT)] = None
@@ -414,6 +451,7 @@ class AdjustStock(Command):
     counted_quantity: Annotated[
         Count, Field(description="Units found: on hand becomes this figure")
     ]
+    unit: Annotated[Unit | None, Field(description="The unit counted_quantity is in")] = None
     location: Annotated[
         Code | None, Field(description="Where it was counted; default location if omitted")
     ] = None
@@ -442,6 +480,7 @@ MOVEMENT_COMMAND: TypeAdapter[MovementCommand] = TypeAdapter(
 class OrderLineIn(Command):
     sku: Annotated[Code, Field(description="The product to reserve")]
     quantity: Annotated[Quantity, Field(description="Units to reserve")]
+    unit: Annotated[Unit | None, Field(description=_UNIT_IN)] = None
     location: Annotated[
         Code | None, Field(description="Take it from this location only; else by the picking rule")
     ] = None

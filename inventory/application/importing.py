@@ -10,6 +10,7 @@ import csv
 import re
 from array import array
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, TextIO
 
@@ -68,7 +69,8 @@ def import_products(
                 if stored is not None and (stored.sku != cmd.sku or not update):
                     raise Conflict(f"line {line}: {product_exists(cmd.sku, stored)}")
                 if stored is not None:
-                    stored.revise(cmd.details(), at)
+                    # The file has no packs column: a product keeps the packs it has.
+                    stored.revise(replace(cmd.details(), packs=stored.details.packs), at)
                     changed.append(existing.pop(folded))
                 else:
                     new[cmd.sku] = Product.register(cmd.sku, cmd.details(), at)
@@ -111,7 +113,7 @@ def import_movements(
 
 MOVEMENT_FIELDS = (
     "type", "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
-    "unit_cost", "reason", "serials", "reference", "note",
+    "unit", "unit_cost", "reason", "serials", "reference", "note",
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy, queue_low_stock_alerts
 from inventory.application.commands import (
+    MAX_QUANTITY,
     AdjustStock,
     IssueStock,
     MovementCommand,
@@ -23,6 +24,7 @@ from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import Movement
+from inventory.domain.packs import Entered
 from inventory.domain.product_stock import LowStock, ProductStock, StockChange
 from inventory.domain.serials import SerialState
 from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
@@ -86,6 +88,17 @@ class Posting:
             self._require_warehouse(code)
         at = self._clock()
         today = local_today(at)
+        units = stock.product.units
+        if isinstance(cmd, AdjustStock):
+            counted, entered = units.convert(
+                cmd.counted_quantity,
+                cmd.unit,
+                field="counted_quantity",
+                minimum=0,
+                maximum=MAX_QUANTITY,
+            )
+        else:
+            quantity, entered = units.convert(cmd.quantity, cmd.unit, maximum=MAX_QUANTITY)
         match cmd:
             case ReceiveStock():
                 self._place(stock, cmd.warehouse)
@@ -101,14 +114,14 @@ class Posting:
                     lot = made.code
                 slot = Slot(cmd.warehouse, location, lot)
                 self.hold_named_serials(stock, cmd.serials)
-                change = stock.receive(slot, cmd.quantity, cmd.unit_cost, at, cmd.serials)
+                change = stock.receive(slot, quantity, cmd.unit_cost, at, cmd.serials)
                 reference = cmd.reference
             case IssueStock():
                 self._place(stock, cmd.warehouse)
                 self.check_location(cmd.warehouse, cmd.location, "location")
                 change = stock.issue(
                     cmd.warehouse,
-                    cmd.quantity,
+                    quantity,
                     today,
                     location=cmd.location,
                     lot=cmd.lot,
@@ -123,7 +136,7 @@ class Posting:
                 change = stock.transfer(
                     cmd.from_warehouse,
                     Slot(cmd.to_warehouse, to),
-                    cmd.quantity,
+                    quantity,
                     today,
                     from_location=cmd.from_location,
                     lot=cmd.lot,
@@ -137,11 +150,9 @@ class Posting:
                     self._hold_lots(stock, [cmd.lot])
                 slot = Slot(cmd.warehouse, location, cmd.lot)
                 self.hold_named_serials(stock, cmd.serials)
-                change = stock.adjust(
-                    slot, cmd.counted_quantity, cmd.reason, serials=cmd.serials, at=at
-                )
+                change = stock.adjust(slot, counted, cmd.reason, serials=cmd.serials, at=at)
                 reference = None
-        movement = self.keep(stock, change, at, reference, cmd.note)
+        movement = self.keep(stock, change, at, reference, cmd.note, entered)
         assert movement is not None  # every movement command moves stock
         return movement
 
@@ -152,6 +163,7 @@ class Posting:
         at: datetime,
         reference: str | None = None,
         note: str | None = None,
+        entered: Entered | None = None,
     ) -> Movement | None:
         """Hold what ``stock`` decided until the next flush; the movement it recorded, if any."""
         for level in change.levels:
@@ -166,7 +178,9 @@ class Posting:
             self._low.append(change.low_stock)
         if change.move is None:
             return None
-        movement = change.move.recorded(self._new_id(), stock.sku, at, self._actor, reference, note)
+        movement = change.move.recorded(
+            self._new_id(), stock.sku, at, self._actor, reference, note, entered
+        )
         self._posted.append(movement)
         return movement
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from inventory.application.barcodes import check_barcodes_free
 from inventory.application.catalog import require_warehouse
 from inventory.application.commands import CreateLocation, PatchLocation
 from inventory.application.listing import LOCATION_SORTS, LocationList
@@ -143,12 +144,6 @@ def _check_parent(uow: UnitOfWork, warehouse: str, code: str, parent: str | None
 
 
 def _check_barcode(uow: UnitOfWork, barcode: str | None, location: Location | None) -> None:
-    if barcode is None:
-        return
-    holder = uow.locations.with_barcode(barcode)
-    if holder is not None and (
-        location is None or (holder.warehouse, holder.code) != (location.warehouse, location.code)
-    ):
-        raise Conflict(
-            f"barcode {barcode!r} already names location {holder.code!r} in {holder.warehouse!r}"
-        )
+    # Unique across products, packs and locations (API.md §13).
+    where = None if location is None else (location.warehouse, location.code)
+    check_barcodes_free(uow, [barcode], location=where)

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
 from inventory.application.catalog import require_warehouse
-from inventory.application.commands import ReserveOrder
+from inventory.application.commands import MAX_QUANTITY, OrderLineIn, ReserveOrder
 from inventory.application.ledger import Posting, local_today
 from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.pagination import Page
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from inventory.domain.orders import Order, OrderLine, OrderStatus, Stocks
+from inventory.domain.packs import Units
 from inventory.domain.product_stock import StockChange
 
 
@@ -46,16 +47,7 @@ def reserve_order(
             stocks[line.sku].product.ensure_active()
         for n, line in enumerate(cmd.lines):
             posting.check_location(cmd.warehouse, line.location, f"lines.{n}.location")
-        lines = [
-            OrderLine(
-                line.sku,
-                line.quantity,
-                line.location,
-                line.lot,
-                serials=None if line.serials is None else tuple(line.serials),
-            )
-            for line in cmd.lines
-        ]
+        lines = [_line(n, line, stocks[line.sku].product.units) for n, line in enumerate(cmd.lines)]
         order, changes = Order.reserve(
             new_id(),
             cmd.reference,
@@ -72,6 +64,14 @@ def reserve_order(
         uow.orders.add(order)
         uow.commit()
     return order
+
+
+def _line(n: int, line: OrderLineIn, units: Units) -> OrderLine:
+    quantity, entered = units.convert(
+        line.quantity, line.unit, field=f"lines.{n}.quantity", maximum=MAX_QUANTITY
+    )
+    serials = None if line.serials is None else tuple(line.serials)
+    return OrderLine(line.sku, quantity, line.location, line.lot, serials=serials, entered=entered)
 
 
 def ship_order(id: str, uow: UnitOfWork, clock: Clock, new_id: IdGenerator, actor: str) -> Order:
@@ -168,7 +168,7 @@ def _keep(
 ) -> None:
     # In the order given: line order for the movements of a shipment.
     for line, change in changes:
-        posting.keep(stocks[line.sku], change, at, order.reference)
+        posting.keep(stocks[line.sku], change, at, order.reference, entered=line.entered)
     posting.flush()
 
 

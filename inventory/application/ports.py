@@ -92,7 +92,17 @@ class ProductRepository(Protocol):
         ...
 
     def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
-        """The products whose barcode is exactly one of ``barcodes``, archived too, by sku."""
+        """The products whose barcode, or one of whose packs' barcode, is exactly one of
+        ``barcodes``, archived too, by sku."""
+        ...
+
+    def take_barcode_turn(self) -> None:
+        """Wait until no other unit of work may be writing barcodes, until this one ends.
+
+        Barcodes are unique across products, packs and locations, which no index
+        can hold (docs/adr/0021-units-and-packs.md): their writers check, then
+        write, one at a time. A storage whose writers already take turns does nothing.
+        """
         ...
 
     def add(self, product: Product) -> None: ...

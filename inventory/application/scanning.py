@@ -1,8 +1,9 @@
 """Resolving what a scanner read: ``GET /api/v1/scan/{code}`` and ``inventory scan`` (API.md §13).
 
 Reading the code is pure (``inventory.domain.scanning``, docs/adr/0014-gs1-element-strings.md);
-this looks each reading's barcode up: products, then (a plain code) locations,
-then the serial of one unit in stock (docs/adr/0022-serial-numbers.md).
+this looks each reading's barcode up: products and their packs (docs/adr/0021-units-and-packs.md),
+then (a plain code) locations, then the serial of one unit in stock
+(docs/adr/0022-serial-numbers.md).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from datetime import UTC
 
 from inventory.application.ports import Clock, UnitOfWork
 from inventory.domain.errors import NotFound
-from inventory.domain.gs1 import barcode_forms, is_element_string
-from inventory.domain.packs import Units
+from inventory.domain.gs1 import barcode_forms, barcode_key, is_element_string
 from inventory.domain.scanning import (
     ScanAnswer,
     answer_for_location,
@@ -35,13 +35,15 @@ def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
         for reading in readings(code, today):
             if reading.barcode is None:
                 continue  # e.g. a lot without a GTIN: nothing to look it up by yet
-            # Packs are looked up here too once they are stored (answer_for_product
-            # with the pack).
             products = uow.products.by_barcode(barcode_forms(reading.barcode))
             if products:
-                product = products[0]  # barcodes are not yet kept unique: the first by sku
-                units = Units.of(product.details.unit)
-                return answer_for_product(product.sku, units, None, reading.element)
+                # Barcodes are unique across products and packs (the writes check it);
+                # should old data hold one twice, the first product by sku answers.
+                product = products[0]
+                own = product.details.barcode
+                is_own = own is not None and barcode_key(own) == reading.barcode
+                pack = None if is_own else product.units.by_barcode(reading.barcode)
+                return answer_for_product(product.sku, product.units, pack, reading.element)
             if reading.element is None:  # GS1 data names trade items, never a bin
                 location = uow.locations.with_barcode(reading.barcode)
                 if location is not None:
@@ -52,6 +54,5 @@ def scan(code: str, uow: UnitOfWork, clock: Clock) -> ScanAnswer:
             owner = uow.products.get(held[0].sku) if len(held) == 1 else None
             if owner is not None:
                 unit = held[0]
-                units = Units.of(owner.details.unit)
-                return answer_for_serial(unit.sku, units, code, unit.warehouse, unit.location)
+                return answer_for_serial(unit.sku, owner.units, code, unit.warehouse, unit.location)
     raise NotFound(f"no product or location has the barcode scanned as {code!r}")

@@ -20,6 +20,7 @@ from inventory.domain.locations import Location, LocationKind
 from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.packs import Entered, Pack
 from inventory.domain.scanning import ScanAnswer, ScanKind
 from inventory.domain.stock import StockLevel
 
@@ -61,13 +62,42 @@ class View(BaseModel):
         return self.model_dump(mode="json")
 
 
+class PackView(View):
+    unit: str
+    quantity: Annotated[int, Field(description="Base units in one pack")]
+    barcode: str | None = None
+
+    @classmethod
+    def of(cls, pack: Pack) -> PackView:
+        return cls(unit=pack.unit, quantity=pack.quantity, barcode=pack.barcode)
+
+
+class EnteredView(View):
+    """A quantity as the client entered it, in the unit it named."""
+
+    unit: str
+    quantity: int
+
+    @classmethod
+    def of(cls, entered: Entered | None) -> EnteredView | None:
+        return None if entered is None else cls(unit=entered.unit, quantity=entered.quantity)
+
+
+_ENTERED = (
+    "Only when the request named a unit: the quantity as entered; `quantity` is in base units"
+)
+
+
 class ProductView(View):
     sku: str
     name: str
     description: str
     category: str
-    unit: str
+    unit: Annotated[str, Field(description="The base unit: every quantity is counted in it")]
     barcode: str | None
+    packs: Annotated[
+        list[PackView], Field(description="Other units it comes in, as so many base units")
+    ] = []
     reorder_point: int
     reorder_quantity: int
     average_cost: Annotated[
@@ -97,6 +127,7 @@ class ProductView(View):
             category=d.category,
             unit=d.unit,
             barcode=d.barcode,
+            packs=[PackView.of(pack) for pack in d.packs],
             reorder_point=d.reorder_point,
             reorder_quantity=d.reorder_quantity,
             tracking=d.tracking,
@@ -283,7 +314,13 @@ class MovementView(View):
     warehouse: str | None = None
     from_warehouse: str | None = None
     to_warehouse: str | None = None
-    quantity: Annotated[int, Field(description="Units moved; for an adjustment, the signed change")]
+    quantity: Annotated[
+        int, Field(description="Base units moved; for an adjustment, the signed change")
+    ]
+    entered: Annotated[
+        EnteredView | None,
+        Field(description=_ENTERED + "; for an adjustment, the counted figure as entered"),
+    ] = None
     unit_cost: MoneyText | None = None
     reason: AdjustmentReason | None = None
     location: Annotated[
@@ -342,6 +379,7 @@ class MovementView(View):
             sku=m.sku,
             **where,
             quantity=m.quantity,
+            entered=EnteredView.of(m.entered),
             unit_cost=m.unit_cost,
             reason=m.reason,
             reference=m.reference,
@@ -353,6 +391,8 @@ class MovementView(View):
     def to_json(self) -> dict[str, object]:
         """The JSON object, without the members other movement types carry."""
         absent = {name for name, types in _MEMBERS_OF.items() if self.type not in types}
+        if self.entered is None:
+            absent.add("entered")
         return self.model_dump(mode="json", exclude=absent)
 
 
@@ -387,6 +427,13 @@ class ScanView(View):
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def _lines_without_entered(order: dict[str, Any]) -> dict[str, Any]:
+    for line in order["lines"]:
+        if line["entered"] is None:
+            del line["entered"]
+    return order
 
 
 def _common(values: Iterable[str | None]) -> str | None:
@@ -424,7 +471,8 @@ class AllocationView(View):
 
 class OrderLineView(View):
     sku: str
-    quantity: int
+    quantity: Annotated[int, Field(description="Base units")]
+    entered: Annotated[EnteredView | None, Field(description=_ENTERED)] = None
     location: Annotated[str | None, Field(description="The location the line named, if any")] = None
     lot: Annotated[str | None, Field(description="The lot the line named, if any")] = None
     allocations: Annotated[
@@ -437,6 +485,7 @@ class OrderLineView(View):
         return cls(
             sku=line.sku,
             quantity=line.quantity,
+            entered=EnteredView.of(line.entered),
             location=line.location,
             lot=line.lot,
             allocations=[
@@ -465,6 +514,10 @@ class OrderView(View):
     ]
     created_at: TimeOut
     updated_at: TimeOut
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object; a line shows ``entered`` only if it named a unit."""
+        return _lines_without_entered(self.model_dump(mode="json"))
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -629,3 +682,10 @@ class LotTraceView(View):
                 for h in trace.stock
             ],
         )
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object; an order line shows ``entered`` only if it named a unit."""
+        data = self.model_dump(mode="json")
+        for order in data["orders"]:
+            _lines_without_entered(order)
+        return data

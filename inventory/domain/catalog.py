@@ -1,4 +1,8 @@
-"""Products and warehouses: what is stocked, and where."""
+"""Products and warehouses: what is stocked, and where.
+
+A product's ``unit`` is its base unit; its packs say how many base units each
+other unit holds (docs/adr/0021-units-and-packs.md).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 from inventory.domain.errors import Conflict
 from inventory.domain.lots import Tracking
+from inventory.domain.packs import Pack, Units
 from inventory.domain.valuation import ZERO, moving_average
 
 
@@ -26,6 +31,11 @@ class ProductDetails:
     reorder_quantity: int = 0
     tracking: Tracking = Tracking.NONE
     shelf_life_days: int | None = None
+    packs: tuple[Pack, ...] = ()
+
+    def units(self) -> Units:
+        """The base unit and packs, checked (422 naming each faulty pack)."""
+        return Units.of(self.unit, self.packs, self.barcode)
 
 
 @dataclass(slots=True)
@@ -42,8 +52,14 @@ class Product:
 
     @classmethod
     def register(cls, sku: str, details: ProductDetails, at: datetime) -> Product:
-        """A new, active product with no cost history."""
+        """A new, active product with no cost history; its packs are checked."""
+        details.units()
         return cls(sku=sku, details=details, created_at=at, updated_at=at)
+
+    @property
+    def units(self) -> Units:
+        """What a quantity of this product may be entered in: its base unit and packs."""
+        return Units(self.details.unit, self.details.packs)
 
     def ensure_active(self) -> None:
         """Refuse any new movement or order line for an archived product."""
@@ -62,6 +78,7 @@ class Product:
                 " only while it has no stock anywhere"
             )
         if details != self.details:
+            details.units()
             self.details = details
             self._touch(at)
 

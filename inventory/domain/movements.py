@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from inventory.domain.packs import Entered
+
 
 class MovementType(StrEnum):
     RECEIPT = "receipt"
@@ -104,11 +106,12 @@ class Move:
         by: str,
         reference: str | None = None,
         note: str | None = None,
+        entered: Entered | None = None,
     ) -> Movement:
         """The ledger line of this move."""
         return Movement(
             id, self.type, sku, self.warehouse, self.quantity, at, by, reference, note,
-            self.to_warehouse, self.unit_cost, self.reason, self.lines,
+            self.to_warehouse, self.unit_cost, self.reason, self.lines, entered,
         )  # fmt: skip
 
 
@@ -135,6 +138,9 @@ class Movement:
     reason: AdjustmentReason | None = None
     lines: tuple[MoveLine, ...] = ()
     """Where it took and put the units, one line per (location, lot)."""
+    entered: Entered | None = None
+    """The quantity as the client entered it, when it named a unit (for an adjustment,
+    the counted figure); ``quantity`` is always in base units."""
 
     def effects(self) -> Iterator[tuple[str, int]]:
         """The signed change to on hand this movement makes, per warehouse."""

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
+from inventory.domain.packs import Entered
 from inventory.domain.picking import Allocation
 from inventory.domain.product_stock import ProductStock, StockChange
 
@@ -31,6 +32,9 @@ class OrderLine:
     allocations: tuple[Allocation, ...] = ()
     serials: tuple[str, ...] | None = None
     """The serial-numbered units the line named, if any."""
+    entered: Entered | None = None
+    """The quantity as the client entered it, when it named a unit; ``quantity`` is
+    always in base units."""
 
 
 Stocks = Mapping[str, ProductStock]

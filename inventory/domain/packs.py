@@ -1,6 +1,8 @@
 """A product's base unit and packs, and exact conversion between them (API.md §13).
 
 Every figure is an integer number of base units; nothing here ever rounds.
+A quantity a client enters with a unit becomes base units here, before any
+stock rule sees it (docs/adr/0021-units-and-packs.md).
 """
 
 from __future__ import annotations
@@ -79,27 +81,61 @@ class Units:
         for pack in self.packs:
             if pack.unit == unit:
                 return pack.quantity
-        known = ", ".join(repr(name) for name in (self.base, *(p.unit for p in self.packs)))
+        known = ", ".join(repr(name) for name in self.names)
         raise ValidationFailed(
-            f"unknown unit {unit!r}",
+            f"unknown unit {unit!r}: the product's units are {known}",
             (FieldError("unit", f"unit {unit!r} is not one of {known}"),),
         )
 
-    def to_base(self, entered: Entered, minimum: int = 1) -> int:
-        """``entered`` in base units; refuses (422) fewer than ``minimum`` or over MAX_UNITS."""
+    def to_base(self, entered: Entered, minimum: int = 1, maximum: int = MAX_UNITS) -> int:
+        """``entered`` in base units; refuses (422) fewer than ``minimum`` or over ``maximum``."""
         if entered.quantity < minimum:
             raise ValidationFailed(
                 f"quantity {entered.quantity} is below {minimum}",
                 (FieldError("quantity", f"must be at least {minimum}"),),
             )
         base = entered.quantity * self.per(entered.unit)
-        if base > MAX_UNITS:
+        if base > maximum:
+            what = "one level may hold" if maximum == MAX_UNITS else "one quantity may name"
             raise ValidationFailed(
                 f"{entered.quantity} {entered.unit} is {base} base units,"
-                f" more than the {MAX_UNITS} one level may hold",
-                (FieldError("quantity", f"at most {MAX_UNITS} base units"),),
+                f" more than the {maximum} {what}",
+                (FieldError("quantity", f"at most {maximum} base units"),),
             )
         return base
+
+    def convert(
+        self,
+        quantity: int,
+        unit: str | None,
+        *,
+        field: str = "quantity",
+        minimum: int = 1,
+        maximum: int = MAX_UNITS,
+    ) -> tuple[int, Entered | None]:
+        """``quantity`` of ``unit`` as base units, and what was entered (None without a unit:
+        the quantity is in base units already). A refusal names ``field`` and the unit
+        field beside it (``lines.0.quantity``, ``lines.0.unit``)."""
+        if unit is None:
+            return quantity, None
+        entered = Entered(unit, quantity)
+        try:
+            return self.to_base(entered, minimum, maximum), entered
+        except ValidationFailed as exc:
+            prefix = field.rpartition(".")[0]
+            renamed = tuple(
+                FieldError(
+                    field if error.field == "quantity" else _beside(prefix, error.field),
+                    error.message,
+                )
+                for error in exc.errors
+            )
+            raise ValidationFailed(exc.detail, renamed) from None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The base unit, then each pack's unit."""
+        return (self.base, *(pack.unit for pack in self.packs))
 
     def in_unit(self, base_quantity: int, unit: str) -> tuple[int, int]:
         """``base_quantity`` as whole ``unit``s and the base units left over."""
@@ -114,3 +150,7 @@ class Units:
             if pack.barcode is not None and barcode_key(pack.barcode) == key:
                 return pack
         return None
+
+
+def _beside(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name

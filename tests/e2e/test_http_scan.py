@@ -100,3 +100,20 @@ def test_a_location_is_named_by_its_barcode(viewer: Client, admin: Client) -> No
         "warehouse": "SCAN-WH",
         "location": "A-01",
     }
+
+
+def test_a_packs_gtin_scans_as_the_pack_and_a_clashing_barcode_is_refused(
+    admin: Client, viewer: Client
+) -> None:
+    created = admin.post("/api/v1/products", {
+        "sku": "GUM", "name": "Gum", "unit": "stick",
+        "packs": [{"unit": "box", "quantity": 20, "barcode": "96385074"}],
+    })  # fmt: skip
+    clash = admin.post("/api/v1/products", {"sku": "MINT", "name": "Mint",
+                                            "barcode": "00000096385074"})  # fmt: skip
+
+    assert created.status == 201, created.body
+    assert viewer.ok("GET", scanned("(01)00000096385074(37)2")) == {
+        "kind": "pack", "sku": "GUM", "unit": "box", "quantity": 40,
+    }  # fmt: skip
+    assert (clash.status, clash.json["code"]) == (409, "conflict")

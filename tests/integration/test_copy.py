@@ -99,8 +99,9 @@ class Shop:
 
 
 def a_working_month(storage: Storage) -> Shop:
-    """Three warehouses, an archived product, every kind of movement, orders in every
-    state but expired, a revoked key, report jobs (one done) and a kept message."""
+    """Three warehouses, an archived product, products with packs, every kind of movement
+    (one entered in a pack), orders in every state but expired (a line in a pack), a
+    revoked key, report jobs (one done) and a kept message."""
     shop = Shop(storage, FixedClock(step=timedelta(seconds=1)), SequentialIds("src"))
     for code in ("MAIN", "EAST", "WEST"):
         default = "DOCK" if code == "EAST" else "DEFAULT"
@@ -119,8 +120,13 @@ def a_working_month(storage: Storage) -> Shop:
     archive_location("MAIN", "OLD", shop.uow())
     products: dict[str, dict[str, object]] = {
         "WIDGET": {"reorder_point": 20, "reorder_quantity": 50, "category": "widgets"},
-        "GADGET": {"description": "A gadget", "unit": "box", "barcode": "4006381333931"},
-        "BOLT": {"category": "fasteners"},
+        "GADGET": {
+            "description": "A gadget",
+            "unit": "box",
+            "barcode": "4006381333931",
+            "packs": [{"unit": "pair", "quantity": 2, "barcode": "GADGET-PAIR"}],
+        },
+        "BOLT": {"category": "fasteners", "packs": [{"unit": "carton", "quantity": 100}]},
         "RETIRED": {},
         "MILK": {"tracking": "lot", "shelf_life_days": 12},
         "DRILL": {"tracking": "serial"},
@@ -155,22 +161,31 @@ def a_working_month(storage: Storage) -> Shop:
     record_movements(bolts, shop.uow(), shop.clock, shop.ids, "importer")
     shop.move(
         AdjustStock(
-            sku="BOLT", warehouse="WEST", counted_quantity=4000, reason=AdjustmentReason.COUNT
+            sku="BOLT",
+            warehouse="WEST",
+            counted_quantity=40,
+            unit="carton",
+            reason=AdjustmentReason.COUNT,
         )
     )
 
-    def order(reference: str, *lines: tuple[str, int], warehouse: str = "MAIN") -> str:
+    def order(
+        reference: str, *lines: tuple[str, int, *tuple[str, ...]], warehouse: str = "MAIN"
+    ) -> str:
         command = ReserveOrder(
             reference=reference,
             warehouse=warehouse,
-            lines=[OrderLineIn(sku=sku, quantity=quantity) for sku, quantity in lines],
+            lines=[
+                OrderLineIn(sku=sku, quantity=quantity, unit=unit[0] if unit else None)
+                for sku, quantity, *unit in lines
+            ],
             expires_at=shop.clock.now + timedelta(days=2),
         )
         return reserve_order(command, shop.uow(), shop.clock, shop.ids).id
 
     order("SO-1", ("WIDGET", 5), ("DRILL", 1))
     ship_order(order("SO-2", ("WIDGET", 3)), shop.uow(), shop.clock, shop.ids, "picker")
-    cancel_order(order("SO-3", ("GADGET", 2), warehouse="EAST"), shop.uow(), shop.clock)
+    cancel_order(order("SO-3", ("GADGET", 1, "pair"), warehouse="EAST"), shop.uow(), shop.clock)
     order("SO-4", ("GADGET", 1), ("WIDGET", 2), warehouse="EAST")
 
     secrets = SequentialSecrets()
@@ -254,6 +269,9 @@ def test_the_source_is_realistic_enough_to_prove_something(source: Storage) -> N
 
     assert all(held[kind] for kind in KINDS), "every kind has rows to copy"
     assert any(p.archived for p in held["products"])
+    assert any(p.details.packs for p in held["products"])
+    assert any(m.entered is not None for m in held["movements"])
+    assert any(line.entered is not None for o in held["orders"] for line in o.lines)
     assert {o.status for o in held["orders"]} == {
         OrderStatus.RESERVED, OrderStatus.SHIPPED, OrderStatus.CANCELLED
     }  # fmt: skip

@@ -47,7 +47,8 @@ from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, product, s
 from inventory.application.stock import record_movement
 from inventory.bootstrap import open_storage
 from inventory.config import ConfigError
-from inventory.domain.errors import InsufficientStock
+from inventory.domain.catalog import Product
+from inventory.domain.errors import Conflict, InsufficientStock
 from inventory.domain.locations import Location
 from inventory.domain.movements import Movement
 from inventory.domain.stock import StockLevel
@@ -900,6 +901,45 @@ def test_a_stream_left_unfinished_does_not_disturb_the_next_unit_on_its_connecti
 
     with reading(one_connection) as uow:
         assert uow.warehouses.get("WH-1") is not None
+
+
+def test_two_products_given_one_new_barcode_take_turns(
+    db: PostgresDatabase, open_db: Callable[..., PostgresDatabase]
+) -> None:
+    # No index holds barcodes unique across products, packs and locations (ADR 0021):
+    # the second writer must wait for the first to end before it checks.
+    impatient = open_db(lock_timeout_ms=200)
+    ready, release = threading.Event(), threading.Event()
+    clock = FixedClock()
+
+    def first() -> Product:
+        held = HeldOpen(db.unit_of_work(), ready, release)
+        return add_product(CreateProduct(sku="A", name="A", barcode="96385074"), held, clock)
+
+    def second() -> Product:
+        assert ready.wait(WAIT)  # A holds the barcode, not committed yet
+        try:
+            pack = {"unit": "case", "quantity": 6, "barcode": "00000096385074"}
+            command = CreateProduct.model_validate({"sku": "B", "name": "B", "packs": [pack]})
+            return add_product(command, impatient.unit_of_work(), clock)
+        finally:
+            release.set()
+
+    added, refused = in_threads(first, second)
+
+    assert isinstance(added, Product)
+    assert isinstance(refused, (Contention, Unavailable)), refused
+    with pytest.raises(Conflict, match="product 'A'"):
+        add_product(
+            CreateProduct.model_validate(
+                {"sku": "B", "name": "B", "packs": [{"unit": "case", "quantity": 6,
+                                                     "barcode": "96385074"}]}
+            ),
+            db.unit_of_work(),
+            clock,
+        )  # fmt: skip
+    with reading(db) as seen:
+        assert [p.sku for p in seen.products.by_barcode(["96385074"])] == ["A"]
 
 
 def test_two_moves_that_would_close_a_cycle_of_locations_take_turns(

@@ -143,3 +143,52 @@ def test_a_product_barcode_unlike_any_pack_barcode_is_fine() -> None:
     units = Units.of("bottle", (Pack("case", 12, "96385074"),), barcode="6291041500213")
 
     assert units.per("case") == 12
+
+
+# --- convert: what a movement or order line entered, as base units --------------------------
+
+
+def test_a_quantity_with_no_unit_is_in_base_units_and_nothing_was_entered() -> None:
+    assert BOTTLES.convert(7, None) == (7, None)
+
+
+def test_a_quantity_with_a_unit_is_converted_and_kept_as_entered() -> None:
+    assert BOTTLES.convert(3, "case") == (36, Entered("case", 3))
+    assert BOTTLES.convert(3, "bottle") == (3, Entered("bottle", 3))
+
+
+def test_a_refused_conversion_names_the_field_and_the_unit_beside_it() -> None:
+    with pytest.raises(ValidationFailed) as unknown:
+        BOTTLES.convert(1, "crate", field="lines.2.quantity")
+    with pytest.raises(ValidationFailed) as too_many:
+        BOTTLES.convert(10, "pallet", field="lines.0.quantity", maximum=7199)
+
+    assert [error.field for error in unknown.value.errors] == ["lines.2.unit"]
+    assert "the product's units are 'bottle', 'case', 'pallet'" in unknown.value.detail
+    assert [error.field for error in too_many.value.errors] == ["lines.0.quantity"]
+    assert "7200 base units, more than the 7199" in too_many.value.detail
+
+
+def test_a_count_may_convert_zero_but_a_movement_may_not() -> None:
+    assert BOTTLES.convert(0, "case", field="counted_quantity", minimum=0) == (
+        0,
+        Entered("case", 0),
+    )
+    with pytest.raises(ValidationFailed):
+        BOTTLES.convert(0, "case")
+
+
+@given(pack_sizes, st.integers(1, 10**12), st.integers(1, 10**15))
+def test_conversion_is_exact_or_refused_never_rounded(size: int, quantity: int, limit: int) -> None:
+    units = Units.of("each", (Pack("pack", size),))
+
+    if quantity * size > limit:
+        with pytest.raises(ValidationFailed) as refused:
+            units.convert(quantity, "pack", maximum=limit)
+        assert [error.field for error in refused.value.errors] == ["quantity"]
+        return
+    base, entered = units.convert(quantity, "pack", maximum=limit)
+
+    assert base == quantity * size
+    assert entered == Entered("pack", quantity)
+    assert units.in_unit(base, "pack") == (quantity, 0)

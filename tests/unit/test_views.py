@@ -30,6 +30,7 @@ def test_a_product_shows_money_as_four_place_text_and_times_as_utc_rfc3339() -> 
         "archived": False, "created_at": "2026-11-26T19:25:20.123456Z",
         "updated_at": "2026-11-26T19:25:20.123456Z", "version": 1, "tracking": "none",
         "shelf_life_days": None,
+        "packs": [],
     }  # fmt: skip
 
 

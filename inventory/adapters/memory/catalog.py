@@ -32,12 +32,19 @@ class MemoryProductRepository:
         found = {sku: self._table.get(sku) for sku in skus}
         return {sku: product for sku, product in found.items() if product is not None}
 
+    def take_barcode_turn(self) -> None:
+        pass  # A write unit holds the store's lock: writers already take turns.
+
     def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
         wanted = set(barcodes)
         return [
             product
             for sku in sorted(self._table)
-            if (product := self._table.get(sku)) is not None and product.details.barcode in wanted
+            if (product := self._table.get(sku)) is not None
+            and (
+                product.details.barcode in wanted
+                or any(pack.barcode in wanted for pack in product.details.packs)
+            )
         ]
 
     def get_many_ignoring_case(self, skus: Iterable[str]) -> dict[str, Product]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from psycopg import errors as pg
+from psycopg.types.json import Jsonb
 
 from inventory.adapters.postgres.rows import (
     DIALECT,
@@ -33,7 +34,7 @@ _AVAILABLE = (
 )
 
 _INSERT_PRODUCT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(16)})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, name_folded) VALUES ({DIALECT.marks(17)})"
 )
 # A sku taken (exactly, or ignoring case) inserts nothing, so that the refusal
 # can name the stored spelling: after an error the transaction could read nothing.
@@ -42,13 +43,18 @@ _UPDATE_PRODUCT = (
     "UPDATE products SET name = %s, description = %s, category = %s, unit = %s, barcode = %s,"
     " reorder_point = %s, reorder_quantity = %s, average_cost = %s, archived = %s,"
     " created_at = %s, updated_at = %s, version = %s, tracking = %s,"
-    " shelf_life_days = %s, name_folded = %s WHERE sku = %s"
+    " shelf_life_days = %s, packs = %s, name_folded = %s WHERE sku = %s"
 )
 _UPDATE_COSTS = (
     "UPDATE products AS p SET average_cost = u.cost, updated_at = u.at, version = u.version"
     " FROM unnest(%s::text[], %s::numeric[], %s::timestamptz[], %s::bigint[])"
     " AS u (sku, cost, at, version) WHERE p.sku = u.sku"
 )
+
+# Writers of barcodes take turns (ADR 0021): a transaction-scoped advisory lock,
+# the schema's, as each schema has its own tables.
+_BARCODE_LOCK = 0x0BA2_C0DE
+_BARCODE_TURN = f"SELECT pg_advisory_xact_lock({_BARCODE_LOCK}, hashtext(current_schema()))"
 
 # In a write unit a product read is a product about to be judged or changed:
 # lock it, so that whoever changes it next waits for this unit. NO KEY UPDATE,
@@ -59,6 +65,9 @@ class PostgresProductRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
         self._lock = DIALECT.lock(tx.writing)
+
+    def take_barcode_turn(self) -> None:
+        self._tx.execute(_BARCODE_TURN)
 
     def get(self, sku: str) -> Product | None:
         row = self._tx.execute(
@@ -81,10 +90,12 @@ class PostgresProductRepository:
         wanted = sorted(set(barcodes))
         if not wanted:
             return []
+        # A pack's barcode is found through the GIN index on packs (migration 0009).
+        packs = " OR ".join("packs @> %s" for _ in wanted)
         rows = self._tx.conn.execute(
-            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE barcode = ANY(%s)"
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE barcode = ANY(%s) OR {packs}"
             f" ORDER BY sku{self._lock}",
-            (wanted,),
+            (wanted, *(Jsonb([{"barcode": code}]) for code in wanted)),
         ).fetchall()
         return [product_from_row(row) for row in rows]
 

@@ -255,7 +255,7 @@ class PostgresMovementRepository:
         serials = movement_serial_rows(movements)
         if len(rows) < COPY_THRESHOLD:  # sent with the next statement: the COMMIT, most often
             self._tx.defer(
-                f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})",
+                f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(14)})",
                 rows,
                 many=True,
                 check=_taken_movement_id,

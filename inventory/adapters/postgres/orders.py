@@ -16,7 +16,7 @@ from inventory.adapters.postgres.rows import (
     stream_rows,
 )
 from inventory.adapters.sql.paging import Where, keyset
-from inventory.adapters.sql.rows import Row
+from inventory.adapters.sql.rows import Row, entered_in, entered_out
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.adapters.sql.serials import order_serial_rows
 from inventory.adapters.sql.slots import (
@@ -62,13 +62,22 @@ class PostgresOrderRepository:
             check=taken,
         )
         lines = [
-            (order.id, n, line.sku, line.quantity, line.location, line.lot)
+            (
+                order.id,
+                n,
+                line.sku,
+                line.quantity,
+                line.location,
+                line.lot,
+                *entered_out(line.entered),
+            )
             for n, line in enumerate(order.lines)
         ]
         if lines:
             self._tx.defer(
-                "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot,"
+                " entered_unit, entered_quantity)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 lines,
                 many=True,
             )
@@ -152,10 +161,13 @@ class PostgresOrderRepository:
         lines: dict[str, list[OrderLine]] = {}
         if order_ids:
             cursor = self._tx.execute(
-                "SELECT order_id, sku, quantity, location, lot FROM order_lines"
+                "SELECT order_id, sku, quantity, location, lot, entered_unit, entered_quantity"
+                " FROM order_lines"
                 " WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
                 (order_ids,),
             )
-            for order_id, sku, quantity, location, lot in cursor:
-                lines.setdefault(order_id, []).append(OrderLine(sku, quantity, location, lot))
+            for order_id, sku, quantity, location, lot, unit, entered in cursor:
+                lines.setdefault(order_id, []).append(
+                    OrderLine(sku, quantity, location, lot, entered=entered_in(unit, entered))
+                )
         return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

@@ -24,6 +24,7 @@ from inventory.domain.keys import ApiKey, Role
 from inventory.domain.lots import Tracking
 from inventory.domain.movements import AdjustmentReason, Movement, MovementType
 from inventory.domain.orders import Order, OrderLine, OrderStatus
+from inventory.domain.packs import Entered, Pack
 from inventory.domain.stock import StockLevel
 
 Row = tuple[Any, ...]
@@ -69,6 +70,7 @@ class RowCodec:
             product.version,
             d.tracking.value,
             d.shelf_life_days,
+            self.json_out([_pack_json(pack) for pack in d.packs]),
         )
 
     def product_from_row(self, row: Row) -> Product:
@@ -84,6 +86,10 @@ class RowCodec:
                 reorder_quantity=row[7],
                 tracking=Tracking(row[13]),
                 shelf_life_days=row[14],
+                packs=tuple(
+                    Pack(pack["unit"], pack["quantity"], pack.get("barcode"))
+                    for pack in self.json_in(row[15])
+                ),
             ),
             average_cost=self.money_in(row[8]),
             archived=bool(row[9]),
@@ -116,6 +122,7 @@ class RowCodec:
             m.note,
             self.time_out(m.created_at) if created_at is None else created_at,
             m.created_by,
+            *entered_out(m.entered),
         )
 
     def movement_from_row(self, row: Row) -> Movement:
@@ -132,6 +139,7 @@ class RowCodec:
             note=row[9],
             created_at=self.time_in(row[10]),
             created_by=row[11],
+            entered=entered_in(row[12], row[13]),
         )
 
     # --- orders and keys ------------------------------------------------------------
@@ -256,3 +264,20 @@ class RowCodec:
             expires_at=self.time_in(row[8]),
             response=response,
         )
+
+
+def _pack_json(pack: Pack) -> dict[str, object]:
+    stored: dict[str, object] = {"unit": pack.unit, "quantity": pack.quantity}
+    if pack.barcode is not None:
+        stored["barcode"] = pack.barcode
+    return stored
+
+
+def entered_out(entered: Entered | None) -> tuple[str | None, int | None]:
+    """The stored ``entered_unit`` and ``entered_quantity`` of a movement or order line."""
+    return (None, None) if entered is None else (entered.unit, entered.quantity)
+
+
+def entered_in(unit: str | None, quantity: int | None) -> Entered | None:
+    """What the client entered, from the stored columns; None where it named no unit."""
+    return None if unit is None or quantity is None else Entered(unit, int(quantity))

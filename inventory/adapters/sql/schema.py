@@ -11,13 +11,13 @@ from inventory.domain.movements import OUTFLOWS
 
 PRODUCT_COLUMNS = (
     "sku, name, description, category, unit, barcode, reorder_point, reorder_quantity,"
-    " average_cost, archived, created_at, updated_at, version, tracking, shelf_life_days"
+    " average_cost, archived, created_at, updated_at, version, tracking, shelf_life_days, packs"
 )
 WAREHOUSE_COLUMNS = "code, name, created_at"
 LEVEL_COLUMNS = "sku, warehouse, on_hand, reserved"
 MOVEMENT_COLUMNS = (
     "id, type, sku, warehouse, to_warehouse, quantity, unit_cost, reason, reference, note,"
-    " created_at, created_by"
+    " created_at, created_by, entered_unit, entered_quantity"
 )
 ORDER_COLUMNS = "id, reference, warehouse, status, created_at, updated_at, expires_at"
 API_KEY_COLUMNS = "id, name, role, secret_hash, created_at, revoked_at"

@@ -36,7 +36,7 @@ from inventory.application.queries import MovementFilter, PageSpec
 from inventory.domain.errors import Conflict
 from inventory.domain.movements import Movement
 
-_INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(12)})"
+_INSERT = f"INSERT INTO movements ({MOVEMENT_COLUMNS}) VALUES ({DIALECT.marks(14)})"
 _INSERT_LINE = (
     f"INSERT INTO movement_allocations ({MOVEMENT_LINE_COLUMNS}) VALUES ({DIALECT.marks(6)})"
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from inventory.adapters.sql.paging import Where, keyset
-from inventory.adapters.sql.rows import Row
+from inventory.adapters.sql.rows import Row, entered_in, entered_out
 from inventory.adapters.sql.schema import BY_CREATION, ORDER_COLUMNS, RESERVED_BY_OPEN_ORDERS
 from inventory.adapters.sql.serials import order_serial_rows
 from inventory.adapters.sql.slots import (
@@ -55,10 +55,19 @@ class SqliteOrderRepository:
                 raise Conflict(f"order {order.reference!r} already exists") from exc
             raise
         self._conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO order_lines (order_id, line_no, sku, quantity, location, lot,"
+            " entered_unit, entered_quantity)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (order.id, n, line.sku, line.quantity, line.location, line.lot)
+                (
+                    order.id,
+                    n,
+                    line.sku,
+                    line.quantity,
+                    line.location,
+                    line.lot,
+                    *entered_out(line.entered),
+                )
                 for n, line in enumerate(order.lines)
             ],
         )
@@ -136,10 +145,13 @@ class SqliteOrderRepository:
         lines: dict[str, list[OrderLine]] = {}
         for chunk in chunks(order_ids):
             cursor = self._conn.execute(
-                "SELECT order_id, sku, quantity, location, lot FROM order_lines"
+                "SELECT order_id, sku, quantity, location, lot, entered_unit, entered_quantity"
+                " FROM order_lines"
                 f" WHERE order_id IN ({DIALECT.marks(len(chunk))}) ORDER BY order_id, line_no",
                 chunk,
             )
-            for order_id, sku, quantity, location, lot in cursor:
-                lines.setdefault(order_id, []).append(OrderLine(sku, quantity, location, lot))
+            for order_id, sku, quantity, location, lot, unit, entered in cursor:
+                lines.setdefault(order_id, []).append(
+                    OrderLine(sku, quantity, location, lot, entered=entered_in(unit, entered))
+                )
         return {order_id: tuple(order_lines) for order_id, order_lines in lines.items()}

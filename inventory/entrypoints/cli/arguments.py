@@ -14,7 +14,8 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler = Callable[[argparse.Namespace, Services, Console], int]
 """Runs one subcommand: options -> one use case -> output; returns the exit status."""
 
-_ORDER_LINE = re.compile(r"(?P<sku>.*):\s*(?P<quantity>[-+]?\d+)\s*")
+_ORDER_LINE = re.compile(r"(?P<sku>[^:]*):\s*(?P<quantity>[-+]?\d+)\s*(?::(?P<unit>.*))?")
+_PACK = re.compile(r"(?P<unit>[^:]*):\s*(?P<quantity>[-+]?\d+)\s*(?::(?P<barcode>.*))?")
 
 ACTOR = "cli"
 """Who the ledger names as the author of writes made from the command line."""
@@ -112,11 +113,39 @@ def given(args: argparse.Namespace, *names: str) -> dict[str, object]:
 
 
 def order_line(text: str) -> dict[str, object]:
-    """``SKU:QTY`` as an order line; the quantity's range is the command's to check."""
+    """``SKU:QTY`` or ``SKU:QTY:UNIT`` as an order line; the quantity's range and the unit
+    are the command's to check."""
     match = _ORDER_LINE.fullmatch(text)
     if match is None:
-        raise argparse.ArgumentTypeError(f"expected SKU:QUANTITY, e.g. WIDGET-1:3, not {text!r}")
-    return {"sku": match["sku"], "quantity": int(match["quantity"])}
+        raise argparse.ArgumentTypeError(
+            f"expected SKU:QUANTITY[:UNIT], e.g. WIDGET-1:3 or WATER:2:case, not {text!r}"
+        )
+    line: dict[str, object] = {"sku": match["sku"], "quantity": int(match["quantity"])}
+    if match["unit"] is not None:
+        line["unit"] = match["unit"]
+    return line
+
+
+def pack(text: str) -> dict[str, object]:
+    """``UNIT:QTY`` or ``UNIT:QTY:BARCODE`` as one of a product's packs (API.md §13)."""
+    match = _PACK.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"expected UNIT:QUANTITY[:BARCODE], e.g. case:12 or case:12:96385074, not {text!r}"
+        )
+    found: dict[str, object] = {"unit": match["unit"], "quantity": int(match["quantity"])}
+    if match["barcode"] is not None:
+        found["barcode"] = match["barcode"]
+    return found
+
+
+def packs_text(packs: object) -> str:
+    """A product's packs as ``--pack`` spells them: ``case:12:96385074 pallet:720``."""
+    assert isinstance(packs, list)
+    return " ".join(
+        ":".join(str(part) for part in (p["unit"], p["quantity"], p.get("barcode")) if part)
+        for p in packs
+    )
 
 
 def seconds(text: str) -> float:

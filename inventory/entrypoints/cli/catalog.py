@@ -27,13 +27,15 @@ from inventory.entrypoints.cli.arguments import (
     command,
     command_group,
     given,
+    pack,
+    packs_text,
 )
 from inventory.entrypoints.cli.flags import SUPPLIED_BY
 from inventory.entrypoints.cli.output import Console
 
 PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "barcode", "reorder_point", "reorder_quantity",
-    "tracking", "shelf_life_days",
+    "tracking", "shelf_life_days", "packs",
 )  # fmt: skip
 PRODUCT_COLUMNS = (
     "sku", "name", "category", "unit", "reorder_point", "reorder_quantity", "average_cost",
@@ -132,8 +134,17 @@ def _register_warehouses(warehouses: Subcommands, shared: argparse.ArgumentParse
 def _add_product_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--description")
     parser.add_argument("--category")
-    parser.add_argument("--unit", help='the unit counted, default "each"')
+    parser.add_argument("--unit", help='the base unit counted, default "each"')
     parser.add_argument("--barcode")
+    parser.add_argument(
+        "--pack",
+        dest="packs",
+        action="append",
+        type=pack,
+        metavar="UNIT:QTY[:BARCODE]",
+        help="another unit it comes in, QTY base units each (repeatable; all of them: update"
+        " replaces the packs, --clear packs removes them)",
+    )
     parser.add_argument("--reorder-point", type=int, metavar="N", help="default 0")
     parser.add_argument("--reorder-quantity", type=int, metavar="N", help="default 0")
     parser.add_argument(
@@ -161,7 +172,7 @@ def _add_if_version(parser: argparse.ArgumentParser) -> None:
 def products_add(args: argparse.Namespace, services: Services, console: Console) -> int:
     cmd = parse(CreateProduct, given(args, "sku", *PRODUCT_FIELDS))
     product = add_product(cmd, services.uow(), services.clock)
-    console.show(ProductView.of(product).to_json())
+    _show(console, ProductView.of(product).to_json())
     return 0
 
 
@@ -185,7 +196,7 @@ def products_show(args: argparse.Namespace, services: Services, console: Console
     if console.as_json:
         console.document({**product, "stock": stock})
         return 0
-    console.fields(product)
+    console.fields({**product, "packs": packs_text(product["packs"])})
     console.line("")
     totals = stock["totals"]
     levels = stock["warehouses"]
@@ -208,14 +219,18 @@ def products_update(args: argparse.Namespace, services: Services, console: Conso
         raise UsageError(f"cannot both set and --clear {', '.join(both)}")
     cmd = parse(PatchProduct, {**changes, **cleared})
     product = patch_product(args.sku, cmd, services.uow(), services.clock, args.if_version)
-    console.show(ProductView.of(product).to_json())
+    _show(console, ProductView.of(product).to_json())
     return 0
 
 
 def products_archive(args: argparse.Namespace, services: Services, console: Console) -> int:
     product = archive_product(args.sku, services.uow(), services.clock, args.if_version)
-    console.show(ProductView.of(product).to_json())
+    _show(console, ProductView.of(product).to_json())
     return 0
+
+
+def _show(console: Console, product: dict[str, object]) -> None:
+    console.show(product, text={"packs": packs_text(product["packs"])})
 
 
 def warehouses_add(args: argparse.Namespace, services: Services, console: Console) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from typing import Any
 
 from inventory.application.commands import ReserveOrder
 from inventory.application.listing import OrderList
@@ -51,9 +52,10 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         shared,
         epilog="Each line is allocated first-expired-first-out from pickable locations, or\n"
         "from --location and --lot, which apply to every line; --serial (repeated) names\n"
-        "the units of an order of one line of a serial-tracked product. Example:\n"
+        "the units of an order of one line of a serial-tracked product. A line's quantity\n"
+        "is in base units unless it names a unit (WATER:2:case) or --unit gives one. Example:\n"
         "  inventory orders create --reference SO-1 --warehouse MAIN \\\n"
-        "           --line WIDGET-1:3 --line GADGET-2:1",
+        "           --line WIDGET-1:3 --line GADGET-2:1 --line WATER:2:case",
     )
     create.add_argument("--reference", required=True, help="unique, 1-64 characters")
     create.add_argument("--warehouse", required=True)
@@ -63,8 +65,13 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
         action="append",
         required=True,
         type=order_line,
-        metavar="SKU:QTY",
-        help="one order line (repeat for more; each sku once)",
+        metavar="SKU:QTY[:UNIT]",
+        help="one order line, QTY in UNIT if given (repeat for more; each sku once)",
+    )
+    create.add_argument(
+        "--unit",
+        metavar="U",
+        help="the unit of every line's QTY that names none: the product's unit or a pack's",
     )
     create.add_argument(
         "--location", metavar="CODE", help="reserve every line at this location only"
@@ -100,12 +107,14 @@ def orders_create(args: argparse.Namespace, services: Services, console: Console
     where = given(args, "location", "lot", "serials")
     if "serials" in where and len(args.lines) != 1:
         raise UsageError("--serial: name the units of an order of one line only")
-    setattr(
-        args,
-        SUPPLIED_BY,
-        {f"lines.*.{name}": "--serial" if name == "serials" else f"--{name}" for name in where},
-    )
-    lines = [{**line, **where} for line in args.lines]
+    supplied = {
+        f"lines.*.{name}": "--serial" if name == "serials" else f"--{name}" for name in where
+    }
+    unit = given(args, "unit")
+    if unit and not any("unit" in line for line in args.lines):
+        supplied["lines.*.unit"] = "--unit"
+    setattr(args, SUPPLIED_BY, supplied)
+    lines = [{**unit, **line, **where} for line in args.lines]
     fields = given(args, "reference", "warehouse", "expires_at")
     cmd = parse(ReserveOrder, {**fields, "lines": lines})
     order = reserve_order(
@@ -159,7 +168,15 @@ def _show(console: Console, order: Order) -> None:
 
 
 def _lines_text(order: Mapping[str, object]) -> str:
-    """An order's lines as ``--line`` spells them: ``WIDGET-1:3 GADGET-2:1``."""
+    """An order's lines as ``--line`` spells them: ``WIDGET-1:3 WATER:2:case``."""
     lines = order["lines"]
     assert isinstance(lines, list)
-    return " ".join(f"{line['sku']}:{line['quantity']}" for line in lines)
+    return " ".join(_line_text(line) for line in lines)
+
+
+def _line_text(line: Mapping[str, Any]) -> str:
+    # As it was entered: in the unit it named, if any.
+    entered = line.get("entered")
+    if isinstance(entered, Mapping):
+        return f"{line['sku']}:{entered['quantity']}:{entered['unit']}"
+    return f"{line['sku']}:{line['quantity']}"

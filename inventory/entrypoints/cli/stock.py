@@ -32,7 +32,7 @@ from inventory.entrypoints.cli.flags import SUPPLIED_BY
 from inventory.entrypoints.cli.output import Console, cell
 
 MOVEMENT_FIELDS = (
-    "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity",
+    "sku", "warehouse", "from_warehouse", "to_warehouse", "quantity", "counted_quantity", "unit",
     "unit_cost", "reason", "location", "from_location", "to_location", "lot", "serials",
     "reference", "note",
 )  # fmt: skip
@@ -131,6 +131,7 @@ def register(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     )
     _add_where(adjust)
     adjust.add_argument("--counted", dest="counted_quantity", required=True, type=int, metavar="N")
+    _add_unit(adjust, "--counted")
     adjust.add_argument("--reason", required=True, help=REASONS)
     adjust.add_argument(
         "--location", metavar="CODE", help="where it was counted; default the default location"
@@ -168,6 +169,15 @@ def _add_where(parser: argparse.ArgumentParser) -> None:
 
 def _add_quantity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantity", required=True, type=int, metavar="N")
+    _add_unit(parser, "--quantity")
+
+
+def _add_unit(parser: argparse.ArgumentParser, of: str) -> None:
+    parser.add_argument(
+        "--unit",
+        metavar="U",
+        help=f"the unit {of} is in: the product's unit or one of its packs (default base units)",
+    )
 
 
 def _add_lot(parser: argparse.ArgumentParser) -> None:
@@ -218,7 +228,10 @@ def show_movement(console: Console, movement: Mapping[str, object]) -> None:
         return
     allocations = movement.get("allocations")
     assert isinstance(allocations, list)
-    console.fields({name: value for name, value in movement.items() if name != "allocations"})
+    fields = {name: value for name, value in movement.items() if name != "allocations"}
+    if isinstance(entered := movement.get("entered"), Mapping):
+        fields["entered"] = f"{entered['quantity']} {entered['unit']}"
+    console.fields(fields)
     console.line("")
     transfer = movement["type"] == "transfer"
     rows = [

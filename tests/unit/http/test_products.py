@@ -39,6 +39,7 @@ def test_a_new_product_is_created_with_location_and_etag(api: Api) -> None:
         "version": 1,
         "tracking": "none",
         "shelf_life_days": None,
+        "packs": [],
     }
     shown = api.get(reply.header("Location") or "")
     assert (shown.status, shown.json) == (200, reply.json)

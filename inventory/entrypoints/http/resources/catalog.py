@@ -137,10 +137,11 @@ def product_list_scopes(params: Mapping[str, str], query: str) -> scoping.Scopes
 
 
 _ARCHIVED_STOCK = "the product holds stock, or If-Match names an older version"
+_BARCODE_TAKEN = "a barcode it or a pack prints names another product, pack or location"
 ROUTES = [
     Route("POST", PRODUCTS, create_product, Role.ADMIN, "Add a product", "products",
           status=201, body=CreateProduct, response=ProductView,
-          responses={409: "a product with this sku exists"}),
+          responses={409: f"a product with this sku exists, or {_BARCODE_TAKEN}"}),
     Route("GET", PRODUCTS, list_products, Role.VIEWER, "List products", "products",
           query=ProductList, sorting=PRODUCT_SORTS, response=ProductView, paged=True,
           cached=product_list_scopes),
@@ -149,11 +150,11 @@ ROUTES = [
     Route("PUT", f"{PRODUCTS}/{{sku:code}}", replace_product, Role.ADMIN,
           "Replace a product's fields (omitted ones return to their defaults)", "products",
           body=ProductFields, response=ProductView,
-          responses={412: "If-Match names an older version"}),
+          responses={409: _BARCODE_TAKEN, 412: "If-Match names an older version"}),
     Route("PATCH", f"{PRODUCTS}/{{sku:code}}", patch_product, Role.ADMIN,
           "Change some of a product's fields (JSON merge patch)", "products",
           body=PatchProduct, body_types=(JSON, MERGE_PATCH), response=ProductView,
-          responses={412: "If-Match names an older version"}),
+          responses={409: _BARCODE_TAKEN, 412: "If-Match names an older version"}),
     Route("DELETE", f"{PRODUCTS}/{{sku:code}}", archive_product, Role.ADMIN,
           "Archive a product that holds no stock", "products", status=204,
           responses={409: _ARCHIVED_STOCK, 412: "If-Match names an older version"}),

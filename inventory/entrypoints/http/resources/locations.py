@@ -57,7 +57,10 @@ def archive_location(call: Call) -> Response:
     return no_content()
 
 
-_TAKEN = "its code (ignoring case) or barcode is taken, its parent is archived, or a cycle"
+_TAKEN = (
+    "its code (ignoring case) is taken, its barcode names another location, product or pack,"
+    " its parent is archived, or a cycle"
+)
 ROUTES = [
     Route("POST", LOCATIONS, create_location, Role.ADMIN, "Add a location to a warehouse",
           "locations", status=201, body=CreateLocation, response=LocationView,
