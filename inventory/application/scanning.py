@@ -1,9 +1,7 @@
 """Resolving what a scanner read: ``GET /api/v1/scan/{code}`` and ``inventory scan`` (API.md §13).
 
-Reading the code is pure (``inventory.domain.scanning``, docs/adr/0014-gs1-element-strings.md);
-this looks each reading's barcode up: products and their packs (docs/adr/0021-units-and-packs.md),
-then (a plain code) locations, then the serial of one unit in stock
-(docs/adr/0022-serial-numbers.md).
+Reading the code is pure (``inventory.domain.scanning``, ADR 0014); this looks each
+reading up: products and their packs (ADR 0021), locations, then a held unit's serial (ADR 0022).
 """
 
 from __future__ import annotations
