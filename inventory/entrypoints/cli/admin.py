@@ -50,5 +50,8 @@ def check(args: argparse.Namespace, services: Services, console: Console) -> int
             console.line(str(drift))
         console.note(f"inventory: {len(drifts)} drift(s) found")
     else:
-        console.line("ok: stock levels, reservations and average costs agree with the ledger")
+        console.line(
+            "ok: stock levels (per location, lot and serial), reservations"
+            " and average costs agree with the ledger"
+        )
     return 1 if drifts else 0
