@@ -81,7 +81,7 @@ def test_products_create_list_show_replace_patch_archive(admin: Client) -> None:
         '"v1"',
     )
     stamp = product["created_at"]
-    assert v1(product, tracking="none", shelf_life_days=None) == {
+    assert v1(product, tracking="none", shelf_life_days=None, packs=[]) == {
                        **new, "description": "", "unit": "each", "reorder_quantity": 0,
                        "average_cost": "0.0000", "archived": False, "version": 1,
                        "created_at": stamp, "updated_at": stamp}  # fmt: skip
