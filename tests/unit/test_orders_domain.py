@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -32,11 +32,13 @@ def _stocks(levels: dict[tuple[str, str], StockLevel]) -> dict[str, ProductStock
     return stocks
 
 
-def _reserved_order(levels: dict[tuple[str, str], StockLevel], **kwargs: object) -> Order:
+def _reserved_order(
+    levels: dict[tuple[str, str], StockLevel], expires_at: datetime | None = None
+) -> Order:
     lines = [OrderLine("A", 2), OrderLine("B", 3)]
     order, _ = Order.reserve(
-        "ord-1", "SO-1", "WH-MAIN", lines, _stocks(levels), T0, T0.date(), **kwargs
-    )  # type: ignore[arg-type]
+        "ord-1", "SO-1", "WH-MAIN", lines, _stocks(levels), T0, T0.date(), expires_at
+    )
     return order
 
 
