@@ -41,7 +41,7 @@ from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
 from inventory.application.locations import patch_location
 from inventory.application.orders import reserve_order
-from inventory.application.ports import CacheStats, UnitOfWork
+from inventory.application.ports import UnitOfWork
 from inventory.application.retrying import retrying
 from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, product, scopes, warehouse
 from inventory.application.stock import record_movement
@@ -797,8 +797,17 @@ def test_an_entry_read_while_an_older_writer_is_open_is_not_kept(
         older.commit()
 
     assert _stock_read(db, cache) == [10, 20]
-    assert _stock_read(db, cache) == [10, 20]
-    assert cache.stats() == CacheStats(hits=1, misses=2)
+
+    # Kept once no older writer is open anywhere in the database: another test's
+    # transaction (a parallel worker's) may hold the horizon back for a moment.
+    # Every read, kept or not, shows W1's write.
+    def a_hit() -> bool:
+        hits = cache.stats().hits
+        assert _stock_read(db, cache) == [10, 20]
+        return cache.stats().hits > hits
+
+    wait_for(a_hit, "a read of A's stock served from the cache")
+    assert cache.stats().misses >= 2
 
 
 def test_pruning_keeps_one_row_per_scope_and_every_version(
