@@ -9,6 +9,8 @@ from inventory.application.ports import SlotKey, StockKey, UnitOfWork
 from inventory.application.queries import MovementFilter
 from inventory.domain.lots import Tracking
 from inventory.domain.movements import MovementType
+from inventory.domain.orders import Order, OrderStatus
+from inventory.domain.serials import SerialStatus
 from inventory.domain.valuation import ZERO, moving_average
 
 
@@ -16,7 +18,8 @@ from inventory.domain.valuation import ZERO, moving_average
 class Drift:
     """A stored figure that disagrees with what the ledger or the open orders say."""
 
-    what: str  # "on_hand", "reserved", "average_cost" or "serials" (units held)
+    what: str  # "on_hand", "reserved", "average_cost", "serials" (units held) or
+    # "reserved_serials" (units reserved, against the slot's reserved and the orders)
     sku: str
     warehouse: str | None
     stored: str
@@ -40,6 +43,7 @@ def check_integrity(uow: UnitOfWork) -> list[Drift]:
             *_level_drifts(uow, ledger, reserved),
             *_slot_drifts(uow, slots),
             *_serial_drifts(uow, slots),
+            *_reserved_serial_drifts(uow),
             *_cost_drifts(uow),
         ]
 
@@ -56,6 +60,43 @@ def _serial_drifts(uow: UnitOfWork, ledger: dict[SlotKey, int]) -> list[Drift]:
             where = f"{warehouse} at {location}" + ("" if lot is None else f", lot {lot}")
             drifts.append(Drift("serials", sku, where, str(held.get(key, 0)), str(expected)))
     return drifts
+
+
+def _reserved_serial_drifts(uow: UnitOfWork) -> list[Drift]:
+    # Every unit marked reserved is held by a reserved order's allocation of it, and
+    # a serial-tracked slot's reserved figure counts its reserved units.
+    tracked = {p.sku for p in uow.products.stream() if p.details.tracking is Tracking.SERIAL}
+    counted: dict[SlotKey, int] = {}
+    orders: dict[str, Order | None] = {}
+    drifts = []
+    for unit in uow.serials.stream():
+        if unit.status is not SerialStatus.RESERVED:
+            continue
+        key: SlotKey = (unit.sku, unit.warehouse, unit.location, None)
+        counted[key] = counted.get(key, 0) + 1
+        if unit.order_id is not None and unit.order_id not in orders:
+            orders[unit.order_id] = uow.orders.get(unit.order_id)
+        order = None if unit.order_id is None else orders[unit.order_id]
+        if order is None or not _allocates(order, unit.sku, unit.serial):
+            where = f"{unit.warehouse} at {unit.location}"
+            by = f"{unit.serial} reserved by order {unit.order_id}"
+            drifts.append(Drift("reserved_serials", unit.sku, where, by, "no such allocation"))
+    for level in uow.stock.stream_slots():
+        slot: SlotKey = (level.sku, *level.slot)
+        if level.sku in tracked and level.reserved != counted.get(slot, 0):
+            where = f"{level.warehouse} at {level.location}"
+            stored, expected = str(counted.get(slot, 0)), str(level.reserved)
+            drifts.append(Drift("reserved_serials", level.sku, where, stored, expected))
+    return drifts
+
+
+def _allocates(order: Order, sku: str, serial: str) -> bool:
+    return order.status is OrderStatus.RESERVED and any(
+        serial in allocation.serials
+        for line in order.lines
+        if line.sku == sku
+        for allocation in line.allocations
+    )
 
 
 def _slot_drifts(uow: UnitOfWork, ledger: dict[SlotKey, int]) -> list[Drift]:

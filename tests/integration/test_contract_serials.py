@@ -272,3 +272,47 @@ def test_a_unit_the_ledger_does_not_hold_is_reported_by_the_check(storage: Stora
     drifts = check_integrity(storage.unit_of_work())
 
     assert drifts == [Drift("serials", "DRILL", "MAIN at DEFAULT", "2", "1")]
+
+
+def _one_drill_reserved(storage: Storage) -> str:
+    clock = _a_day_of_drills(storage)
+    receipt = ReceiveStock(sku="DRILL", warehouse="MAIN", quantity=1, unit_cost="80",
+                           serials=["D-7"])  # fmt: skip
+    record_movement(receipt, storage.unit_of_work(), clock, SequentialIds("d7"), "clerk")
+    order = ReserveOrder(
+        reference="SO-3", warehouse="MAIN", lines=[OrderLineIn(sku="DRILL", quantity=1)]
+    )
+    reserved = reserve_order(order, storage.unit_of_work(), clock, SequentialIds("so3"))
+    [serial] = reserved.lines[0].allocations[0].serials
+    assert check_integrity(storage.unit_of_work()) == []
+    return serial
+
+
+def test_a_unit_reserved_by_no_order_is_reported_by_the_check(storage: Storage) -> None:
+    serial = _one_drill_reserved(storage)
+    with storage.unit_of_work() as uow:
+        [other] = [s for s in uow.serials.held([("DRILL", "MAIN")]) if s.serial != serial]
+        other.reserve("o-gone")
+        uow.serials.save_all([other])
+        uow.commit()
+
+    drifts = check_integrity(storage.unit_of_work())
+
+    assert drifts == [
+        Drift("reserved_serials", "DRILL", "MAIN at DEFAULT",
+              f"{other.serial} reserved by order o-gone", "no such allocation"),
+        Drift("reserved_serials", "DRILL", "MAIN at DEFAULT", "2", "1"),
+    ]  # fmt: skip
+
+
+def test_a_reserved_unit_put_back_in_stock_is_reported_by_the_check(storage: Storage) -> None:
+    serial = _one_drill_reserved(storage)
+    with storage.unit_of_work() as uow:
+        unit = uow.serials.get_many("DRILL", [serial])[serial]
+        unit.release()
+        uow.serials.save_all([unit])
+        uow.commit()
+
+    drifts = check_integrity(storage.unit_of_work())
+
+    assert drifts == [Drift("reserved_serials", "DRILL", "MAIN at DEFAULT", "0", "1")]
