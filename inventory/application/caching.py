@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self, TypeVar
 
-from inventory.application.ports import Cache, UnitOfWork
+from inventory.application.ports import Cache, ReadAhead, UnitOfWork
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import WrappedRepositories
 
@@ -151,4 +151,7 @@ class InSnapshot(WrappedRepositories):
         return self._uow.snapshot_version(scopes)
 
     def prune_versions(self) -> int:
+        raise RuntimeError("a cached read cannot write")
+
+    def read_ahead(self, plan: ReadAhead) -> None:
         raise RuntimeError("a cached read cannot write")

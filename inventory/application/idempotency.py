@@ -21,7 +21,7 @@ from inventory.application.idempotency_records import (
     KeyProgress,
     StoredResponse,
 )
-from inventory.application.ports import Clock, UnitOfWork
+from inventory.application.ports import Clock, ReadAhead, UnitOfWork
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import WrappedRepositories
 from inventory.domain.errors import Conflict
@@ -185,3 +185,6 @@ class Remembering(WrappedRepositories):
 
     def prune_versions(self) -> int:
         return self._inner.prune_versions()
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        self._inner.read_ahead(plan)

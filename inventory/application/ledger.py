@@ -19,7 +19,14 @@ from inventory.application.commands import (
     ReceiveStock,
     TransferStock,
 )
-from inventory.application.ports import Clock, IdGenerator, SlotKey, StockKey, UnitOfWork
+from inventory.application.ports import (
+    Clock,
+    IdGenerator,
+    ReadAhead,
+    SlotKey,
+    StockKey,
+    UnitOfWork,
+)
 from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.lots import Lot, Tracking
@@ -81,6 +88,13 @@ class Posting:
 
     def post(self, cmd: MovementCommand) -> Movement:
         """Apply one movement to its product's stock, refused whole if any rule fails."""
+        if cmd.sku not in self._stocks:
+            # What it reads, in the order it reads it: the stock, then the warehouses.
+            warehouses = tuple(dict.fromkeys(_warehouses_of(cmd)))
+            keys = tuple((cmd.sku, code) for code in warehouses)
+            defaults = tuple(code for code in warehouses if code not in self._warehouses)
+            self._uow.read_ahead(ReadAhead(stock=keys, default_locations=defaults))
+            self._load(keys)
         stock = self._stock(cmd.sku)
         # Checked here too so an archived product is refused before an unknown warehouse.
         stock.product.ensure_active()

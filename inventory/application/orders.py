@@ -11,7 +11,7 @@ from inventory.application.commands import MAX_QUANTITY, OrderLineIn, ReserveOrd
 from inventory.application.ledger import Posting, local_today
 from inventory.application.listing import ORDER_SORTS, OrderList
 from inventory.application.pagination import Page
-from inventory.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from inventory.application.ports import Clock, IdGenerator, ReadAhead, UnitOfWork, UnitOfWorkFactory
 from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from inventory.domain.orders import Order, OrderLine, OrderStatus, Stocks
 from inventory.domain.packs import Units
@@ -36,6 +36,8 @@ def reserve_order(
         message = "must be in the future"
         raise ValidationFailed(f"expires_at: {message}", (FieldError("expires_at", message),))
     with uow:
+        keys = tuple((line.sku, cmd.warehouse) for line in cmd.lines)
+        uow.read_ahead(ReadAhead(cmd.reference, cmd.warehouse, keys))
         if uow.orders.get_by_reference(cmd.reference) is not None:
             raise Conflict(f"order {cmd.reference!r} already exists")
         require_warehouse(uow, cmd.warehouse)

@@ -57,6 +57,27 @@ SlotKey = tuple[str, str, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """What a write unit is about to read, before it writes anything: a hint.
+
+    An adapter may read it all at once (PostgreSQL: in one round trip, ADR
+    0019); a read that follows, with nothing sent or written between, is
+    answered from it, and any other goes to the database as usual. Each
+    field names the reads of one call, in the order they are taken.
+    """
+
+    order_reference: str | None = None
+    """``orders.get_by_reference`` of it (placing an order)."""
+    warehouse: str | None = None
+    """``warehouses.get`` of it."""
+    stock: tuple[StockKey, ...] = ()
+    """What a posting loads for these levels (:meth:`Posting.prepare`): their
+    products, locked, then the levels, locked, with their slots, then the totals."""
+    default_locations: tuple[str, ...] = ()
+    """``locations.default_location`` of each warehouse."""
+
+
+@dataclass(frozen=True, slots=True)
 class HeldSlot:
     """A (location, lot) level as stored, with what reading it needs: whether its
     location is pickable, and its lot."""
@@ -517,6 +538,14 @@ class UnitOfWork(Protocol):
         With it: whether an entry computed in this snapshot may be kept under
         that version. False when a write the snapshot cannot see may still be
         counted in it (PostgreSQL: an older writer still open; see ADR 0017).
+        """
+        ...
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        """In a write unit: the reads ``plan`` names may be taken now, all at once.
+
+        A hint that never changes an answer: an adapter whose reads cost no
+        round trip does nothing.
         """
         ...
 

@@ -168,8 +168,14 @@ def test_saving_costs_writes_only_the_cost_the_update_time_and_the_version(
 def test_saving_the_cost_of_a_product_that_was_never_added_is_not_found(
     storage: Storage,
 ) -> None:
-    with storage.unit_of_work() as uow, pytest.raises(NotFound):
-        uow.products.save_costs([ProductFactory(sku="NOPE")])
+    # Refused by the commit at the latest: PostgreSQL sends the write with it.
+    def save_and_commit() -> None:
+        with storage.unit_of_work() as uow:
+            uow.products.save_costs([ProductFactory(sku="NOPE")])
+            uow.commit()
+
+    with pytest.raises(NotFound):
+        save_and_commit()
 
 
 def test_adding_products_in_bulk_with_one_taken_sku_is_a_conflict(storage: Storage) -> None:

@@ -41,7 +41,7 @@ from inventory.application.listing import JOB_SORTS, ORDER_SORTS, WAREHOUSE_SORT
 from inventory.application.locations import add_location, archive_location
 from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.outbox import OutboxMessage
-from inventory.application.ports import MovementRepository, Storage, UnitOfWork
+from inventory.application.ports import MovementRepository, ReadAhead, Storage, UnitOfWork
 from inventory.application.queries import (
     JobFilter,
     LocationFilter,
@@ -423,3 +423,6 @@ class LedgerBreaksAfterOneBatch(WrappedRepositories):
 
     def prune_versions(self) -> int:
         return self._inner.prune_versions()
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        self._inner.read_ahead(plan)

@@ -41,7 +41,7 @@ from inventory.application.errors import Contention, Unavailable
 from inventory.application.integrity import check_integrity
 from inventory.application.locations import patch_location
 from inventory.application.orders import reserve_order
-from inventory.application.ports import UnitOfWork
+from inventory.application.ports import ReadAhead, UnitOfWork
 from inventory.application.retrying import retrying
 from inventory.application.scopes import LEVELS, MOVEMENTS, PRODUCTS, product, scopes, warehouse
 from inventory.application.stock import record_movement
@@ -724,6 +724,9 @@ class HeldOpen(InSnapshot):
         self.ready.set()
         assert self.release.wait(WAIT)
         self._uow.commit()
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        self._uow.read_ahead(plan)
 
 
 def test_two_receipts_on_different_skus_never_wait_on_each_other(

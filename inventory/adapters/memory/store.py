@@ -42,6 +42,7 @@ from inventory.application.ports import (
     OrderRepository,
     OutboxRepository,
     ProductRepository,
+    ReadAhead,
     ReportResultRepository,
     SerialRepository,
     SlotKey,
@@ -213,6 +214,9 @@ class MemoryUnitOfWork:
     def prune_versions(self) -> int:
         """One counter per scope: nothing to prune."""
         return 0
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        """In memory, a read costs no round trip: nothing to gain by reading ahead."""
 
     def _touched(self) -> set[str]:
         """The scopes the staged writes change (the names SQLite's triggers write)."""

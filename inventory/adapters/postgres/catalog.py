@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+import psycopg
 from psycopg import errors as pg
 from psycopg.types.json import Jsonb
 
@@ -45,11 +47,23 @@ _UPDATE_PRODUCT = (
     " created_at = %s, updated_at = %s, version = %s, tracking = %s,"
     " shelf_life_days = %s, packs = %s, name_folded = %s WHERE sku = %s"
 )
+# Sent with the COMMIT, so nobody reads its row count: the statement itself
+# fails (division by zero, as plain SQL cannot raise) unless it updated every
+# product it names, and that failure is read as NotFound.
 _UPDATE_COSTS = (
-    "UPDATE products AS p SET average_cost = u.cost, updated_at = u.at, version = u.version"
+    "WITH done AS (UPDATE products AS p"
+    " SET average_cost = u.cost, updated_at = u.at, version = u.version"
     " FROM unnest(%s::text[], %s::numeric[], %s::timestamptz[], %s::bigint[])"
-    " AS u (sku, cost, at, version) WHERE p.sku = u.sku"
+    " AS u (sku, cost, at, version) WHERE p.sku = u.sku RETURNING 1)"
+    " SELECT 1 / (1 - least(abs(count(*) - %s), 1)) FROM done"
 )
+
+
+def _cost_of_a_missing_product(exc: psycopg.Error) -> Exception | None:
+    if isinstance(exc, pg.DivisionByZero):
+        return NotFound("one of the products does not exist")
+    return None
+
 
 # Writers of barcodes take turns (ADR 0021): a transaction-scoped advisory lock,
 # the schema's, as each schema has its own tables.
@@ -79,12 +93,16 @@ class PostgresProductRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        # By sku, so that units locking several products lock them in one order.
-        rows = self._tx.execute(
-            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ANY(%s) ORDER BY sku{self._lock}",
-            (wanted,),
-        ).fetchall()
+        rows = self._tx.execute(*self.get_many_statement(wanted)).fetchall()
         return {row[0]: product_from_row(row) for row in rows}
+
+    def get_many_statement(self, skus: Iterable[str]) -> tuple[str, Any]:
+        """What ``get_many`` sends (to read it ahead)."""
+        # By sku, so that units locking several products lock them in one order.
+        return (
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ANY(%s) ORDER BY sku{self._lock}",
+            (sorted(set(skus)),),
+        )
 
     def by_barcode(self, barcodes: Iterable[str]) -> list[Product]:
         wanted = sorted(set(barcodes))
@@ -137,17 +155,17 @@ class PostgresProductRepository:
         if not latest:
             return
         rows = [latest[sku] for sku in sorted(latest)]
-        cursor = self._tx.execute(
+        self._tx.defer(  # with the next statement: the COMMIT, most often
             _UPDATE_COSTS,
             (
                 [p.sku for p in rows],
                 [money(p.average_cost) for p in rows],
                 [p.updated_at for p in rows],
                 [p.version for p in rows],
+                len(rows),
             ),
+            check=_cost_of_a_missing_product,
         )
-        if cursor.rowcount != len(rows):
-            raise NotFound("one of the products does not exist")
 
     def fetch_page(self, filter: ProductFilter, page: PageSpec) -> list[Product]:
         where = Where(DIALECT)
@@ -204,10 +222,12 @@ class PostgresWarehouseRepository:
         self._tx = tx
 
     def get(self, code: str) -> Warehouse | None:
-        row = self._tx.execute(
-            f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = %s", (code,)
-        ).fetchone()
+        row = self._tx.execute(*self.get_statement(code)).fetchone()
         return None if row is None else warehouse_from_row(row)
+
+    def get_statement(self, code: str) -> tuple[str, Any]:
+        """What ``get`` sends (to read it ahead)."""
+        return f"SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = %s", (code,)
 
     def get_ignoring_case(self, code: str) -> Warehouse | None:
         row = self._tx.execute(

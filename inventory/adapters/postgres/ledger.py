@@ -106,21 +106,31 @@ class PostgresStockRepository:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        columns = ([sku for sku, _ in wanted], [code for _, code in wanted])
         if self._tx.writing:
             # All in one round trip: the reads see what the insert made, and the
             # (location, lot) levels under the locked levels come with them.
-            made, read, slots = self._tx.execute_all(
-                [(_CREATE_AND_LOCK, columns), (_READ_LOCKED, columns), (_SLOTS_LOCKED, columns)]
-            )
-            self._placeholders.update((sku, code) for sku, code in made.fetchall())
+            made, read, slots = self._tx.execute_all(self.lock_statements(wanted))
+            self.note_made(made)
             rows = read.fetchall()
             held = [self._slot_store.held(row) for row in slots.fetchall()]
             self._slots_read = (set(wanted), held)
         else:
-            rows = self._tx.execute(_READ_LOCKED, columns).fetchall()
+            rows = self._tx.execute(_READ_LOCKED, _columns(wanted)).fetchall()
         stored = {(row[0], row[1]): level_from_row(row) for row in rows}
         return {key: stored.get(key) or StockLevel(key[0], key[1]) for key in wanted}
+
+    def lock_statements(self, keys: Iterable[StockKey]) -> list[tuple[str, Any]]:
+        """What ``lock`` sends in a write unit (to read it ahead): make, read, slots."""
+        columns = _columns(sorted(set(keys)))
+        return [(_CREATE_AND_LOCK, columns), (_READ_LOCKED, columns), (_SLOTS_LOCKED, columns)]
+
+    def note_made(self, made: psycopg.Cursor[Any]) -> None:
+        """Keep the levels ``lock``'s first statement made, to drop unless saved; the
+        cursor is left at its start, to be read again."""
+        rows = made.fetchall()
+        self._placeholders.update((sku, code) for sku, code in rows)
+        if rows:
+            made.scroll(0, mode="absolute")
 
     def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
         wanted = set(keys)
@@ -223,15 +233,23 @@ class PostgresStockRepository:
         wanted = sorted(set(skus))
         on_hand, available = dict.fromkeys(wanted, 0), dict.fromkeys(wanted, 0)
         if wanted:
-            rows = self._tx.execute(
-                "SELECT sku, sum(on_hand), sum(on_hand - reserved) FROM stock_levels"
-                " WHERE sku = ANY(%s) GROUP BY sku",
-                (wanted,),
-            ).fetchall()
+            rows = self._tx.execute(*self.totals_statement(wanted)).fetchall()
             for sku, held, free in rows:
                 on_hand[sku], available[sku] = int(held), int(free)
         self._available = (self._tx.serial, available)
         return on_hand, available
+
+    def totals_statement(self, skus: Iterable[str]) -> tuple[str, Any]:
+        """What reading the totals of ``skus`` sends (to read it ahead)."""
+        return (
+            "SELECT sku, sum(on_hand), sum(on_hand - reserved) FROM stock_levels"
+            " WHERE sku = ANY(%s) GROUP BY sku",
+            (sorted(set(skus)),),
+        )
+
+
+def _columns(keys: Sequence[StockKey]) -> tuple[list[str], list[str]]:
+    return [sku for sku, _ in keys], [code for _, code in keys]
 
 
 def _taken_movement_id(exc: psycopg.Error) -> Exception | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg
@@ -135,12 +136,14 @@ class PostgresOrderRepository:
             yield (sku, warehouse), int(reserved)
 
     def _one(self, column: str, value: str) -> Order | None:
-        row: Row | None = self._tx.execute(
-            f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
-        ).fetchone()
+        row: Row | None = self._tx.execute(*self.one_statement(column, value)).fetchone()
         if row is None:
             return None
         return self._allocated([order_from_row(row, self._lines_of([row[0]]).get(row[0], ()))])[0]
+
+    def one_statement(self, column: str, value: str) -> tuple[str, Any]:
+        """What reading the order whose ``column`` is ``value`` sends first (to read it ahead)."""
+        return f"SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = %s{self._lock}", (value,)
 
     def reserved_slots_by_open_orders(self) -> Iterator[tuple[SlotKey, int]]:
         for sku, warehouse, location, lot, reserved in stream_rows(

@@ -38,11 +38,13 @@ class Transaction:
     read carries its BEGIN, and its writes travel with its COMMIT, in order.
     A deferred write whose check fails fails its batch, so nothing after it
     in the batch (the COMMIT) runs. :attr:`conn` sends what is pending on its own.
-    See docs/adr/0019-write-path-round-trips.md.
+    :meth:`read_ahead` runs reads before they are asked for, in the same round
+    trip. See docs/adr/0019-write-path-round-trips.md.
     """
 
     __slots__ = (
-        "_begin", "_begin_statement", "_writes", "ended", "raw", "serial", "streams", "writing",
+        "_ahead", "_begin", "_begin_statement", "_writes", "ended", "raw", "serial", "streams",
+        "writing",
     )  # fmt: skip
 
     def __init__(self, conn: Connection, begin: str, writing: bool) -> None:
@@ -51,6 +53,7 @@ class Transaction:
         self._begin_statement = begin
         self._begin: str | None = begin
         self._writes: list[_Write] = []
+        self._ahead: dict[tuple[str, str], psycopg.Cursor[Row]] = {}
         self.writing = writing
         self.ended = False
         self.streams: list[psycopg.ServerCursor[Row]] = []
@@ -71,6 +74,7 @@ class Transaction:
     def conn(self) -> Connection:
         """The connection, inside the transaction: BEGIN and queued writes are sent first."""
         self.serial += 1
+        self._ahead.clear()
         if self._begin is not None or self._writes:
             self._batch([])
         return self.raw
@@ -80,12 +84,42 @@ class Transaction:
         return self.execute_all([(query, params)])[0]
 
     def execute_all(self, statements: Sequence[tuple[SqlText, Any]]) -> list[psycopg.Cursor[Row]]:
-        """Run the statements in order, after what is pending, in one round trip."""
+        """Run the statements in order, after what is pending, in one round trip.
+
+        Statements that were all read ahead, with nothing sent or queued since,
+        are answered from what was read, in no round trip.
+        """
         self.serial += 1
+        if self._ahead:
+            read = self._read_already(statements)
+            if read is not None:
+                return read
         if self._begin is None and not self._writes and len(statements) == 1:
             query, params = statements[0]
             return [self.raw.execute(query, params)]
         return self._batch(statements)
+
+    def read_ahead(self, statements: Sequence[tuple[str, Any]]) -> list[psycopg.Cursor[Row]]:
+        """Run reads the unit will ask for next, now, in one round trip with what is pending.
+
+        Until anything else is sent or queued, executing one of them again
+        answers with this result instead: the same one, as nothing this unit
+        did came between, and the rows it locks stay locked. Their order here
+        is the order their locks are taken in. The cursors, in order.
+        """
+        cursors = self.execute_all(statements)
+        read = zip(statements, cursors, strict=True)
+        self._ahead = {(q, repr(p)): cursor for (q, p), cursor in read}
+        return cursors
+
+    def _read_already(
+        self, statements: Sequence[tuple[SqlText, Any]]
+    ) -> list[psycopg.Cursor[Row]] | None:
+        keys = [(q, repr(p)) for q, p in statements if isinstance(q, str)]
+        if len(keys) == len(statements) and all(key in self._ahead for key in keys):
+            return [self._ahead.pop(key) for key in keys]
+        self._ahead.clear()
+        return None
 
     def defer(
         self,
@@ -101,15 +135,18 @@ class Transaction:
         error to raise instead of a psycopg error of the batch, or None.
         """
         self.serial += 1
+        self._ahead.clear()
         self._writes.append(_Write(query, params, many, check))
 
     def discard(self) -> None:
-        """Forget the queued writes (the unit is rolled back)."""
+        """Forget the queued writes and what was read ahead (the unit is rolled back)."""
         self._writes.clear()
+        self._ahead.clear()
 
     def execute_first(self, sql: str) -> psycopg.Cursor[Row]:
         """Run ``sql`` (no parameters), with the BEGIN in the same round trip if it is pending."""
         self.serial += 1
+        self._ahead.clear()
         if self._begin is None or self._writes:
             return self.execute(sql)
         cursor = self.raw.execute(f"{self._begin}; {sql}")

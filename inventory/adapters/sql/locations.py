@@ -38,8 +38,13 @@ class SqlLocationRepository:
         return self._one("barcode = {m}", (barcode,))
 
     def default_location(self, warehouse: str) -> Location | None:
+        row = self._execute(*self.default_location_statement(warehouse)).fetchone()
+        return None if row is None else self._location(row)
+
+    def default_location_statement(self, warehouse: str) -> tuple[str, Any]:
+        """What ``default_location`` sends (to read it ahead)."""
         flag = self._dialect.codec.flag_out(True)
-        return self._one("warehouse = {m} AND is_default = {m}", (warehouse, flag))
+        return self._one_statement("warehouse = {m} AND is_default = {m}", (warehouse, flag))
 
     def default_of(self, warehouse: str) -> str | None:
         mark = self._dialect.mark
@@ -123,11 +128,12 @@ class SqlLocationRepository:
         return [self._location(row) for row in rows]
 
     def _one(self, condition: str, params: tuple[Any, ...]) -> Location | None:
-        where = condition.format(m=self._dialect.mark)
-        row = self._execute(
-            f"SELECT {LOCATION_COLUMNS} FROM locations WHERE {where}", params
-        ).fetchone()
+        row = self._execute(*self._one_statement(condition, params)).fetchone()
         return None if row is None else self._location(row)
+
+    def _one_statement(self, condition: str, params: tuple[Any, ...]) -> tuple[str, Any]:
+        where = condition.format(m=self._dialect.mark)
+        return f"SELECT {LOCATION_COLUMNS} FROM locations WHERE {where}", params
 
     def _row(self, location: Location) -> tuple[Any, ...]:
         codec = self._dialect.codec

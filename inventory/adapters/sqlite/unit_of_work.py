@@ -22,6 +22,7 @@ from inventory.adapters.sqlite.pool import ConnectionPool, refusal
 from inventory.adapters.sqlite.report_results import SqliteReportResultRepository
 from inventory.adapters.sqlite.rows import DIALECT
 from inventory.adapters.sqlite.stock import SqliteStockRepository
+from inventory.application.ports import ReadAhead
 from inventory.application.scopes import Scopes
 from inventory.application.wrapping import UnitOfWorkRepositories
 
@@ -100,6 +101,9 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def prune_versions(self) -> int:
         """One counter per scope: nothing to prune."""
         return 0
+
+    def read_ahead(self, plan: ReadAhead) -> None:
+        """In process, a read costs no round trip: nothing to gain by reading ahead."""
 
     def _begin(self, statement: str) -> None:
         if self._conn is not None:
