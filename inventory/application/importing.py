@@ -15,6 +15,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, TextIO
 
 from inventory.application.alerts import DEFAULT_ALERTS, AlertPolicy
+from inventory.application.barcodes import first_barcode_taken
 from inventory.application.catalog import product_exists
 from inventory.application.commands import MOVEMENT_COMMAND, CreateProduct, MovementCommand
 from inventory.application.ports import Clock, IdGenerator, UnitOfWork
@@ -22,6 +23,7 @@ from inventory.application.stock import record_movements
 from inventory.application.validation import parse, parse_as
 from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, DomainError, ValidationFailed
+from inventory.domain.gs1 import barcode_key
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -50,12 +52,14 @@ def import_products(
     # Skus only, in lower case, to refuse a repeat anywhere in the file: skus
     # are unique ignoring case.
     seen: set[str] = set()
+    printed: dict[str, int] = {}  # each barcode's key: the line that prints it
     with uow:
         while batch := list(islice(rows, BATCH)):
             commands = [(line, _parse_row(line, row, CreateProduct)) for line, row in batch]
             existing = uow.products.get_many_ignoring_case(cmd.sku for _, cmd in commands)
             new: dict[str, Product] = {}
             changed: list[Product] = []
+            adds: dict[str, tuple[str, int]] = {}  # barcodes new to their product: sku, line
             at = clock()
             for line, cmd in commands:
                 folded = cmd.sku.lower()
@@ -68,12 +72,26 @@ def import_products(
                 stored = existing.get(folded)
                 if stored is not None and (stored.sku != cmd.sku or not update):
                     raise Conflict(f"line {line}: {product_exists(cmd.sku, stored)}")
+                if cmd.barcode is not None:
+                    key = barcode_key(cmd.barcode)
+                    if key in printed:
+                        raise Conflict(
+                            f"line {line}: barcode {cmd.barcode!r} appears twice in the file"
+                            f" (line {printed[key]} prints it too)"
+                        )
+                    printed[key] = line
+                    own = None if stored is None else stored.details.barcode
+                    if own is None or barcode_key(own) != key:
+                        adds[cmd.barcode] = (cmd.sku, line)
                 if stored is not None:
                     # The file has no packs column: a product keeps the packs it has.
                     stored.revise(replace(cmd.details(), packs=stored.details.packs), at)
                     changed.append(existing.pop(folded))
                 else:
                     new[cmd.sku] = Product.register(cmd.sku, cmd.details(), at)
+            taken = first_barcode_taken(uow, {code: sku for code, (sku, _) in adds.items()})
+            if taken is not None:
+                raise Conflict(f"line {adds[taken[0]][1]}: {taken[1]}")
             uow.products.add_all(list(new.values()))
             uow.products.save_all(changed)
             done += len(commands)

@@ -85,6 +85,20 @@ def test_a_barcode_names_one_location(storage: Storage) -> None:
         assert uow.locations.get("WEST", "B-2") is None
 
 
+def test_locations_are_found_by_many_barcodes_at_once(storage: Storage) -> None:
+    stored(
+        storage,
+        LocationFactory(code="B-1", barcode="X"),
+        LocationFactory(code="B-2", barcode="Y"),
+        LocationFactory(code="B-3"),
+    )
+
+    with reading(storage) as uow:
+        found = uow.locations.with_barcodes(["Y", "X", "Z", "x"])
+        assert sorted(location.code for location in found) == ["B-1", "B-2"]
+        assert uow.locations.with_barcodes([]) == []
+
+
 def test_a_saved_location_keeps_its_changes_and_its_parents_are_known(storage: Storage) -> None:
     zone = LocationFactory(code="Z", kind=LocationKind.ZONE)
     bin_ = LocationFactory(code="B-1")

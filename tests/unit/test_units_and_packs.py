@@ -9,7 +9,12 @@ import io
 
 import pytest
 
-from inventory.application.catalog import get_product, patch_product, replace_product
+from inventory.application.catalog import (
+    export_products,
+    get_product,
+    patch_product,
+    replace_product,
+)
 from inventory.application.commands import (
     AdjustStock,
     CreateLocation,
@@ -331,6 +336,27 @@ def test_an_imported_unknown_unit_names_its_line(water: Shop) -> None:
         import_movements(io.StringIO(text), water.uow(), water.clock, water.ids, water.actor)
 
     assert ledger_of(water.uow) == []
+
+
+def test_an_import_may_not_print_a_barcode_a_pack_or_a_location_holds(water: Shop) -> None:
+    add_location("MAIN", CreateLocation(code="B-1", barcode="LOC-1"), water.uow(), water.clock)
+
+    def imported(text: str, update: bool = False) -> int:
+        return import_products(io.StringIO(text), water.uow(), water.clock, update=update)
+
+    # The case's GTIN-8, written as its 14 digits: the same barcode.
+    with pytest.raises(Conflict, match="line 3: barcode '00000096385074' already names pack"):
+        imported("sku,name,barcode\nSODA,Soda,SODA-1\nJUICE,Juice,00000096385074\n")
+    with pytest.raises(Conflict, match="line 2: barcode 'LOC-1' already names location 'B-1'"):
+        imported("sku,name,barcode\nSODA,Soda,LOC-1\n")
+    with pytest.raises(Conflict, match=r"line 3: barcode 'S-1' appears twice in the file \(line 2"):
+        imported("sku,name,barcode\nSODA,Soda,S-1\nJUICE,Juice,S-1\n")
+    assert [product.sku for product in export_products(water.uow())] == ["WATER"]
+
+    assert imported("sku,name,barcode\nSODA,Soda,S-1\n") == 1
+    # Replaced with the barcode it prints already: its own, not taken.
+    assert imported("sku,name,barcode\nSODA,Soda pop,S-1\n", update=True) == 1
+    assert get_product("SODA", water.uow()).details.name == "Soda pop"
 
 
 def test_a_product_replaced_by_an_import_keeps_its_packs(water: Shop) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from inventory.adapters.memory.table import Table
 from inventory.application.listing import LOCATION_SORTS
 from inventory.application.queries import LocationFilter, PageSpec
@@ -29,6 +31,10 @@ class MemoryLocationRepository:
 
     def with_barcode(self, barcode: str) -> Location | None:
         return next((loc for loc in self._table.values() if loc.barcode == barcode), None)
+
+    def with_barcodes(self, barcodes: Iterable[str]) -> list[Location]:
+        wanted = set(barcodes)
+        return [loc for loc in self._table.values() if loc.barcode in wanted]
 
     def default_location(self, warehouse: str) -> Location | None:
         code = self._defaults.get(warehouse)

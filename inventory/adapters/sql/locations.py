@@ -6,7 +6,7 @@ whether it writes; the stored forms of times and flags come from the dialect's c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from inventory.adapters.sql.dialect import Dialect
@@ -17,6 +17,9 @@ from inventory.domain.locations import Location, LocationKind
 
 LOCATION_COLUMNS = "warehouse, code, name, parent, kind, pickable, barcode, archived, created_at"
 LOCATION_SORTS = {"code": ("code",)}
+
+_CHUNK = 500
+"""Barcodes per statement: under SQLite's limit on parameters."""
 
 Execute = Callable[[str, Sequence[Any]], Any]
 """Run one statement with its parameters; returns the driver's cursor."""
@@ -36,6 +39,19 @@ class SqlLocationRepository:
 
     def with_barcode(self, barcode: str) -> Location | None:
         return self._one("barcode = {m}", (barcode,))
+
+    def with_barcodes(self, barcodes: Iterable[str]) -> list[Location]:
+        wanted = sorted(set(barcodes))
+        found: list[Location] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self._execute(
+                f"SELECT {LOCATION_COLUMNS} FROM locations"
+                f" WHERE barcode IN ({self._dialect.marks(len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.extend(self._location(row) for row in rows)
+        return found
 
     def default_location(self, warehouse: str) -> Location | None:
         row = self._execute(*self.default_location_statement(warehouse)).fetchone()
