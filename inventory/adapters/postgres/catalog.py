@@ -108,12 +108,17 @@ class PostgresProductRepository:
         wanted = sorted(set(barcodes))
         if not wanted:
             return []
-        # A pack's barcode is found through the GIN index on packs (migration 0009).
-        packs = " OR ".join("packs @> %s" for _ in wanted)
+        # A pack's barcode is found through the GIN index on packs (migrations 0009
+        # and 0011). Joined to the barcodes wanted, a lookup a barcode: with the
+        # barcodes in an OR, rows written since the last ANALYZE (an import's)
+        # made the planner scan every product, testing each against each barcode.
         rows = self._tx.conn.execute(
-            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE barcode = ANY(%s) OR {packs}"
-            f" ORDER BY sku{self._lock}",
-            (wanted, *(Jsonb([{"barcode": code}]) for code in wanted)),
+            f"SELECT {PRODUCT_COLUMNS} FROM products WHERE sku IN ("
+            " SELECT p.sku FROM unnest(%s::text[]) AS w (code)"
+            " JOIN products AS p ON p.barcode = w.code"
+            " UNION SELECT p.sku FROM unnest(%s::jsonb[]) AS w (doc)"
+            f" JOIN products AS p ON p.packs @> w.doc) ORDER BY sku{self._lock}",
+            (wanted, [Jsonb([{"barcode": code}]) for code in wanted]),
         ).fetchall()
         return [product_from_row(row) for row in rows]
 
