@@ -31,3 +31,7 @@ class Contention(Unavailable):
     Nothing of it was kept, and running the same request again will most
     likely succeed: entrypoints retry it a few times before answering 503.
     """
+
+
+RECEIVED_MEANWHILE = "a serial was received by another writer at the same time"
+"""Why a unit found new could not be stored (:class:`Contention`: tried again, it is found)."""

@@ -314,7 +314,9 @@ class SerialRepository(Protocol):
         ...
 
     def save_all(self, states: Sequence[SerialState]) -> None:
-        """Record each unit's state (made by its first receipt, updated after)."""
+        """Record each unit's state: a unit this unit of work read is updated, any other
+        is new. One stored meanwhile by another writer is :class:`Contention` (by the
+        commit at the latest): tried again, the unit is found."""
         ...
 
     def held_by_slot(self) -> Iterator[tuple[SlotKey, int]]:

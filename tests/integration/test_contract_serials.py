@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from inventory.application.catalog import add_product, add_warehouse
 from inventory.application.commands import (
     AdjustStock,
@@ -21,6 +23,7 @@ from inventory.application.commands import (
     ReserveOrder,
     TransferStock,
 )
+from inventory.application.errors import Contention
 from inventory.application.integrity import Drift, check_integrity
 from inventory.application.orders import cancel_order, reserve_order, ship_order
 from inventory.application.ports import Storage
@@ -66,6 +69,7 @@ def test_saved_units_come_back_as_they_were_and_saving_again_updates_them(
     units(storage, unit("S-1"), unit("S-22", location="B-1"), unit("S-1", sku="B"))
 
     with storage.unit_of_work() as uow:
+        uow.serials.get_many("A", ["S-1"])  # a unit is updated by a writer that read it
         uow.serials.save_all([unit("S-1", status=SerialStatus.RESERVED, order_id="o-1")])
         uow.commit()
 
@@ -82,6 +86,23 @@ def test_saved_units_come_back_as_they_were_and_saving_again_updates_them(
     assert [(s.sku, s.status) for s in scanned] == [
         ("A", SerialStatus.RESERVED), ("B", SerialStatus.IN_STOCK),
     ]  # fmt: skip
+
+
+def test_a_unit_saved_as_new_while_one_is_stored_is_a_lost_race(storage: Storage) -> None:
+    # Another writer received it after this one found it new: nothing is kept,
+    # and the use case, tried again, finds the unit.
+    units(storage, unit("S-1"))
+
+    def save_unread() -> None:
+        with storage.unit_of_work() as uow:
+            uow.serials.save_all([unit("S-1", location="B-1"), unit("S-2")])
+            uow.commit()
+
+    with pytest.raises(Contention, match="received by another writer"):
+        save_unread()
+
+    with reading(storage) as uow:
+        assert uow.serials.get_many("A", ["S-1", "S-2"]) == {"S-1": unit("S-1")}
 
 
 def test_held_units_are_those_in_stock_or_reserved_in_the_pairs_asked_for(
@@ -137,6 +158,7 @@ def test_saving_units_raises_the_levels_and_product_versions_only(storage: Stora
         before = uow.versions(wanted + others)
 
     with storage.unit_of_work() as uow:
+        uow.serials.held([("A", "W1")])
         uow.serials.save_all([unit("S-1", status=SerialStatus.ISSUED)])
         uow.commit()
 

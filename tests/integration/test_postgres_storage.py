@@ -50,6 +50,7 @@ from inventory.config import ConfigError
 from inventory.domain.catalog import Product
 from inventory.domain.errors import Conflict, InsufficientStock
 from inventory.domain.locations import Location
+from inventory.domain.lots import Tracking
 from inventory.domain.movements import Movement
 from inventory.domain.stock import StockLevel
 from tests.factories import (
@@ -758,6 +759,65 @@ def test_two_receipts_on_different_skus_never_wait_on_each_other(
     with reading(db) as uow:
         assert [level.on_hand for level in uow.stock.of_product("A")] == [4]
         assert [level.on_hand for level in uow.stock.of_product("B")] == [4]
+
+
+def test_two_receipts_of_one_new_serial_into_two_warehouses_keep_it_once(
+    db: PostgresDatabase, shell: Shell
+) -> None:
+    # Each locks its own warehouse's level, and each would find the serial new;
+    # but both lock the product first, so the second waits for the first to
+    # commit, and then finds the unit in stock.
+    clock = FixedClock()
+    for code in ("W1", "W2"):
+        add_warehouse(CreateWarehouse(code=code, name=code), db.unit_of_work(), clock)
+    drill = CreateProduct(sku="DRILL", name="Drill", tracking=Tracking.SERIAL)
+    add_product(drill, db.unit_of_work(), clock)
+    ready, release = threading.Event(), threading.Event()
+
+    def receipt(warehouse: str) -> ReceiveStock:
+        return ReceiveStock(
+            sku="DRILL", warehouse=warehouse, quantity=1, unit_cost="9.00", serials=["SN-1"]
+        )
+
+    def held_receipt_into_w1() -> Movement:
+        held = HeldOpen(db.unit_of_work(), ready, release)
+        return record_movement(receipt("W1"), held, clock, SequentialIds("a"), "clerk")
+
+    def receipt_into_w2() -> Movement:
+        assert ready.wait(WAIT)  # W1's receipt found SN-1 new: not committed
+        return retrying(
+            lambda: record_movement(
+                receipt("W2"), db.unit_of_work(), clock, SequentialIds("b"), "c"
+            )
+        )
+
+    def release_once_w2_waits() -> None:
+        try:
+            assert ready.wait(WAIT)
+            wait_for(lambda: _waiting_on_a_lock(shell, "products"), "W2's receipt waiting")
+        finally:
+            release.set()
+
+    outcomes = in_threads(held_receipt_into_w1, receipt_into_w2, release_once_w2_waits)
+
+    assert isinstance(outcomes[0], Movement), outcomes
+    assert isinstance(outcomes[1], Conflict), outcomes
+    assert "SN-1" in str(outcomes[1])
+    with reading(db) as uow:
+        held = uow.serials.held([("DRILL", "W1"), ("DRILL", "W2")])
+        on_hand = {level.warehouse: level.on_hand for level in uow.stock.of_product("DRILL")}
+        assert [(unit.serial, unit.warehouse) for unit in held] == [("SN-1", "W1")]
+        assert on_hand == {"W1": 1}
+    assert check_integrity(db.unit_of_work()) == []
+
+
+def _waiting_on_a_lock(shell: Shell, table: str) -> bool:
+    row = shell.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database() AND query LIKE %s",
+        (f"%FROM {table}%",),
+    ).fetchone()
+    return row is not None and int(str(row[0])) > 0
 
 
 def _stock_read(db: PostgresDatabase, cache: MemoryCache) -> list[int]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import errors as pg
 
-from inventory.application.errors import Contention, ReadOnly, Unavailable
+from inventory.application.errors import RECEIVED_MEANWHILE, Contention, ReadOnly, Unavailable
 
 
 @contextmanager
@@ -22,6 +22,12 @@ def translated() -> Iterator[None]:
         yield
     except (pg.DeadlockDetected, pg.SerializationFailure) as exc:
         raise Contention(f"storage is contended; retry ({exc.sqlstate})") from exc
+    except pg.UniqueViolation as exc:
+        if exc.diag.table_name != "serials":
+            raise
+        # Two writers each found a serial new and received it (SqlSerialRepository):
+        # tried again, the loser finds the winner's unit.
+        raise Contention(RECEIVED_MEANWHILE) from exc
     except pg.ReadOnlySqlTransaction as exc:
         raise ReadOnly(f"the database is read-only: {_first_line(exc)}") from exc
     except pg.LockNotAvailable as exc:

@@ -221,7 +221,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         self._stock = PostgresStockRepository(tx)
         self.stock = self._stock
         self.lots = SqlLotRepository(tx.execute, _deferred(tx), DIALECT)
-        self.serials = SqlSerialRepository(tx.execute, _deferred(tx), DIALECT)
+        self.serials = SqlSerialRepository(tx.execute, _deferred(tx), DIALECT, writing)
         self.movements = PostgresMovementRepository(tx)
         self.orders = self._orders = PostgresOrderRepository(tx)
         self.api_keys = PostgresApiKeyRepository(tx)

@@ -12,6 +12,7 @@ from inventory.adapters.sql.dialect import Dialect
 from inventory.adapters.sql.locations import Execute
 from inventory.adapters.sql.rows import Row
 from inventory.adapters.sql.slots import CHUNK, WriteMany
+from inventory.application.errors import RECEIVED_MEANWHILE, Contention
 from inventory.application.ports import SlotKey, StockKey
 from inventory.domain.serials import SerialState, SerialStatus
 
@@ -20,8 +21,19 @@ _HELD = "status IN ('in_stock', 'reserved')"
 
 
 class SqlSerialRepository:
-    def __init__(self, execute: Execute, write_many: WriteMany, dialect: Dialect) -> None:
+    """Writers of one product's units queue on the product's row (every use case
+    locks it first). Besides, a write unit locks the units it reads by serial, and
+    a unit it writes without having read it is inserted, never overwritten: two
+    writers that each found a serial new cannot both keep it (the loser's unique
+    violation is a lost race, tried again)."""
+
+    def __init__(
+        self, execute: Execute, write_many: WriteMany, dialect: Dialect, writing: bool = False
+    ) -> None:
         self._execute, self._write_many, self._dialect = execute, write_many, dialect
+        self._lock = dialect.lock(writing)
+        self._read: set[tuple[str, str]] = set()
+        """The (sku, serial) of every unit this unit of work read: stored already."""
 
     def held(self, keys: Iterable[StockKey]) -> list[SerialState]:
         wanted = sorted(set(keys))
@@ -38,6 +50,7 @@ class SqlSerialRepository:
                 [part for key in chunk for part in key],
             )
             found.extend(self._state(row) for row in cursor.fetchall())
+        self._read.update((state.sku, state.serial) for state in found)
         return found
 
     def get_many(self, sku: str, serials: Iterable[str]) -> dict[str, SerialState]:
@@ -47,11 +60,12 @@ class SqlSerialRepository:
             chunk = wanted[start : start + CHUNK]
             cursor = self._execute(
                 f"SELECT {SERIAL_COLUMNS} FROM serials WHERE sku = {self._dialect.mark}"
-                f" AND serial IN ({self._dialect.marks(len(chunk))})",
+                f" AND serial IN ({self._dialect.marks(len(chunk))}){self._lock}",
                 [sku, *chunk],
             )
             for row in cursor.fetchall():
                 found[row[1]] = self._state(row)
+        self._read.update((sku, serial) for serial in found)
         return found
 
     def held_with_serial(self, serial: str) -> list[SerialState]:
@@ -67,18 +81,28 @@ class SqlSerialRepository:
             return
         time_out = self._dialect.codec.time_out
         latest = {(s.sku, s.serial): s for s in states}
-        rows = [
-            (s.sku, s.serial, s.warehouse, s.location, s.status.value, s.order_id,
-             time_out(s.received_at))
-            for _, s in sorted(latest.items())
-        ]  # fmt: skip
-        self._write_many(
-            f"INSERT INTO serials ({SERIAL_COLUMNS}) VALUES ({self._dialect.marks(7)})"
-            " ON CONFLICT (sku, serial) DO UPDATE SET warehouse = excluded.warehouse,"
-            " location = excluded.location, status = excluded.status,"
-            " order_id = excluded.order_id, received_at = excluded.received_at",
-            rows,
-        )
+        stored: list[Row] = []
+        new: list[Row] = []
+        for key, s in sorted(latest.items()):
+            row = (s.sku, s.serial, s.warehouse, s.location, s.status.value, s.order_id,
+                   time_out(s.received_at))  # fmt: skip
+            (stored if key in self._read else new).append(row)
+        insert = f"INSERT INTO serials ({SERIAL_COLUMNS}) VALUES ({self._dialect.marks(7)})"
+        if stored:
+            self._write_many(
+                f"{insert} ON CONFLICT (sku, serial) DO UPDATE SET warehouse = excluded.warehouse,"
+                " location = excluded.location, status = excluded.status,"
+                " order_id = excluded.order_id, received_at = excluded.received_at",
+                stored,
+            )
+        if new:
+            try:
+                self._write_many(insert, new)  # PostgreSQL: sent with the COMMIT (errors.py)
+            except Exception as exc:
+                if self._dialect.is_unique_violation(exc):
+                    raise Contention(RECEIVED_MEANWHILE) from exc
+                raise
+        self._read.update(latest)
 
     def held_by_slot(self) -> Iterator[tuple[SlotKey, int]]:
         cursor = self._execute(
