@@ -14,7 +14,7 @@ from inventory.application.jobs import queue_job
 from inventory.application.outbox import OutboxMessage
 from inventory.application.ports import Clock, IdGenerator, Notifier, UnitOfWork
 from inventory.domain.jobs import Job, JobKind
-from inventory.domain.product_stock import LowStock
+from inventory.domain.stock_change import LowStock
 
 __all__ = ["LowStock"]  # the fact the domain decides, turned into a job here
 

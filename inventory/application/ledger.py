@@ -32,9 +32,10 @@ from inventory.domain.errors import Conflict, NotFound
 from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import Movement
 from inventory.domain.packs import Entered
-from inventory.domain.product_stock import LowStock, ProductStock, StockChange
+from inventory.domain.product_stock import ProductStock
 from inventory.domain.serials import SerialState
 from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
+from inventory.domain.stock_change import LowStock, StockChange
 
 
 def local_today(at: datetime) -> date:

@@ -15,7 +15,7 @@ from inventory.application.ports import Clock, IdGenerator, ReadAhead, UnitOfWor
 from inventory.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from inventory.domain.orders import Order, OrderLine, OrderStatus, Stocks
 from inventory.domain.packs import Units
-from inventory.domain.product_stock import StockChange
+from inventory.domain.stock_change import StockChange
 
 
 def reserve_order(

@@ -10,7 +10,8 @@ from enum import StrEnum
 from inventory.domain.errors import FieldError, InsufficientStock, InvalidState
 from inventory.domain.packs import Entered
 from inventory.domain.picking import Allocation
-from inventory.domain.product_stock import ProductStock, StockChange
+from inventory.domain.product_stock import ProductStock
+from inventory.domain.stock_change import StockChange
 
 
 class OrderStatus(StrEnum):

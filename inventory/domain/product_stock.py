@@ -20,39 +20,8 @@ from inventory.domain.movements import AdjustmentReason, Move, MoveLine, Movemen
 from inventory.domain.picking import Allocation, Bucket, pick, pick_serials
 from inventory.domain.serials import SerialState, SerialStatus, arrivals, free_units, names
 from inventory.domain.stock import Place, Slot, SlotLevel, StockLevel
+from inventory.domain.stock_change import LowStock, StockChange
 from inventory.domain.valuation import money
-
-
-@dataclass(frozen=True, slots=True)
-class LowStock:
-    """A product whose total available has just fallen to or below its reorder point."""
-
-    sku: str
-    name: str
-    available: int
-    reorder_point: int
-
-    @classmethod
-    def crossing(cls, product: Product, before: int, after: int) -> LowStock | None:
-        """The alert a change of total available from ``before`` to ``after`` calls for, if any."""
-        point = product.details.reorder_point
-        if point <= 0 or product.archived or not (before > point >= after):
-            return None
-        return cls(product.sku, product.details.name, after, point)
-
-
-@dataclass(frozen=True, slots=True)
-class StockChange:
-    """What one operation decided: the levels it changed (per warehouse, and per
-    location and lot), the move for the ledger (none for reservations), whether the
-    average cost was refolded, and the reorder point it crossed, if any."""
-
-    levels: tuple[StockLevel, ...]
-    move: Move | None = None
-    revalued: bool = False
-    low_stock: LowStock | None = None
-    slots: tuple[SlotLevel, ...] = ()
-    serials: tuple[SerialState, ...] = ()
 
 
 @dataclass(slots=True)

@@ -16,8 +16,9 @@ from inventory.domain.errors import Conflict, DomainError, InsufficientStock, Va
 from inventory.domain.lots import Lot, Tracking
 from inventory.domain.movements import AdjustmentReason, Move, MoveLine, MovementType
 from inventory.domain.picking import Allocation, Shortfall
-from inventory.domain.product_stock import LowStock, ProductStock, StockChange
+from inventory.domain.product_stock import ProductStock
 from inventory.domain.stock import MAX_UNITS, Place, Slot, SlotLevel, StockLevel
+from inventory.domain.stock_change import LowStock, StockChange
 from inventory.domain.valuation import ZERO, moving_average
 from tests.factories import T0, ProductDetailsFactory, ProductFactory
 
