@@ -12,7 +12,8 @@
                             scale: contended orders on two instances on PostgreSQL;
                             write: the write path on SQLite and PostgreSQL, with its goals;
                             detail: a product's stock per location and lot beside its plain
-                            stock read)
+                            stock read; emptied: receipts of a product whose 1,000 levels
+                            were emptied, beside one with none)
 
 "Set up" creates .venv/ and installs the project with its dev extra, once,
 and again whenever pyproject.toml changes.
@@ -165,6 +166,7 @@ def bench(*args: str) -> None:
         "scale": "scale_out.py",
         "write": "write_path.py",
         "detail": "stock_detail.py",
+        "emptied": "emptied_slots.py",
     }
     if args[:1] and args[0] in scripts:
         step(str(BIN / "python"), str(ROOT / "bench" / scripts[args[0]]), *args[1:])

@@ -225,7 +225,8 @@ class StockRepository(Protocol):
         ...
 
     def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
-        """Every stored (location, lot) level of the (sku, warehouse) pairs ``keys``.
+        """The (location, lot) levels of the (sku, warehouse) pairs ``keys`` holding or
+        reserving any stock (one left empty is as good as none).
 
         Read after ``lock`` in a write unit: the (sku, warehouse) lock guards them.
         """

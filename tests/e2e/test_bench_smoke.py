@@ -16,6 +16,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_and_paging.py"
 SCALE_OUT = BENCH.with_name("scale_out.py")
 WRITE_PATH = BENCH.with_name("write_path.py")
 STOCK_DETAIL = BENCH.with_name("stock_detail.py")
+EMPTIED_SLOTS = BENCH.with_name("emptied_slots.py")
 
 
 @pytest.mark.bench
@@ -54,6 +55,26 @@ def test_the_stock_detail_benchmark_runs_checks_its_answers_and_compares(store: 
             assert re.search(rf"{figures} +\(30 requests\)$", done.stdout, re.M), done.stdout
         ratio = rf"^{store} +cache {cache} +detail costs [\d.]+x the plain read \(p50 [\d.]+x\);"
         assert re.search(rf"{ratio} goal <= 2x: (NOT )?MET$", done.stdout, re.M), done.stdout
+    assert done.stdout.rstrip().endswith('{"done": true}')
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_emptied_slots_benchmark_runs_checks_its_answers_and_compares(store: str) -> None:
+    url = ["--postgres-url", server_url()] if store == "postgres" else []
+    done = subprocess.run(
+        [sys.executable, str(EMPTIED_SLOTS), "--bins", "2", "--lots", "3", "--receipts", "5",
+         "--stores", store, *url],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(rf"^{store} +set up 6 emptied levels \(2 bins x 3 lots\)$", done.stdout, re.M)
+    for label in ("no history", "emptied levels"):
+        figures = rf"^{store} +{label} +\d+ receipts/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms$"
+        assert re.search(figures, done.stdout, re.M), done.stdout
+    cost = rf"^{store} +emptied levels cost [\d.]+x a receipt with none \(p50 [\d.]+x\)$"
+    assert re.search(cost, done.stdout, re.M), done.stdout
     assert done.stdout.rstrip().endswith('{"done": true}')
 
 

@@ -119,8 +119,7 @@ def test_saved_slots_come_back_with_their_locations_pickable_flag_and_their_lot(
         HeldSlot(a_dock, pickable=False, lot=None),
         HeldSlot(b_dated, pickable=True, lot=DATED),
         HeldSlot(b_undated, pickable=True, lot=UNDATED),
-        HeldSlot(b_empty, pickable=True, lot=DATED),
-    ]
+    ]  # b_empty, stored, holds nothing: a writer needs it no more than a level never made
     assert all(type(h.level) is SlotLevel for h in held)
     dated = next(h.lot for h in held if h.level.lot == "L-10")
     assert dated is not None

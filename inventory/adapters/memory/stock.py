@@ -91,7 +91,11 @@ class MemoryStockRepository:
 
     def slots(self, keys: Iterable[StockKey]) -> list[HeldSlot]:
         wanted = set(keys)
-        return self._held(level for level in self._slots.values() if level.key in wanted)
+        return self._held(
+            level
+            for level in self._slots.values()
+            if level.key in wanted and (level.on_hand > 0 or level.reserved > 0)
+        )
 
     def save_slots(self, levels: Iterable[SlotLevel]) -> None:
         for level in levels:

@@ -31,6 +31,7 @@ from inventory.adapters.sql.slots import (
     HELD,
     MOVEMENT_LINE_COLUMNS,
     MOVEMENT_SERIAL_COLUMNS,
+    NOT_EMPTY,
     SLOTS_BY_LEDGER,
     Lines,
     SqlSlotStore,
@@ -67,7 +68,7 @@ _READ_LOCKED = (
 _SLOTS_LOCKED = (
     f"{HELD} JOIN unnest(%s::text[], %s::text[]) AS k (sku, warehouse)"
     " ON k.sku = s.sku AND k.warehouse = s.warehouse"
-    " ORDER BY s.sku, s.warehouse, s.location, s.lot"
+    f" WHERE {NOT_EMPTY} ORDER BY s.sku, s.warehouse, s.location, s.lot"
 )
 # One statement for a whole batch: one round trip, and the cache trigger runs
 # once for it rather than once a level (migration 0005).

@@ -38,6 +38,9 @@ HELD = (  # every (location, lot) level with its location's pickable flag and it
     " JOIN locations AS loc ON loc.warehouse = s.warehouse AND loc.code = s.location"
     " LEFT JOIN lots AS l ON l.sku = s.sku AND l.code = s.lot"
 )
+NOT_EMPTY = "(s.on_hand > 0 OR s.reserved > 0)"
+"""A level a writer needs: one emptied stays stored (its key names a place and a lot
+once used) but weighs on no write, however many pile up over the years."""
 _UPSERT_SLOT = (
     f"INSERT INTO location_stock ({SLOT_COLUMNS}) VALUES ({{marks}})"
     " ON CONFLICT (sku, warehouse, location, lot)"
@@ -122,7 +125,7 @@ class SqlSlotStore:
                 _keys_cte(self._dialect, len(chunk))
                 + HELD
                 + " JOIN k ON k.sku = s.sku AND k.warehouse = s.warehouse"
-                " ORDER BY s.sku, s.warehouse, s.location, s.lot",
+                f" WHERE {NOT_EMPTY} ORDER BY s.sku, s.warehouse, s.location, s.lot",
                 [part for key in chunk for part in key],
             )
             held.extend(self.held(row) for row in cursor.fetchall())
@@ -140,7 +143,7 @@ class SqlSlotStore:
 
     def slots_of_product(self, sku: str) -> list[HeldSlot]:
         cursor = self._execute(
-            f"{HELD} WHERE s.sku = {self._dialect.mark} AND (s.on_hand > 0 OR s.reserved > 0)"
+            f"{HELD} WHERE s.sku = {self._dialect.mark} AND {NOT_EMPTY}"
             " ORDER BY s.warehouse, s.location, s.lot",
             (sku,),
         )
@@ -154,7 +157,7 @@ class SqlSlotStore:
             cursor = self._execute(
                 f"{HELD} WHERE s.warehouse = {mark}"
                 f" AND s.location IN ({self._dialect.marks(len(chunk))})"
-                " AND (s.on_hand > 0 OR s.reserved > 0)",
+                f" AND {NOT_EMPTY}",
                 [warehouse, *chunk],
             )
             held.extend(self.held(row) for row in cursor.fetchall())
