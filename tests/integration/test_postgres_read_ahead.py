@@ -9,6 +9,7 @@ sent or queued. These tests hold it to that, and show that a unit of work's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from inventory.application.catalog import add_product, add_warehouse
 from inventory.application.commands import CreateProduct, CreateWarehouse
 from inventory.application.ports import ReadAhead
 from tests.factories import FixedClock
-from tests.postgres import emptied_schema
+from tests.integration.conftest import postgres_storage
 from tests.roundtrips import counting
 
 pytestmark = pytest.mark.postgres
@@ -29,13 +30,10 @@ _SET = "SELECT set_config('read_ahead.' || %s, %s, true)"
 
 
 @pytest.fixture
-def database() -> Iterator[PostgresDatabase]:
-    with emptied_schema() as url:
-        database = PostgresDatabase.from_url(url)
-        try:
-            yield database
-        finally:
-            database.close()
+def database(tmp_path: Path) -> Iterator[PostgresDatabase]:
+    with postgres_storage(tmp_path) as storage:
+        assert isinstance(storage, PostgresDatabase)
+        yield storage
 
 
 @pytest.fixture
