@@ -48,11 +48,8 @@ class PostgresApiKeyRepository:
         return None if row is None else api_key_from_row(row)
 
     def get_by_hash(self, secret_hash: str) -> ApiKey | None:
-        # First in a read unit (authenticating a request), one statement is its
-        # own snapshot: sent alone, with no BEGIN and no ROLLBACK, in one round trip.
-        tx = self._tx
-        run = tx.execute if tx.writing or tx.begun else tx.raw.execute
-        row = run(
+        # First in a read unit (authenticating a request): sent alone.
+        row = self._tx.execute_alone(
             f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE secret_hash = %s", (secret_hash,)
         ).fetchone()
         return None if row is None else api_key_from_row(row)

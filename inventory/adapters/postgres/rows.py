@@ -143,6 +143,15 @@ class Transaction:
         self._writes.clear()
         self._ahead.clear()
 
+    def execute_alone(self, query: SqlText, params: Any = None) -> psycopg.Cursor[Row]:
+        """Run one statement; in a read unit whose BEGIN is still pending, on its own,
+        with no transaction (one statement is its own snapshot): one round trip, and
+        nothing to roll back."""
+        if self.writing or self.begun:
+            return self.execute(query, params)
+        self.serial += 1
+        return self.raw.execute(query, params)
+
     def execute_first(self, sql: str) -> psycopg.Cursor[Row]:
         """Run ``sql`` (no parameters), with the BEGIN in the same round trip if it is pending."""
         self.serial += 1

@@ -148,8 +148,7 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         names = sorted({scope for scopes in wanted for scope in scopes})
         tx = self._active()
         with translated():
-            run = tx.execute if tx.writing or tx.begun else tx.raw.execute
-            epoch, _, tops = _versions(run(_read_versions(len(names)), names))
+            epoch, _, tops = _versions(tx.execute_alone(_read_versions(len(names)), names))
         top = dict(zip(names, tops, strict=True))
         return [_token(epoch, max(top[scope] for scope in scopes)) for scopes in wanted]
 
