@@ -76,7 +76,8 @@ def import_products(
                     key = barcode_key(cmd.barcode)
                     if key in printed:
                         raise Conflict(
-                            f"line {line}: barcode {cmd.barcode!r} appears twice in the file"
+                            f"line {line}: product {cmd.sku!r}: barcode {cmd.barcode!r}"
+                            " appears twice in the file"
                             f" (line {printed[key]} prints it too)"
                         )
                     printed[key] = line
@@ -91,7 +92,8 @@ def import_products(
                     new[cmd.sku] = Product.register(cmd.sku, cmd.details(), at)
             taken = first_barcode_taken(uow, {code: sku for code, (sku, _) in adds.items()})
             if taken is not None:
-                raise Conflict(f"line {adds[taken[0]][1]}: {taken[1]}")
+                sku, printing = adds[taken[0]]
+                raise Conflict(f"line {printing}: product {sku!r}: {taken[1]}")
             uow.products.add_all(list(new.values()))
             uow.products.save_all(changed)
             done += len(commands)
