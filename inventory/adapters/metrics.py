@@ -25,19 +25,22 @@ DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _HOST = socket.gethostname().replace("_", "-")
 
 
-_named: list[object] = [None, ""]  # the pid last named, and its name
+def _name_this_process() -> None:
+    _name[0] = f"{_HOST}-{os.getpid()}"
+
+
+_name = [""]
+_name_this_process()
+os.register_at_fork(after_in_child=_name_this_process)
 
 
 def process_identifier() -> str:
     """This process's name in the shared directory (file names split at ``_``, so none here).
 
     The library asks before every write, to notice a fork: the name is made
-    again only when the pid has changed.
+    again in the child of each fork, not at each write (``getpid`` is a system call).
     """
-    pid = os.getpid()
-    if _named[0] != pid:
-        _named[:] = [pid, f"{_HOST}-{pid}"]
-    return str(_named[1])
+    return _name[0]
 
 
 def clear_own_files(directory: str) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from functools import lru_cache
 
 from inventory.application.caching import ReadThrough
 from inventory.application.commands import CreateApiKey
@@ -99,6 +101,12 @@ def _key_bytes(key: ApiKey | None) -> bytes | None:
 
 
 def _key_from_bytes(data: bytes) -> ApiKey | None:
+    return ApiKey(*_key_fields(data))  # a key of its own: ApiKey is mutable
+
+
+@lru_cache(maxsize=256)
+def _key_fields(data: bytes) -> tuple[str, str, Role, str, datetime, datetime | None]:
+    """A kept key's fields, parsed once a process while the entry stays the same."""
     id, name, role, secret_hash, created_at, revoked_at = json.loads(data)
     revoked = None if revoked_at is None else from_rfc3339(revoked_at)
-    return ApiKey(id, name, Role(role), secret_hash, from_rfc3339(created_at), revoked)
+    return id, name, Role(role), secret_hash, from_rfc3339(created_at), revoked

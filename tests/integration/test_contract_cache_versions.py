@@ -268,6 +268,20 @@ def test_in_a_quiet_store_the_snapshot_version_is_the_version_and_may_be_kept(
         assert uow.snapshot_version(EVERY["movements"]) == (latest, True)
 
 
+def test_versions_read_before_the_snapshot_begins_are_the_latest_committed(
+    stocked: Storage,
+) -> None:
+    wanted = [EVERY["product A"]]
+    with reading(stocked) as uow:
+        first = uow.versions(wanted)[0]
+        given(stocked, StockLevel("SKU-A", "WH-1", on_hand=8))
+        latest = uow.versions(wanted)[0]
+        assert latest > first  # nothing read yet: the latest committed version
+
+        assert uow.snapshot_version(wanted[0])[0] == latest
+        assert uow.stock.of_product("SKU-A")[0].on_hand == 8
+
+
 def test_pruning_changes_no_version(stocked: Storage) -> None:
     for _ in range(3):
         receive(stocked, "SKU-A", "WH-1")
@@ -305,6 +319,20 @@ def test_a_snapshot_keeps_the_versions_of_its_data_while_another_connection_writ
         assert snapshot.versions(wanted) == seen
         assert snapshot.products.get("SKU-A") is None
     assert versions_of(database)["product A"] > seen[0]
+
+
+def test_a_read_unit_used_again_reads_in_a_snapshot_of_its_own(database: SqliteDatabase) -> None:
+    uow = database.unit_of_work()
+    with uow.reading():
+        assert uow.products.get("SKU-A") is None
+    with uow.reading():
+        assert uow.products.get("SKU-A") is None
+
+        given(database, ProductFactory(sku="SKU-A"))
+
+        assert uow.products.get("SKU-A") is None
+    with uow.reading():
+        assert uow.products.get("SKU-A") is not None
 
 
 def test_two_databases_start_at_different_versions(tmp_path: Path) -> None:

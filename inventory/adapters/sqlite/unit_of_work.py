@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from inventory.adapters.sql.locations import SqlLocationRepository
 from inventory.adapters.sql.lots import SqlLotRepository
@@ -24,7 +24,7 @@ from inventory.adapters.sqlite.rows import DIALECT
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.ports import ReadAhead
 from inventory.application.scopes import Scopes
-from inventory.application.wrapping import UnitOfWorkRepositories
+from inventory.application.wrapping import REPOSITORIES, UnitOfWorkRepositories
 
 # Kept by the triggers of migration 0009_cache_versions.sql.
 _READ_VERSIONS = "SELECT scope, version FROM cache_versions WHERE scope IN ({})"
@@ -40,6 +40,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
+        self._begun = False  # the repositories are made, over a begun transaction
 
     def __enter__(self) -> Self:
         # IMMEDIATE takes the write lock before anything is read, so concurrent
@@ -60,10 +61,13 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
 
     @contextmanager
     def reading(self) -> Iterator[Self]:
-        """A consistent snapshot for several reads; always rolled back at the end."""
-        # A deferred BEGIN takes no lock; the snapshot starts at the first read,
-        # and in WAL mode readers never wait for the writer.
-        self._begin("BEGIN")
+        """A consistent snapshot for several reads; always rolled back at the end.
+
+        It begins when a repository is first used (or ``snapshot_version``): a
+        unit that only reads versions reads them on their own, as the port
+        allows, with no BEGIN or ROLLBACK (a cached read's hit).
+        """
+        self._begin(None)
         try:
             yield self
         except sqlite3.Error as exc:
@@ -96,6 +100,8 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
 
     def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
         """One writer at a time, and the snapshot its reads see: always fit to keep."""
+        if not self._begun:
+            self._open_snapshot()
         return self.versions([scopes])[0], True
 
     def prune_versions(self) -> int:
@@ -105,13 +111,15 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def read_ahead(self, plan: ReadAhead) -> None:
         """In process, a read costs no round trip: nothing to gain by reading ahead."""
 
-    def _begin(self, statement: str) -> None:
+    def _begin(self, statement: str | None) -> None:
+        """Take a connection and begin with ``statement``; None leaves it to the first read."""
         if self._conn is not None:
             raise RuntimeError("this unit of work is already in use; create one per use")
         try:
             conn = self._pool.acquire()
             try:
-                conn.execute(statement)
+                if statement is not None:
+                    conn.execute(statement)
             except BaseException:
                 self._pool.release(conn)
                 raise
@@ -119,6 +127,22 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
             _raise_refusal(exc, self._pool)
             raise
         self._conn = conn
+        if statement is not None:
+            self._make_repositories(conn)
+
+    def _open_snapshot(self) -> None:
+        # A deferred BEGIN takes no lock; the snapshot starts at the first read,
+        # and in WAL mode readers never wait for the writer.
+        conn = self._active()
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            _raise_refusal(exc, self._pool)
+            raise
+        self._make_repositories(conn)
+
+    def _make_repositories(self, conn: sqlite3.Connection) -> None:
+        self._begun = True
         self.products = SqliteProductRepository(conn)
         self.warehouses = SqliteWarehouseRepository(conn)
         self.stock = SqliteStockRepository(conn)
@@ -132,10 +156,24 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self.outbox = SqliteOutboxRepository(conn)
         self.report_results = SqliteReportResultRepository(conn)
         # SQLite runs one writer at a time: nothing to lock.
-        self.locations = SqlLocationRepository(self._active().execute, DIALECT, writing=False)
+        self.locations = SqlLocationRepository(conn.execute, DIALECT, writing=False)
+
+    if not TYPE_CHECKING:  # to mypy, the repositories are the attributes they are declared as
+
+        def __getattr__(self, name: str) -> object:
+            # Only for what the instance lacks: a repository of a read unit whose
+            # snapshot has not begun. Beginning it makes them all.
+            if name in REPOSITORIES and self.__dict__.get("_conn") is not None:
+                self._open_snapshot()
+                return self.__dict__[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None
+        if self._begun:  # no repository outlives its connection's use
+            self._begun = False
+            for name in REPOSITORIES:
+                self.__dict__.pop(name, None)
         if conn is None:
             return
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 
 from inventory.application.caching import ReadThrough
 from inventory.application.ports import UnitOfWork
@@ -45,5 +46,12 @@ def _packed(response: Response) -> bytes | None:
 
 def _unpacked(data: bytes) -> Response:
     head, _, body = data.partition(b"\n")
+    status, headers = _head(head)
+    return Response(status, body, list(headers))
+
+
+@lru_cache(maxsize=1024)
+def _head(head: bytes) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """A kept answer's status and headers: parsed once a process while it stays in use."""
     status, headers = json.loads(head)
-    return Response(status, body, [(name, value) for name, value in headers])
+    return status, tuple((name, value) for name, value in headers)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -92,7 +92,7 @@ def with_request_id(app: WsgiApp) -> WsgiApp:
 
     def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         sent = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = sent if _SANE_ID.fullmatch(sent) else uuid.uuid4().hex
+        request_id = sent if _SANE_ID.fullmatch(sent) else os.urandom(16).hex()
         environ[REQUEST_ID] = request_id
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
