@@ -1,11 +1,12 @@
 """What metrics and access logging cost a request, and what a scrape costs, in one process.
 
-    python bench/metrics.py [--requests 20000] [--workers 9]
+    python bench/metrics.py [--requests 20000] [--workers 9] [--store memory|sqlite]
 
 Runs ``GET /health`` and ``GET /api/v1/products/{sku}`` (a cached read with a
-key check) through the whole WSGI application in process (no sockets, memory
-storage), ``--requests`` times each, the best of 7 runs (each run times every
-variant in turn), with:
+key check) through the whole WSGI application in process (no sockets; memory
+storage, or a SQLite file with ``--store sqlite``, where each cached read
+checks its versions in the database as a server's does), ``--requests`` times
+each, the best of 7 runs (each run times every variant in turn), with:
 
 - ``bare``: the application with metrics that count nothing (the baseline);
 - ``in-process``: ``prometheus_client`` values in this process's memory;
@@ -43,9 +44,10 @@ from inventory.adapters.clock import utc_now
 from inventory.adapters.ids import new_id, new_secret
 from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.metrics import NoMetrics, PrometheusMetrics
+from inventory.adapters.sqlite import SqliteDatabase
 from inventory.application.access import create_api_key
 from inventory.application.commands import CreateApiKey
-from inventory.application.ports import Metrics
+from inventory.application.ports import Metrics, Storage
 from inventory.bootstrap import Services
 from inventory.config import Settings
 from inventory.domain.keys import Role
@@ -55,8 +57,11 @@ from inventory.entrypoints.logs import LineHandler, formatter, log_access, reque
 RUNS = 7
 
 
-def application(metrics: Metrics) -> tuple[Callable[[str], None], str]:
-    storage = MemoryStorage()
+def application(metrics: Metrics, store: str) -> tuple[Callable[[str], None], str]:
+    storage: Storage = MemoryStorage()
+    if store != "memory":  # a fresh SQLite file in the directory named
+        storage = SqliteDatabase.from_url(f"sqlite:///{Path(store) / f'{new_id()}.db'}")
+        storage.migrate()
     settings = Settings(_env_file=None, database_url="memory://", rate_limit="off")
     services = Services(
         settings, storage, utc_now, new_id, new_secret, cache=MemoryCache(), metrics=metrics
@@ -127,7 +132,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=9)
+    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
     args = parser.parse_args()
+    databases = tempfile.mkdtemp(prefix="bench-metrics-db-")
+    store = "memory" if args.store == "memory" else databases
     paths = {"/health": "/health", "product": "/api/v1/products/BOLT"}
     access = logging.getLogger("inventory.access")
     access.setLevel(logging.WARNING)
@@ -137,15 +145,15 @@ def main() -> None:
     # value class of that moment.
     apps: dict[str, Callable[[str], None]] = {}
     for name, make in (("bare", NoMetrics), ("in-process", PrometheusMetrics)):
-        apps[name], _ = application(make())
+        apps[name], _ = application(make(), store)
         for path in paths.values():
             apps[name](path)
     directory = tempfile.mkdtemp(prefix="bench-metrics-")
-    apps["multi-process"], _ = application(PrometheusMetrics(directory))
+    apps["multi-process"], _ = application(PrometheusMetrics(directory), store)
     logged: dict[str, logging.Handler] = {}
     for log_format in ("text", "json"):
         name = f"+ access log ({log_format})"
-        apps[name], _ = application(PrometheusMetrics(directory))
+        apps[name], _ = application(PrometheusMetrics(directory), store)
         logged[name] = LineHandler(log_format, io.StringIO())
 
     # Round-robin: each run times every variant in turn, so that a slower spell
@@ -165,7 +173,10 @@ def main() -> None:
                 access.setLevel(logging.WARNING)
                 handler.stream = io.StringIO()  # type: ignore[attr-defined]
 
-    print(f"per request, best of {RUNS} runs of {args.requests:,} (microseconds; in process)")
+    print(
+        f"per request, best of {RUNS} runs of {args.requests:,} (microseconds; in process;"
+        f" {args.store} storage)"
+    )
     print(f"{'variant':<22}{'GET /health':>14}{'GET product':>14}{'vs bare':>16}")
     bare = results["bare"]
     for name, figures in results.items():
@@ -195,6 +206,7 @@ def main() -> None:
         best = min(best, time.perf_counter() - started)
     files = len(os.listdir(scrape_dir))
     shutil.rmtree(directory)
+    shutil.rmtree(databases)
     shutil.rmtree(scrape_dir)
     print(
         f"\nGET /metrics over {args.workers} processes ({files} files, {len(routes)} routes x 2 "
