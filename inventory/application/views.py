@@ -199,12 +199,20 @@ class SlotView(View):
 
     @classmethod
     def of(cls, held: HeldSlot) -> SlotView:
-        return cls(
-            location=held.level.location,
-            lot=held.level.lot,
-            expires_on=None if held.lot is None else held.lot.expires_on,
-            **_figures(held.level),
-        )
+        return cls.model_validate(cls.fields(held))
+
+    @staticmethod
+    def fields(held: HeldSlot) -> dict[str, object]:
+        """The view's fields: a product's detail validates a thousand at once, in one call."""
+        level = held.level
+        return {
+            "location": level.location,
+            "lot": level.lot,
+            "expires_on": None if held.lot is None else held.lot.expires_on,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "available": level.available,
+        }
 
 
 class WarehouseLevelView(View):
@@ -219,8 +227,10 @@ class WarehouseLevelView(View):
 
     @classmethod
     def of(cls, level: StockLevel, slots: Sequence[HeldSlot] | None = None) -> WarehouseLevelView:
-        levels = None if slots is None else [SlotView.of(held) for held in slots]
-        return cls(warehouse=level.warehouse, levels=levels, **_figures(level))
+        levels = None if slots is None else [SlotView.fields(held) for held in slots]
+        return cls.model_validate(
+            {"warehouse": level.warehouse, "levels": levels, **_figures(level)}
+        )
 
 
 class LocationLevelView(View):

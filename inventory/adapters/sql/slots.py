@@ -147,7 +147,8 @@ class SqlSlotStore:
             " ORDER BY s.warehouse, s.location, s.lot",
             (sku,),
         )
-        return [self.held(row) for row in cursor.fetchall()]
+        lots: dict[str, Lot] = {}
+        return [self.held(row, lots) for row in cursor.fetchall()]
 
     def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
         held: list[HeldSlot] = []
@@ -171,13 +172,19 @@ class SqlSlotStore:
         for row in cursor:
             yield slot_from_row(row)
 
-    def held(self, row: Row) -> HeldSlot:
+    def held(self, row: Row, lots: dict[str, Lot] | None = None) -> HeldSlot:
+        """The slot of ``row``; its lot is taken from ``lots`` when one query met it before
+        (a product's detail holds each lot in many bins), and kept there."""
         level = slot_from_row(row[:6])
         lot = None
         if level.lot is not None and row[9] is not None:
-            lot = Lot(
-                level.lot, date_in(row[7]), date_in(row[8]), self._dialect.codec.time_in(row[9])
-            )
+            lot = None if lots is None else lots.get(level.lot)
+            if lot is None:
+                lot = Lot(
+                    level.lot, date_in(row[7]), date_in(row[8]), self._dialect.codec.time_in(row[9])
+                )
+                if lots is not None:
+                    lots[level.lot] = lot
         return HeldSlot(level, bool(row[6]), lot)
 
 
