@@ -8,6 +8,7 @@ import time
 import pytest
 
 from inventory.adapters.ids import new_id
+from tests.forking import in_a_forked_child
 from tests.unit.test_ids import decode
 
 
@@ -18,18 +19,8 @@ def test_a_forked_child_starts_afresh_within_the_same_millisecond(
     frozen = time.time_ns()
     monkeypatch.setattr(time, "time_ns", lambda: frozen)  # one millisecond for both processes
     parents = new_id()
-    reading, writing = os.pipe()
 
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child reports through the pipe
-        try:
-            os.write(writing, new_id().encode())
-        finally:
-            os._exit(0)
-    os.close(writing)
-    with os.fdopen(reading, "rb") as pipe:
-        childs = pipe.read().decode()
-    os.waitpid(child, 0)
+    _, childs = in_a_forked_child(new_id)
 
     assert decode(childs) >> 80 == decode(parents) >> 80
     assert decode(childs) != decode(parents) + 1  # what a child that kept counting would make

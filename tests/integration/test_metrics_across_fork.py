@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import values
 
 from inventory.adapters.metrics import DIRECTORY_VARIABLE, PrometheusMetrics, process_identifier
+from tests.forking import in_a_forked_child
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -20,19 +21,12 @@ def test_a_forked_child_counts_in_a_file_of_its_own(
     monkeypatch.setenv(DIRECTORY_VARIABLE, str(tmp_path))
     metrics = PrometheusMetrics(str(tmp_path))
     metrics.cache_lookup(True)  # the parent's file, made before the fork
-    reading, writing = os.pipe()
 
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child reports through the pipe
-        try:
-            metrics.cache_lookup(True)
-            os.write(writing, process_identifier().encode())
-        finally:
-            os._exit(0)
-    os.close(writing)
-    with os.fdopen(reading, "rb") as pipe:
-        childs = pipe.read().decode()
-    os.waitpid(child, 0)
+    def count_and_name() -> str:
+        metrics.cache_lookup(True)
+        return process_identifier()
+
+    child, childs = in_a_forked_child(count_and_name)
 
     assert process_identifier().endswith(f"-{os.getpid()}")
     assert childs.endswith(f"-{child}")
