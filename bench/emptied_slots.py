@@ -19,7 +19,6 @@ end). Exits 1 if a figure read back is not what was received.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: for inventory
 
-from http_api import LOCAL_POSTGRES, postgres_schema
+from http_api import add_postgres_url, postgres_schema
 
 from inventory.application.catalog import add_product, add_warehouse, product_stock
 from inventory.application.commands import (
@@ -123,12 +122,7 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=20)
     parser.add_argument("--receipts", type=int, default=200)
     parser.add_argument("--stores", default=",".join(STORES))
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
-        help="where to make the schema"
-        f" (default $INVENTORY_TEST_POSTGRES_URL, else {LOCAL_POSTGRES})",
-    )
+    add_postgres_url(parser, "the schema")
     args = parser.parse_args()
     stores = args.stores.split(",")
     if not set(stores) <= set(STORES) or min(args.bins, args.lots, args.receipts) < 1:

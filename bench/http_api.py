@@ -91,6 +91,16 @@ end
 """
 
 
+def add_postgres_url(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--postgres-url`` option of every benchmark that runs on PostgreSQL."""
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
+        help=f"the PostgreSQL database to make {what} in"
+        f" (default $INVENTORY_TEST_POSTGRES_URL, else {LOCAL_POSTGRES})",
+    )
+
+
 def tree_rss_kib(pid: int) -> int:
     """Resident memory of ``pid`` and its children, from /proc."""
     total = 0
@@ -337,12 +347,7 @@ def main() -> None:
         help="the access lines' format, or off (WARNING level); default: the server's own"
         " (text, one line a request)",
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
-        help="the PostgreSQL database to make schemas in (default $INVENTORY_TEST_POSTGRES_URL,"
-        f" else {LOCAL_POSTGRES})",
-    )
+    add_postgres_url(parser, "schemas")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("INVENTORY_TEST_REDIS_URL") or LOCAL_REDIS,

@@ -62,12 +62,11 @@ from typing import Any
 
 # Run as a script, this folder is on sys.path: share the HTTP benchmark's helpers
 # (importing it puts the repository's root there too, for tests.waiting).
-from http_api import postgres_schema
+from http_api import add_postgres_url, postgres_schema
 
 from tests.waiting import free_port, wait_ready
 
 BIN = Path(sys.executable).parent
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
@@ -365,12 +364,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2, help="processes per PostgreSQL instance (default 2)"
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
-        help="the PostgreSQL database to make the schema in"
-        f" (default $INVENTORY_TEST_POSTGRES_URL, else {LOCAL_POSTGRES})",
-    )
+    add_postgres_url(parser, "the schema")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("INVENTORY_TEST_REDIS_URL") or LOCAL_REDIS,

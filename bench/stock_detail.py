@@ -47,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: for inventory
 
-from http_api import LOCAL_POSTGRES, postgres_schema
+from http_api import add_postgres_url, postgres_schema
 
 from inventory.application.access import create_api_key
 from inventory.application.commands import CreateApiKey
@@ -228,12 +228,7 @@ def main() -> None:
                         help=f"comma-separated, among {', '.join(STORES)}")  # fmt: skip
     parser.add_argument("--caches", default="off,memory",
                         help="the cache settings to measure with: off, memory")  # fmt: skip
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
-        help="the PostgreSQL database to make a schema in (default"
-        f" $INVENTORY_TEST_POSTGRES_URL, else {LOCAL_POSTGRES})",
-    )
+    add_postgres_url(parser, "a schema")
     args = parser.parse_args()
     stores = [store.strip() for store in args.stores.split(",") if store.strip()]
     unknown = sorted(set(stores) - set(STORES))

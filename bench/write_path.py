@@ -55,11 +55,10 @@ from typing import Any
 
 # Run as a script, this folder is on sys.path; http_api (imported by scale_out) puts the
 # repository's root there too.
-from http_api import postgres_schema
+from http_api import add_postgres_url, postgres_schema
 from pg_profile import PgProfile
 from raw_ceiling import WAREHOUSE, raw_postgres, raw_sqlite
 from scale_out import (
-    LOCAL_POSTGRES,
     LOCAL_REDIS,
     REQUEST_TIMEOUT,
     Instance,
@@ -399,12 +398,7 @@ def main() -> None:
     parser.add_argument(
         "--write-share", type=float, default=0.05, help="receipts in the mix (default 0.05)"
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("INVENTORY_TEST_POSTGRES_URL") or LOCAL_POSTGRES,
-        help="where to make the schemas"
-        f" (default $INVENTORY_TEST_POSTGRES_URL, else {LOCAL_POSTGRES})",
-    )
+    add_postgres_url(parser, "the schemas")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("INVENTORY_TEST_REDIS_URL") or LOCAL_REDIS,

@@ -37,15 +37,19 @@ def test_the_import_and_paging_benchmark_runs_and_reports_every_figure() -> None
     assert "page 5 " in done.stdout
 
 
+def on_store(store: str, script: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark taking ``--stores`` on ``store`` alone (PostgreSQL: the test server's)."""
+    url = ["--postgres-url", server_url()] if store == "postgres" else []
+    return subprocess.run(
+        [sys.executable, str(script), *arguments, "--stores", store, *url],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.bench
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_the_stock_detail_benchmark_runs_checks_its_answers_and_compares(store: str) -> None:
-    url = ["--postgres-url", server_url()] if store == "postgres" else []
-    done = subprocess.run(
-        [sys.executable, str(STOCK_DETAIL), "--bins", "3", "--lots", "4", "--requests", "30",
-         "--stores", store, *url],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    done = on_store(store, STOCK_DETAIL, "--bins", "3", "--lots", "4", "--requests", "30")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(rf"^{store} +set up 12 levels \(3 bins x 4 lots\)", done.stdout, re.M)
@@ -61,12 +65,7 @@ def test_the_stock_detail_benchmark_runs_checks_its_answers_and_compares(store: 
 @pytest.mark.bench
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_the_emptied_slots_benchmark_runs_checks_its_answers_and_compares(store: str) -> None:
-    url = ["--postgres-url", server_url()] if store == "postgres" else []
-    done = subprocess.run(
-        [sys.executable, str(EMPTIED_SLOTS), "--bins", "2", "--lots", "3", "--receipts", "5",
-         "--stores", store, *url],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    done = on_store(store, EMPTIED_SLOTS, "--bins", "2", "--lots", "3", "--receipts", "5")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(rf"^{store} +set up 6 emptied levels \(2 bins x 3 lots\)$", done.stdout, re.M)
