@@ -16,7 +16,8 @@ at a time, after a warm-up:
   them).
 
 Requests go through the whole WSGI application in process (routing, API key,
-the query, the JSON answer; no socket, no server), once for each cache
+the query, the JSON answer; no socket, no server; its heap settled as a
+worker's is once loaded), once for each cache
 setting of ``--caches``: ``off`` (every request reads the database: the
 cost of the query and of building the answer) and ``memory`` (the server's
 default: after the warm-up every answer is a cache hit). For each, prints
@@ -56,6 +57,7 @@ from inventory.config import load_settings
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.app import wsgi_app
 from inventory.entrypoints.http.routes import API_ROUTES
+from inventory.entrypoints.http.server import settle_heap
 
 STORES = ("sqlite", "postgres")
 CACHES = ("off", "memory")
@@ -186,7 +188,9 @@ def served(url: str, cache: str) -> Iterator[tuple[App, str, Services]]:
             services.new_id,
             services.new_secret,
         )
-        yield wsgi_app(services, API_ROUTES), secret, services
+        app = wsgi_app(services, API_ROUTES)
+        settle_heap()  # as a server's worker does once loaded
+        yield app, secret, services
     finally:
         services.close()
 

@@ -20,7 +20,7 @@ from inventory.application.listing import (
     WarehouseList,
 )
 from inventory.application.pagination import Page
-from inventory.application.ports import Clock, HeldSlot, UnitOfWork
+from inventory.application.ports import Clock, SlotFigures, UnitOfWork
 from inventory.domain.catalog import Product, ProductDetails, Warehouse, patched
 from inventory.domain.errors import Conflict, NotFound, PreconditionFailed
 from inventory.domain.locations import Location
@@ -126,11 +126,11 @@ def product_stock(sku: str, uow: UnitOfWork) -> list[StockLevel]:
         return uow.stock.of_product(sku)
 
 
-def product_stock_detail(sku: str, uow: UnitOfWork) -> tuple[list[StockLevel], list[HeldSlot]]:
+def product_stock_detail(sku: str, uow: UnitOfWork) -> tuple[list[StockLevel], list[SlotFigures]]:
     """The product's stock in every warehouse, and per location and lot where it is held."""
     with uow.reading():
         require_product(uow, sku)
-        return uow.stock.of_product(sku), uow.stock.slots_of_product(sku)
+        return uow.stock.of_product(sku), uow.stock.slot_figures_of_product(sku)
 
 
 def export_products(uow: UnitOfWork) -> Iterator[Product]:

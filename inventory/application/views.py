@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PrivateAttr, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from inventory.application.lots import LotFigures, LotTrace
-from inventory.application.ports import HeldSlot
+from inventory.application.ports import HeldSlot, SlotFigures
 from inventory.application.times import rfc3339
 from inventory.domain.catalog import Product, Warehouse
 from inventory.domain.jobs import Job, JobKind, JobStatus
@@ -202,6 +202,20 @@ class SlotView(View):
         return cls.model_validate(cls.fields(held))
 
     @staticmethod
+    def json_of(figures: SlotFigures) -> dict[str, object]:
+        """The JSON of ``figures``, built directly: a product's detail has a thousand, and
+        the store's rows are typed already (the unit tests hold it to the schema)."""
+        _, location, lot, expires_on, on_hand, reserved = figures
+        return {
+            "location": location,
+            "lot": lot,
+            "expires_on": None if expires_on is None else expires_on.isoformat(),
+            "on_hand": on_hand,
+            "reserved": reserved,
+            "available": on_hand - reserved,
+        }
+
+    @staticmethod
     def fields(held: HeldSlot) -> dict[str, object]:
         """The view's fields: a product's detail validates a thousand at once, in one call."""
         level = held.level
@@ -224,13 +238,11 @@ class WarehouseLevelView(View):
         list[SlotView] | None,
         Field(description="With detail=true only: per location and lot, those holding stock"),
     ] = None
+    """The schema only: ``ProductStockView.to_json`` writes them from the store's figures."""
 
     @classmethod
-    def of(cls, level: StockLevel, slots: Sequence[HeldSlot] | None = None) -> WarehouseLevelView:
-        levels = None if slots is None else [SlotView.fields(held) for held in slots]
-        return cls.model_validate(
-            {"warehouse": level.warehouse, "levels": levels, **_figures(level)}
-        )
+    def of(cls, level: StockLevel) -> WarehouseLevelView:
+        return cls(warehouse=level.warehouse, **_figures(level))
 
 
 class LocationLevelView(View):
@@ -285,33 +297,35 @@ class ProductStockView(View):
     sku: str
     totals: Totals
     warehouses: list[WarehouseLevelView]
+    _levels: dict[str, list[SlotFigures]] | None = PrivateAttr(None)
+    """With detail=true, each warehouse's (location, lot) levels."""
 
     @classmethod
     def of(
-        cls, sku: str, levels: Sequence[StockLevel], slots: Sequence[HeldSlot] | None = None
+        cls, sku: str, levels: Sequence[StockLevel], slots: Sequence[SlotFigures] | None = None
     ) -> ProductStockView:
         on_hand = sum(level.on_hand for level in levels)
         reserved = sum(level.reserved for level in levels)
-        by_warehouse: dict[str, list[HeldSlot]] = {}
-        for held in slots or ():
-            by_warehouse.setdefault(held.level.warehouse, []).append(held)
-        return cls(
+        view = cls(
             sku=sku,
             totals=Totals(on_hand=on_hand, reserved=reserved, available=on_hand - reserved),
-            warehouses=[
-                WarehouseLevelView.of(
-                    level, None if slots is None else by_warehouse.get(level.warehouse, [])
-                )
-                for level in levels
-            ],
+            warehouses=[WarehouseLevelView.of(level) for level in levels],
         )
+        if slots is not None:
+            by_warehouse: dict[str, list[SlotFigures]] = {level.warehouse: [] for level in levels}
+            for figures in slots:
+                by_warehouse.setdefault(figures.warehouse, []).append(figures)
+            view._levels = by_warehouse
+        return view
 
     def to_json(self) -> dict[str, object]:
-        """Without ``levels`` unless they were asked for (detail=true)."""
-        data = self.model_dump(mode="json")
-        for warehouse in data["warehouses"]:
-            if warehouse["levels"] is None:
-                del warehouse["levels"]
+        """Each warehouse's ``levels`` only if they were asked for (detail=true)."""
+        data = self.model_dump(mode="json", exclude={"warehouses": {"__all__": {"levels"}}})
+        by_warehouse = self._levels
+        if by_warehouse is not None:
+            for warehouse in data["warehouses"]:
+                slots = by_warehouse.get(warehouse["warehouse"], [])
+                warehouse["levels"] = [SlotView.json_of(figures) for figures in slots]
         return data
 
 

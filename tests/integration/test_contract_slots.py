@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.application.listing import MOVEMENT_SORTS, ORDER_SORTS
-from inventory.application.ports import HeldSlot, SlotKey, Storage
+from inventory.application.ports import HeldSlot, SlotFigures, SlotKey, Storage
 from inventory.application.queries import MovementFilter, OrderFilter
 from inventory.application.scopes import LEVELS, product, scopes, warehouse
 from inventory.domain.locations import LocationKind
@@ -183,6 +183,39 @@ def test_a_products_slots_holding_stock_come_by_warehouse_location_then_lot(
         for s in b
         if s.on_hand
     )
+    assert none == []
+
+
+def test_a_products_slot_figures_are_its_slots_figures_with_their_lots_expiry(
+    storage: Storage,
+) -> None:
+    floor(
+        storage,
+        slot("B", "W2", "DEFAULT", "L-10", 2),
+        slot("B", "W1", "B-1", "L-9", 3, 1),
+        slot("B", "W1", "B-1", "L-10", 6),
+        slot("B", "W1", "B-2", "L-10", 0),  # holds nothing
+        slot("B", "W1", "B-1", None, 1),
+        slot("B", "W1", "DOCK", "L-10", 2, 2),
+        slot("A", "W1", "B-1", None, 4),
+    )
+
+    with reading(storage) as uow:
+        figures = uow.stock.slot_figures_of_product("B")
+        held = uow.stock.slots_of_product("B")
+        none = uow.stock.slot_figures_of_product("NOPE")
+
+    expiry = DATED.expires_on
+    assert figures == [
+        SlotFigures("W1", "B-1", None, None, 1, 0),
+        SlotFigures("W1", "B-1", "L-10", expiry, 6, 0),
+        SlotFigures("W1", "B-1", "L-9", None, 3, 1),
+        SlotFigures("W1", "DOCK", "L-10", expiry, 2, 2),
+        SlotFigures("W2", "DEFAULT", "L-10", expiry, 2, 0),
+    ]
+    assert [(f.warehouse, f.location, f.lot) for f in figures] == [
+        (h.level.warehouse, h.level.location, h.level.lot) for h in held
+    ]
     assert none == []
 
 

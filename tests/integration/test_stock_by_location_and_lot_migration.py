@@ -308,7 +308,9 @@ def test_after_the_migration_the_check_is_clean_and_old_orders_still_ship(pair: 
     assert {(level.warehouse, level.on_hand, level.reserved) for level in levels} == {
         (warehouse, *LEVELS[("BOLT-M8", warehouse)]) for warehouse in WAREHOUSES
     }
-    assert sorted((tuple(h.level.slot), h.level.on_hand, h.level.reserved) for h in held) == sorted(
+    assert sorted(
+        ((h.warehouse, h.location, h.lot), h.on_hand, h.reserved) for h in held
+    ) == sorted(
         ((warehouse, WAREHOUSES[warehouse], None), *LEVELS[("BOLT-M8", warehouse)])
         for warehouse in WAREHOUSES
     )
@@ -324,6 +326,6 @@ def test_after_the_migration_the_check_is_clean_and_old_orders_still_ship(pair: 
     assert shipped.status is OrderStatus.SHIPPED
     assert check_integrity(uow()) == []
     _, after = catalog.product_stock_detail("BOLT-M8", uow())
-    assert {tuple(h.level.slot): (h.level.on_hand, h.level.reserved) for h in after}[
+    assert {(h.warehouse, h.location, h.lot): (h.on_hand, h.reserved) for h in after}[
         ("EAST", "DOCK", None)
     ] == (63, 0)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inventory.application.ports import SlotFigures
 from inventory.application.views import (
     ApiKeyView,
     JobView,
@@ -12,6 +16,7 @@ from inventory.application.views import (
     OrderView,
     ProductStockView,
     ProductView,
+    SlotView,
 )
 from inventory.domain.jobs import Job, JobKind, JobStatus
 from inventory.domain.orders import OrderLine
@@ -85,6 +90,65 @@ def test_a_products_stock_shows_totals_and_each_warehouse() -> None:
             {"warehouse": "WH-WEST", "on_hand": 1, "reserved": 0, "available": 1},
         ],
     }
+
+
+def test_a_products_stock_in_detail_shows_each_warehouses_levels_even_none() -> None:
+    levels = [StockLevel("A", "WH-EAST", 5, 2), StockLevel("A", "WH-WEST", 0, 0)]
+    slots = [
+        SlotFigures("WH-EAST", "B-1", None, None, 1, 0),
+        SlotFigures("WH-EAST", "B-2", "L-1", date(2027, 1, 31), 4, 2),
+        SlotFigures("WH-NORTH", "B-1", None, None, 9, 0),  # no level of its own: not shown
+    ]
+
+    shown = ProductStockView.of("A", levels, slots).to_json()
+
+    assert shown["warehouses"] == [
+        {
+            "warehouse": "WH-EAST",
+            "on_hand": 5,
+            "reserved": 2,
+            "available": 3,
+            "levels": [
+                {
+                    "location": "B-1",
+                    "lot": None,
+                    "expires_on": None,
+                    "on_hand": 1,
+                    "reserved": 0,
+                    "available": 1,
+                },
+                {
+                    "location": "B-2",
+                    "lot": "L-1",
+                    "expires_on": "2027-01-31",
+                    "on_hand": 4,
+                    "reserved": 2,
+                    "available": 2,
+                },
+            ],
+        },
+        {"warehouse": "WH-WEST", "on_hand": 0, "reserved": 0, "available": 0, "levels": []},
+    ]
+
+
+@given(
+    st.builds(
+        SlotFigures,
+        st.just("W"),
+        st.text(min_size=1),
+        st.none() | st.text(min_size=1),
+        st.none() | st.dates(),
+        st.integers(0, 10**12),
+        st.integers(0, 10**12),
+    )
+)
+def test_a_levels_json_built_by_hand_is_what_its_schema_validates_and_writes(
+    figures: SlotFigures,
+) -> None:
+    shown = SlotView.json_of(figures)
+
+    assert SlotView.model_validate(shown).model_dump(mode="json") == shown
+    assert list(shown) == list(SlotView.model_fields)
 
 
 def test_a_job_says_whether_its_result_exists_and_names_no_url() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from inventory.adapters.memory.table import Table
 from inventory.application.listing import LEVEL_SORTS, STOCK_LEVEL_SORTS
-from inventory.application.ports import HeldSlot, SlotKey, StockKey
+from inventory.application.ports import HeldSlot, SlotFigures, SlotKey, StockKey
 from inventory.application.queries import LevelFilter, PageSpec, ValuationRow
 from inventory.domain.catalog import Product
 from inventory.domain.locations import Location
@@ -105,6 +105,19 @@ class MemoryStockRepository:
         return self._held(
             level for level in self._slots.values() if level.sku == sku and holds_stock(level)
         )
+
+    def slot_figures_of_product(self, sku: str) -> list[SlotFigures]:
+        return [
+            SlotFigures(
+                held.level.warehouse,
+                held.level.location,
+                held.level.lot,
+                None if held.lot is None else held.lot.expires_on,
+                held.level.on_hand,
+                held.level.reserved,
+            )
+            for held in self.slots_of_product(sku)
+        ]
 
     def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
         wanted = set(locations)

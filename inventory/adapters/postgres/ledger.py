@@ -88,6 +88,7 @@ class PostgresStockRepository:
         self._tx = tx
         slots = self._slot_store = SqlSlotStore(tx.execute, deferred(tx), DIALECT)
         self.slots_of_product, self.slots_at = slots.slots_of_product, slots.slots_at
+        self.slot_figures_of_product = slots.slot_figures_of_product
         self.stream_slots = slots.stream_slots
         self._placeholders: set[StockKey] = set()
         """Levels created by ``lock`` only to hold their lock, not saved since."""

@@ -16,7 +16,7 @@ from typing import Any
 from inventory.adapters.sql.dialect import Dialect
 from inventory.adapters.sql.locations import Execute
 from inventory.adapters.sql.rows import Row
-from inventory.application.ports import HeldSlot, SlotKey, StockKey
+from inventory.application.ports import HeldSlot, SlotFigures, SlotKey, StockKey
 from inventory.domain.lots import Lot
 from inventory.domain.movements import OUTFLOWS, MoveLine, Movement
 from inventory.domain.orders import Order, OrderLine
@@ -36,6 +36,11 @@ HELD = (  # every (location, lot) level with its location's pickable flag and it
     " l.expires_on, l.manufactured_on, l.received_at"
     " FROM location_stock AS s"
     " JOIN locations AS loc ON loc.warehouse = s.warehouse AND loc.code = s.location"
+    " LEFT JOIN lots AS l ON l.sku = s.sku AND l.code = s.lot"
+)
+FIGURES = (  # what a product's detail shows of each level: figures and the lot's expiry
+    "SELECT s.warehouse, s.location, s.lot, l.expires_on, s.on_hand, s.reserved"
+    " FROM location_stock AS s"
     " LEFT JOIN lots AS l ON l.sku = s.sku AND l.code = s.lot"
 )
 NOT_EMPTY = "(s.on_hand > 0 OR s.reserved > 0)"
@@ -149,6 +154,22 @@ class SqlSlotStore:
         )
         lots: dict[str, Lot] = {}
         return [self.held(row, lots) for row in cursor.fetchall()]
+
+    def slot_figures_of_product(self, sku: str) -> list[SlotFigures]:
+        cursor = self._execute(
+            f"{FIGURES} WHERE s.sku = {self._dialect.mark} AND {NOT_EMPTY}"
+            " ORDER BY s.warehouse, s.location, s.lot",
+            (sku,),
+        )
+        expiry: dict[object, date | None] = {}  # a few lots over many bins: each date read once
+        figures = []
+        for warehouse, location, lot, expires_on, on_hand, reserved in cursor.fetchall():
+            if expires_on not in expiry:
+                expiry[expires_on] = date_in(expires_on)
+            figures.append(
+                SlotFigures(warehouse, location, lot_in(lot), expiry[expires_on], on_hand, reserved)
+            )
+        return figures
 
     def slots_at(self, warehouse: str, locations: Sequence[str]) -> list[HeldSlot]:
         held: list[HeldSlot] = []

@@ -28,6 +28,7 @@ class SqliteStockRepository:
         slots = SqlSlotStore(conn.execute, conn.executemany, DIALECT)
         self.slots, self.save_slots = slots.slots, slots.save_slots
         self.slots_of_product, self.slots_at = slots.slots_of_product, slots.slots_at
+        self.slot_figures_of_product = slots.slot_figures_of_product
         self.stream_slots = slots.stream_slots
 
     def lock(self, keys: Iterable[StockKey]) -> dict[StockKey, StockLevel]:

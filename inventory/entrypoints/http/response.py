@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import BinaryIO
+
+from pydantic_core import to_json
 
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 
@@ -42,7 +43,10 @@ class Response:
 
 
 def encode(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON, as ``json.dumps(data, ensure_ascii=False, separators=(",", ":"))``
+    writes it, by pydantic-core's serializer: 2-6x faster (a product's detail holds a
+    thousand levels; ADR 0018)."""
+    return to_json(data)
 
 
 def json_response(status: int, data: object, *headers: tuple[str, str]) -> Response:

@@ -168,7 +168,16 @@ def _worker_ready(worker: Worker) -> None:
     # From here on the worker handles SIGTERM itself (gunicorn installs its signal
     # handlers first); a SIGTERM that reaches a worker still booting is lost, and
     # gunicorn then waits out the graceful timeout before killing it.
+    settle_heap()
     logging.getLogger("inventory.server").info("worker ready (pid %d)", worker.pid)
+
+
+def settle_heap() -> None:
+    """Put what a loaded worker holds (modules, schemas, the application) in the
+    collector's permanent generation, after freeing what loading left behind: the
+    full collections that requests trigger then walk only what requests made."""
+    gc.collect()
+    gc.freeze()
 
 
 def _drop_server_header() -> None:
