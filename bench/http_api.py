@@ -1,12 +1,15 @@
 """The HTTP API under gunicorn on each store, beside a bare WSGI baseline, with wrk.
 
-    python bench/http_api.py [--seconds 5] [--connections 16] [--configs sync:2x1,gthread:2x4]
+    python bench/http_api.py [--seconds 5] [--connections 16] [--rounds 3]
+        [--configs sync:2x1,gthread:2x4]
         [--stores sqlite,postgres,postgres+redis] [--cache memory|off|file:DIR|redis://...]
         [--postgres-url URL] [--redis-url URL] [--access-log text|json|off]
 
 For each server configuration (worker class, processes x threads) and each
-store it starts a real server on a fresh database and drives it with wrk for
-each scenario. The stores (``--stores``, comma-separated, default ``sqlite``):
+store it starts a real server on a fresh database, and the bare app beside
+it, and drives them with wrk: ``--rounds`` rounds of ``bare`` then ``get``
+(the round with the median share is kept), then ``list`` and ``post``. The
+stores (``--stores``, comma-separated, default ``sqlite``):
 
 - ``sqlite``: a fresh SQLite file.
 - ``postgres``: a fresh schema (``bench_<hex>``) in the PostgreSQL database of
@@ -230,6 +233,35 @@ def cache_in_use(store: str, args: argparse.Namespace) -> str:
     return "redis" if store == "postgres+redis" else "memory"
 
 
+class Served:
+    """A server started by :func:`served`: its address and its memory sampler."""
+
+    def __init__(self, base: str, sampler: Sampler) -> None:
+        self.base = base
+        self.sampler = sampler
+
+
+@contextmanager
+def served(
+    command: list[str], env: dict[str, str], directory: Path, name: str, ready_path: str
+) -> Iterator[Served]:
+    """``command`` serving on a free port (``{port}`` in it), until the block ends."""
+    port = free_port()
+    argv = [part.replace("{port}", str(port)) for part in command]
+    # The server's log lines (an access line a request with --access-log) go to a file.
+    log = directory / f"{name}-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env=env, cwd=directory, stdout=subprocess.DEVNULL,
+                                   stderr=out)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + ready_path, process, log=log)
+        yield Served(base, Sampler(process.pid))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
 def run_config(
     kind: str, workers: int, threads: int, store: str, args: argparse.Namespace
 ) -> dict[str, dict[str, float]]:
@@ -260,51 +292,62 @@ def run_config(
         lua = scripts(directory, key)
         threads_flag = ["--threads", str(threads)]
         gunicorn = [str(BIN / "python"), "-m", "gunicorn", "--workers", str(workers)]
-        scenarios = {
-            "bare": ([*gunicorn, *threads_flag, "--worker-class", kind, "--log-level", "warning",
-                      "--bind", "127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
-                      "bare_wsgi:app"],
-                     ["bare"]),
-            "api": ([*cli, "serve", "--port", "{port}", "--workers", str(workers), *threads_flag,
-                     "--no-jobs"],
-                    ["get", "list", "post"]),
-        }  # fmt: skip
-        for server, (command, names) in scenarios.items():
-            port = free_port()
-            argv = [part.replace("{port}", str(port)) for part in command]
-            if server == "api" and kind == "sync":
-                argv[argv.index("--threads") + 1] = "1"
-            # The server's log lines (an access line a request with --access-log) go to a file.
-            log = directory / f"{server}-{port}.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    argv, env=env, cwd=directory, stdout=subprocess.DEVNULL, stderr=out
-                )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                wait_ready(f"{base}/health" if server == "api" else base, process, log=log)
-                sampler = Sampler(process.pid)
-                for name in names:
-                    path = {"get": "/api/v1/products/BENCH-1", "list": "/api/v1/products?limit=50",
-                            "post": "/api/v1/movements", "bare": "/"}[name]  # fmt: skip
-                    script = lua["get"] if name == "list" else lua[name]
-                    got = wrk(base + path, args.seconds, args.connections, script, sampler)
-                    results[name] = got
-                    share = ""
-                    if name == "get" and "bare" in results:
-                        share = f" ({got['rps'] / results['bare']['rps']:.2f}x bare)"
-                    print(
-                        f"{store:14} {kind:7} {workers}x{threads:<2} cache {cache:6} {name:5}"
-                        f" {got['rps']:9.0f} req/s{share}   p50 {got['p50']:6.2f} ms"
-                        f"  p90 {got['p90']:6.2f} ms  p99 {got['p99']:7.2f} ms"
-                        f"  errors {int(got['errors'])}   peak RSS {sampler.peak / 1024:.0f} MiB"
-                        f" (one worker: RSS {sampler.worker_rss / 1024:.0f},"
-                        f" PSS {sampler.worker_pss / 1024:.0f} MiB)",
-                        flush=True,
-                    )
-            finally:
-                process.send_signal(signal.SIGTERM)
-                process.wait(30)
+        bare_argv = [
+            *gunicorn,
+            *threads_flag,
+            "--worker-class",
+            kind,
+            "--log-level",
+            "warning",
+            "--bind",
+            "127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT / "bench"),
+            "bare_wsgi:app",
+        ]
+        api_argv = [*cli, "serve", "--port", "{port}", "--workers", str(workers),
+                    "--threads", "1" if kind == "sync" else str(threads), "--no-jobs"]  # fmt: skip
+        paths = {"get": "/api/v1/products/BENCH-1", "list": "/api/v1/products?limit=50",
+                 "post": "/api/v1/movements", "bare": "/"}  # fmt: skip
+
+        def measure(name: str, server: Served, share_of: float | None = None) -> dict[str, float]:
+            script = lua["get"] if name == "list" else lua[name]
+            got = wrk(server.base + paths[name], args.seconds, args.connections, script,
+                      server.sampler)  # fmt: skip
+            share = "" if share_of is None else f" ({got['rps'] / share_of:.2f}x bare)"
+            sampler = server.sampler
+            print(
+                f"{store:14} {kind:7} {workers}x{threads:<2} cache {cache:6} {name:5}"
+                f" {got['rps']:9.0f} req/s{share}   p50 {got['p50']:6.2f} ms"
+                f"  p90 {got['p90']:6.2f} ms  p99 {got['p99']:7.2f} ms"
+                f"  errors {int(got['errors'])}   peak RSS {sampler.peak / 1024:.0f} MiB"
+                f" (one worker: RSS {sampler.worker_rss / 1024:.0f},"
+                f" PSS {sampler.worker_pss / 1024:.0f} MiB)",
+                flush=True,
+            )
+            return got
+
+        with (
+            served(bare_argv, env, directory, "bare", "") as bare,
+            served(api_argv, env, directory, "api", "/health") as api,
+        ):
+            # Bare and get alternate, round after round, both servers up all along:
+            # a change in the machine's load then moves both sides of a round alike.
+            rounds: list[tuple[dict[str, float], dict[str, float]]] = []
+            for _ in range(args.rounds):
+                ceiling = measure("bare", bare)
+                rounds.append((ceiling, measure("get", api, ceiling["rps"])))
+            shares = [got["rps"] / ceiling["rps"] for ceiling, got in rounds]
+            middle = sorted(range(len(rounds)), key=lambda n: shares[n])[len(rounds) // 2]
+            results["bare"], results["get"] = rounds[middle]
+            print(
+                f"{store:14} {kind:7} {workers}x{threads:<2} get / bare over {len(rounds)}"
+                f" alternated rounds: {', '.join(f'{share:.2f}x' for share in shares)}"
+                f" (median {shares[middle]:.2f}x)",
+                flush=True,
+            )
+            for name in ("list", "post"):
+                results[name] = measure(name, api)
     return results
 
 
@@ -330,6 +373,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternated rounds of bare and get (the median kept)")  # fmt: skip
     parser.add_argument("--configs", default="sync:2x1,sync:4x1,gthread:2x4,gthread:4x4",
                         help="worker class:processes x threads, comma-separated")  # fmt: skip
     parser.add_argument("--stores", default="sqlite",
@@ -358,10 +403,13 @@ def main() -> None:
     unknown = sorted(set(stores) - set(STORES))
     if unknown or not stores:
         parser.error(f"--stores: {', '.join(unknown) or 'none given'}; choose among {STORES}")
+    if args.rounds < 1:
+        parser.error("--rounds: at least 1")
     if shutil.which("wrk") is None:
         sys.exit("this benchmark needs wrk: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s per line;"
+        f" {args.rounds} rounds of bare and get;"
         f" stores {', '.join(stores)}; rate limit off; no job runner;"
         f" access lines {args.access_log or 'text (the default)'}"
     )

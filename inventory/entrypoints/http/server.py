@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +22,7 @@ from gunicorn.workers.base import Worker
 from inventory.bootstrap import bootstrap, counting, shared_metrics
 from inventory.config import Settings
 from inventory.entrypoints import tracking
+from inventory.entrypoints.http.middleware import new_request_id
 from inventory.entrypoints.http.problems import PROBLEM_JSON, HttpError, problem_body
 from inventory.entrypoints.http.routes import create_app
 from inventory.entrypoints.lifeline import signal_on_parent_death
@@ -213,7 +213,7 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     every other refusal, instead of an HTML page.
     """
     # The parameter names are gunicorn's, so that this stands in for its function.
-    request_id = uuid.uuid4().hex
+    request_id = new_request_id()
     status = status_int
     code = _PARSER_CODES.get(status, "bad_request" if status < 500 else "internal_error")
     body = problem_body(HttpError(status, code, mesg or reason), request_id)
