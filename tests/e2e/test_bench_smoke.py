@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ SCALE_OUT = BENCH.with_name("scale_out.py")
 WRITE_PATH = BENCH.with_name("write_path.py")
 STOCK_DETAIL = BENCH.with_name("stock_detail.py")
 EMPTIED_SLOTS = BENCH.with_name("emptied_slots.py")
+HTTP_API = BENCH.with_name("http_api.py")
 
 
 @pytest.mark.bench
@@ -122,3 +124,25 @@ def test_the_write_path_benchmark_runs_every_measure_on_both_backends_and_judges
         assert re.search(rf"^{re.escape(row)}.*\d.*\d", done.stdout, re.M), row
     verdicts = re.findall(r"^  (MET|NOT MET) +\S", done.stdout, re.M)
     assert len(verdicts) == 7, done.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+def test_the_http_benchmark_alternates_bare_and_get_and_keeps_the_median_round() -> None:
+    done = subprocess.run(
+        [sys.executable, str(HTTP_API), "--configs", "sync:1x1", "--seconds", "1",
+         "--rounds", "3", "--connections", "2"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    scenarios = [line.split()[5] for line in done.stdout.splitlines() if " req/s" in line]
+    assert scenarios == ["bare", "get"] * 3 + ["list", "post"]
+    assert done.stdout.count("errors 0 ") == len(scenarios)
+    shares = [float(share) for share in re.findall(r"\(([\d.]+)x bare\)", done.stdout)]
+    summary = re.search(r"over 3 alternated rounds: (.+) \(median ([\d.]+)x\)", done.stdout)
+    assert summary is not None, done.stdout
+    assert summary.group(1) == ", ".join(f"{share:.2f}x" for share in shares)
+    assert float(summary.group(2)) == sorted(shares)[1]

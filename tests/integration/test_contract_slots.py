@@ -152,10 +152,9 @@ def test_saving_slots_inserts_new_ones_and_updates_stored_ones(storage: Storage)
         ]
 
 
-def test_a_products_slots_holding_stock_come_by_warehouse_location_then_lot(
-    storage: Storage,
-) -> None:
-    b = [
+def b_spread() -> list[SlotLevel]:
+    """Product B over two warehouses, its locations and lots, one level emptied."""
+    return [
         slot("B", "W2", "DEFAULT", "L-10", 2),
         slot("B", "W1", "B-2", "L-9", 1),
         slot("B", "W1", "B-1", "L-9", 3, 1),
@@ -164,6 +163,12 @@ def test_a_products_slots_holding_stock_come_by_warehouse_location_then_lot(
         slot("B", "W1", "B-1", None, 1),
         slot("B", "W1", "DOCK", "L-10", 2, 2),
     ]
+
+
+def test_a_products_slots_holding_stock_come_by_warehouse_location_then_lot(
+    storage: Storage,
+) -> None:
+    b = b_spread()
     floor(storage, *b, slot("A", "W1", "B-1", None, 4))
 
     with reading(storage) as uow:
@@ -189,16 +194,7 @@ def test_a_products_slots_holding_stock_come_by_warehouse_location_then_lot(
 def test_a_products_slot_figures_are_its_slots_figures_with_their_lots_expiry(
     storage: Storage,
 ) -> None:
-    floor(
-        storage,
-        slot("B", "W2", "DEFAULT", "L-10", 2),
-        slot("B", "W1", "B-1", "L-9", 3, 1),
-        slot("B", "W1", "B-1", "L-10", 6),
-        slot("B", "W1", "B-2", "L-10", 0),  # holds nothing
-        slot("B", "W1", "B-1", None, 1),
-        slot("B", "W1", "DOCK", "L-10", 2, 2),
-        slot("A", "W1", "B-1", None, 4),
-    )
+    floor(storage, *b_spread(), slot("A", "W1", "B-1", None, 4))
 
     with reading(storage) as uow:
         figures = uow.stock.slot_figures_of_product("B")
@@ -210,6 +206,7 @@ def test_a_products_slot_figures_are_its_slots_figures_with_their_lots_expiry(
         SlotFigures("W1", "B-1", None, None, 1, 0),
         SlotFigures("W1", "B-1", "L-10", expiry, 6, 0),
         SlotFigures("W1", "B-1", "L-9", None, 3, 1),
+        SlotFigures("W1", "B-2", "L-9", None, 1, 0),
         SlotFigures("W1", "DOCK", "L-10", expiry, 2, 2),
         SlotFigures("W2", "DEFAULT", "L-10", expiry, 2, 0),
     ]
