@@ -217,7 +217,7 @@ class SlotView(View):
 
     @staticmethod
     def fields(held: HeldSlot) -> dict[str, object]:
-        """The view's fields: a product's detail validates a thousand at once, in one call."""
+        """The view's fields of a stored slot (a location's stock shows them)."""
         level = held.level
         return {
             "location": level.location,
@@ -256,9 +256,9 @@ class LocationLevelView(View):
     reserved: int
     available: Annotated[int, Field(description="on_hand minus reserved")]
 
-    @classmethod
-    def of(cls, held: HeldSlot) -> LocationLevelView:
-        return cls(sku=held.level.sku, **SlotView.of(held).model_dump())
+    @staticmethod
+    def fields(held: HeldSlot) -> dict[str, object]:
+        return {"sku": held.level.sku, **SlotView.fields(held)}
 
 
 class LocationStockView(View):
@@ -266,6 +266,17 @@ class LocationStockView(View):
     location: str
     descendants: Annotated[bool, Field(description="Whether the whole subtree is included")]
     levels: list[LocationLevelView]
+
+    @classmethod
+    def of(
+        cls, warehouse: str, location: str, descendants: bool, held: Sequence[HeldSlot]
+    ) -> LocationStockView:
+        """A zone's subtree may hold thousands of levels: validated in one call."""
+        levels = [LocationLevelView.fields(slot) for slot in held]
+        return cls.model_validate(
+            {"warehouse": warehouse, "location": location, "descendants": descendants,
+             "levels": levels}
+        )  # fmt: skip
 
 
 class LevelView(View):

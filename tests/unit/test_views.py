@@ -8,10 +8,11 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.application.ports import SlotFigures
+from inventory.application.ports import HeldSlot, SlotFigures
 from inventory.application.views import (
     ApiKeyView,
     JobView,
+    LocationStockView,
     MovementView,
     OrderView,
     ProductStockView,
@@ -19,8 +20,9 @@ from inventory.application.views import (
     SlotView,
 )
 from inventory.domain.jobs import Job, JobKind, JobStatus
+from inventory.domain.lots import Lot
 from inventory.domain.orders import OrderLine
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import SlotLevel, StockLevel
 from tests.factories import T0, ApiKeyFactory, MovementFactory, OrderFactory, ProductFactory
 
 
@@ -129,6 +131,28 @@ def test_a_products_stock_in_detail_shows_each_warehouses_levels_even_none() -> 
         },
         {"warehouse": "WH-WEST", "on_hand": 0, "reserved": 0, "available": 0, "levels": []},
     ]
+
+
+def test_a_locations_stock_shows_each_sku_and_lot_with_its_expiry() -> None:
+    lot = Lot("L-1", date(2027, 1, 31), None, T0)
+    held = [
+        HeldSlot(SlotLevel("A", "MAIN", 5, 2, "B-1", "L-1"), True, lot),
+        HeldSlot(SlotLevel("B", "MAIN", 3, 0, "B-2", None), False, None),
+    ]
+
+    shown = LocationStockView.of("MAIN", "AISLE-B", True, held).to_json()
+
+    assert shown == {
+        "warehouse": "MAIN",
+        "location": "AISLE-B",
+        "descendants": True,
+        "levels": [
+            {"sku": "A", "location": "B-1", "lot": "L-1", "expires_on": "2027-01-31",
+             "on_hand": 5, "reserved": 2, "available": 3},
+            {"sku": "B", "location": "B-2", "lot": None, "expires_on": None,
+             "on_hand": 3, "reserved": 0, "available": 3},
+        ],
+    }  # fmt: skip
 
 
 @given(

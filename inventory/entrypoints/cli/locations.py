@@ -14,7 +14,7 @@ from inventory.application.locations import (
     location_stock,
 )
 from inventory.application.validation import parse, parse_query
-from inventory.application.views import LocationLevelView, LocationStockView, LocationView
+from inventory.application.views import LocationStockView, LocationView
 from inventory.bootstrap import Services
 from inventory.domain.locations import LocationKind
 from inventory.entrypoints.cli.arguments import (
@@ -124,12 +124,7 @@ def locations_archive(args: argparse.Namespace, services: Services, console: Con
 
 def locations_stock(args: argparse.Namespace, services: Services, console: Console) -> int:
     held = location_stock(args.warehouse, args.code, services.uow(), args.descendants)
-    view = LocationStockView(
-        warehouse=args.warehouse,
-        location=args.code,
-        descendants=args.descendants,
-        levels=[LocationLevelView.of(h) for h in held],
-    ).to_json()
+    view = LocationStockView.of(args.warehouse, args.code, args.descendants, held).to_json()
     if console.as_json:
         console.document(view)
         return 0

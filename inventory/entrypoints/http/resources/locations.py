@@ -5,7 +5,7 @@ from __future__ import annotations
 from inventory.application import locations
 from inventory.application.commands import CreateLocation, PatchLocation
 from inventory.application.listing import LOCATION_SORTS, LocationList, LocationStockQuery
-from inventory.application.views import LocationLevelView, LocationStockView, LocationView
+from inventory.application.views import LocationStockView, LocationView
 from inventory.domain.keys import Role
 from inventory.entrypoints.http.representation import one, page_of
 from inventory.entrypoints.http.request import JSON
@@ -43,13 +43,7 @@ def location_stock(call: Call) -> Response:
     warehouse, code = call.params["code"], call.params["location"]
     descendants = call.query.descendants
     held = locations.location_stock(warehouse, code, call.uow(), descendants)
-    view = LocationStockView(
-        warehouse=warehouse,
-        location=code,
-        descendants=descendants,
-        levels=[LocationLevelView.of(h) for h in held],
-    )
-    return one(view)
+    return one(LocationStockView.of(warehouse, code, descendants, held))
 
 
 def archive_location(call: Call) -> Response:
