@@ -324,8 +324,9 @@ class ProductStockView(View):
         )
         if slots is not None:
             by_warehouse: dict[str, list[SlotFigures]] = {level.warehouse: [] for level in levels}
-            for figures in slots:
-                by_warehouse.setdefault(figures.warehouse, []).append(figures)
+            for figures in slots:  # every slot lies under a level: the store's invariant
+                if figures.warehouse in by_warehouse:
+                    by_warehouse[figures.warehouse].append(figures)
             view._levels = by_warehouse
         return view
 
@@ -335,7 +336,7 @@ class ProductStockView(View):
         by_warehouse = self._levels
         if by_warehouse is not None:
             for warehouse in data["warehouses"]:
-                slots = by_warehouse.get(warehouse["warehouse"], [])
+                slots = by_warehouse[warehouse["warehouse"]]
                 warehouse["levels"] = [SlotView.json_of(figures) for figures in slots]
         return data
 
