@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
+from inventory.adapters.sqlite import pool
 from inventory.application.ports import RateLimiter
 from inventory.application.rate_limits import Rate
 from inventory.bootstrap import open_rate_limiter, open_storage
@@ -166,6 +167,32 @@ def test_a_restarted_limiter_keeps_counting_where_it_left_off(
 
     assert after.hit("key:a").remaining == 0
     assert not after.hit("key:a").allowed
+
+
+def test_a_file_another_process_is_setting_up_is_waited_for_not_let_through(
+    tmp_path: Path, clock: Seconds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While another connection holds a write lock on a file not yet in WAL mode,
+    # SQLite refuses the switch to WAL at once, without its busy handler: two
+    # processes hitting a new file together used to let one hit through uncounted.
+    path = tmp_path / "rl.sqlite"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE set_up_elsewhere (x)")
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the other process finishes while this one waits
+        pauses.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr(pool.time, "sleep", pause)
+    limiter = HostRateLimiter(RATE, path, clock)
+
+    assert limiter.hit("key:a").remaining == RATE.limit - 1
+    assert pauses
+    assert HostRateLimiter(RATE, path, clock).hit("key:a").remaining == RATE.limit - 2
+    other.close()
 
 
 def _hammer(path: str, hits: int) -> int:

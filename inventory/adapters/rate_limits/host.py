@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from inventory.adapters.rate_limits.memory import Seconds
+from inventory.adapters.sqlite.pool import switch_to_wal
 from inventory.application.rate_limits import Rate, RateDecision, WindowCounts, hit
 
 log = logging.getLogger("inventory.rate_limit")
@@ -140,7 +141,7 @@ class HostRateLimiter:
         )
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            switch_to_wal(conn, self._busy_timeout_ms)
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute(_SCHEMA)
         except BaseException:

@@ -24,6 +24,26 @@ def is_busy(exc: sqlite3.Error) -> bool:
     return "database is locked" in str(exc) or "database is busy" in str(exc)
 
 
+def switch_to_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> str:
+    """Set WAL journal mode on ``conn``'s file, waiting up to ``busy_timeout_ms``; the mode set.
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite reports a clash
+    with another connection doing the same at once as busy without consulting the
+    busy handler; so this waits here, within the same timeout.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return str(mode).lower()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def refusal(exc: sqlite3.Error, path: Path) -> Unavailable | None:
     """What ``exc`` means to a client when the storage, not the request, is at fault; else None.
 
@@ -139,7 +159,7 @@ class ConnectionPool:
         # WAL lets readers work beside the one writer. With synchronous=FULL a
         # commit is on disk before it is acknowledged; NORMAL skips that fsync
         # and may lose the last commits on power loss, but never corrupts.
-        mode = self._switch_to_wal(conn)
+        mode = switch_to_wal(conn, self._busy_timeout_ms)
         if mode != "wal":
             raise sqlite3.OperationalError(
                 f"{self._path}: the filesystem refused WAL journal mode (got {mode!r})"
@@ -151,19 +171,3 @@ class ConnectionPool:
         # 32 MiB of page cache (the default is 2 MiB): bulk loads touch index pages
         # all over the ledger, and a small cache turns that into re-reads.
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-
-    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
-        # Switching a new file to WAL needs an exclusive lock, and SQLite reports
-        # a clash with another connection doing the same at once as busy without
-        # consulting the busy handler; so wait here, within the same timeout.
-        deadline = time.monotonic() + self._busy_timeout_ms / 1000
-        pause = 0.001
-        while True:
-            try:
-                (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-                return str(mode).lower()
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc) or time.monotonic() >= deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
