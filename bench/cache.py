@@ -144,7 +144,7 @@ class Variant:
     """The whole application over one cache setting."""
 
     def __init__(self, database: SqliteDatabase, cache: Cache | None) -> None:
-        settings = Settings(_env_file=None, database_url="memory://", cache_ttl=TTL)
+        settings = Settings(database_url="memory://", cache_ttl=TTL)
         services = Services(settings, database, utc_now, new_id, new_secret, cache=cache)
         # Every candidate is a cached route: each keeps the scopes its table names.
         assert all(

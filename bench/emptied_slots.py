@@ -53,10 +53,10 @@ def services(store: str, args: argparse.Namespace) -> Iterator[Services]:
     with tempfile.TemporaryDirectory() as directory:
         if store == "sqlite":
             url = f"sqlite:///{directory}/bench.db"
-            yield bootstrap(Settings(_env_file=None, database_url=url, cache="off"))
+            yield bootstrap(Settings(database_url=url, cache="off"))
             return
         with postgres_schema(args.postgres_url) as url:
-            wired = bootstrap(Settings(_env_file=None, database_url=url, cache="off"))
+            wired = bootstrap(Settings(database_url=url, cache="off"))
             try:
                 yield wired
             finally:

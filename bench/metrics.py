@@ -62,7 +62,7 @@ def application(metrics: Metrics, store: str) -> tuple[Callable[[str], None], st
     if store != "memory":  # a fresh SQLite file in the directory named
         storage = SqliteDatabase.from_url(f"sqlite:///{Path(store) / f'{new_id()}.db'}")
         storage.migrate()
-    settings = Settings(_env_file=None, database_url="memory://", rate_limit="off")
+    settings = Settings(database_url="memory://", rate_limit="off")
     services = Services(
         settings, storage, utc_now, new_id, new_secret, cache=MemoryCache(), metrics=metrics
     )

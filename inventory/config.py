@@ -1,22 +1,26 @@
-"""Settings from the environment (and a ``.env`` file), validated once at start-up."""
+"""Settings from the environment, secret files and a ``.env`` file, validated once at start-up.
+
+Read into a pydantic model by the few lines here, not by pydantic-settings, which
+with the asyncio it imports cost each server worker 2.4 MiB:
+docs/adr/0023-settings-without-pydantic-settings.md.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inventory.redaction import redact
+
+PREFIX = "INVENTORY_"
+ENV_FILE = ".env"
 
 _RATE = re.compile(r"^(off|[1-9]\d*/(second|minute|hour))$")
 _SMTP = re.compile(r"^smtps?://([^/\s@]+@)?[^/\s:@]+(:\d{1,5})?/?$")
@@ -28,12 +32,11 @@ class ConfigError(Exception):
     """A bad setting: one line naming the variable and what is wrong."""
 
 
-class Settings(BaseSettings):
-    """Every ``INVENTORY_*`` variable of API.md §9, with its default."""
+class Settings(BaseModel):
+    """Every ``INVENTORY_*`` variable of API.md §9, with its default; :func:`load_settings`
+    reads them, and ``Settings(...)`` alone takes only what it is given."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="INVENTORY_", env_file=".env", extra="ignore", frozen=True
-    )
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///inventory.db"
     cache: str = "memory"
@@ -57,17 +60,6 @@ class Settings(BaseSettings):
     sentry_dsn: str | None = None
     """Report unhandled errors to this Sentry (or Sentry-compatible) project; off when unset."""
     sentry_environment: str = "production"
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings
 
     @field_validator("database_url")
     @classmethod
@@ -135,41 +127,59 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
 
-class SecretFiles(PydanticBaseSettingsSource):
+def load_settings(*, env_file: str | None = ENV_FILE, **overrides: Any) -> Settings:
+    """The settings, or ``ConfigError`` naming the first bad variable.
+
+    Each value comes from the first of: ``overrides``, an ``INVENTORY_*`` variable
+    (its name in any case), an ``INVENTORY_*_FILE`` secret file, the ``.env`` file
+    in the working directory (``env_file``; None reads none).
+    """
+    values = {**_dot_env(env_file), **_secret_files(), **_variables(os.environ), **overrides}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = PREFIX + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        got = redact(repr(error["input"]))
+        raise ConfigError(f"{name}: {message} (got {got})") from None
+
+
+def _variables(variables: Mapping[str, str | None]) -> dict[str, str]:
+    """The settings among ``variables``, by field name: ``INVENTORY_CACHE_TTL`` is ``cache_ttl``."""
+    fields = Settings.model_fields
+    values: dict[str, str] = {}
+    for variable, value in variables.items():
+        name = variable.lower().removeprefix(PREFIX.lower())
+        if value is not None and name in fields and len(name) < len(variable):
+            values[name] = value
+    return values
+
+
+def _dot_env(path: str | None) -> dict[str, str]:
+    if path is None or not Path(path).is_file():
+        return {}
+    return _variables(dotenv_values(path))
+
+
+def _secret_files() -> dict[str, str]:
     """``INVENTORY_X_FILE=PATH``: ``INVENTORY_X`` read from that file, as container secrets are.
 
     The file's content is the value, without its trailing newline. Setting both
     ``INVENTORY_X`` and ``INVENTORY_X_FILE`` is refused: which one wins would
     otherwise be a guess.
     """
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # every value comes from __call__
-
-    def __call__(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name in self.settings_cls.model_fields:
-            variable = f"INVENTORY_{name.upper()}"
-            path = os.environ.get(f"{variable}_FILE")
-            if path is None:
-                continue
-            if variable in os.environ:
-                raise ConfigError(f"{variable}_FILE: set {variable} or {variable}_FILE, not both")
-            try:
-                values[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise ConfigError(f"{variable}_FILE: cannot read {path!r}: {reason}") from None
-        return values
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """The settings, or ``ConfigError`` naming the first bad variable."""
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        name = "INVENTORY_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
-        message = error["msg"].removeprefix("Value error, ")
-        got = redact(repr(error["input"]))
-        raise ConfigError(f"{name}: {message} (got {got})") from None
+    values: dict[str, str] = {}
+    for name in Settings.model_fields:
+        variable = f"{PREFIX}{name.upper()}"
+        path = os.environ.get(f"{variable}_FILE")
+        if path is None:
+            continue
+        if variable in os.environ:
+            raise ConfigError(f"{variable}_FILE: set {variable} or {variable}_FILE, not both")
+        try:
+            values[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"{variable}_FILE: cannot read {path!r}: {reason}") from None
+    return values

@@ -10,12 +10,12 @@ import pytest
 from inventory.adapters.cache import FileCache, MemoryCache, RedisCache, TieredCache
 from inventory.application.ports import Cache
 from inventory.bootstrap import bootstrap, open_cache
-from inventory.config import ConfigError, Settings
+from inventory.config import ConfigError, Settings, load_settings
 from tests.integration.redis_server import UNREACHABLE
 
 
 def settings(cache: str, ttl: int = 30) -> Settings:
-    return Settings(_env_file=None, database_url="memory://", cache=cache, cache_ttl=ttl)
+    return Settings(database_url="memory://", cache=cache, cache_ttl=ttl)
 
 
 def test_memory_is_a_cache_in_process_memory() -> None:
@@ -44,9 +44,7 @@ def test_a_file_where_the_directory_should_be_is_refused_before_any_schema_work(
 ) -> None:
     (tmp_path / "taken").write_text("not a directory")
     database = tmp_path / "never.db"
-    chosen = Settings(
-        _env_file=None, database_url=f"sqlite:///{database}", cache=f"file:{tmp_path / 'taken'}"
-    )
+    chosen = Settings(database_url=f"sqlite:///{database}", cache=f"file:{tmp_path / 'taken'}")
 
     with pytest.raises(ConfigError, match=r"^INVENTORY_CACHE: cannot keep a cache in .*taken"):
         bootstrap(chosen)
@@ -92,7 +90,7 @@ def test_with_a_redis_url_and_no_cache_setting_the_cache_is_in_that_redis(
     monkeypatch.delenv("INVENTORY_CACHE", raising=False)
     monkeypatch.setenv("INVENTORY_REDIS_URL", "redis://cache.internal:6380/2")
 
-    cache = redis_behind_memory(open_cache(Settings(_env_file=None, database_url="memory://")))
+    cache = redis_behind_memory(open_cache(load_settings(env_file=None, database_url="memory://")))
 
     assert cache.url == "redis://cache.internal:6380/2"
 
@@ -107,14 +105,13 @@ def test_a_cache_set_explicitly_wins_over_the_redis_url(
     monkeypatch.setenv("INVENTORY_CACHE", chosen.format(tmp=tmp_path))
     monkeypatch.setenv("INVENTORY_REDIS_URL", "redis://cache.internal:6380/2")
 
-    cache = open_cache(Settings(_env_file=None, database_url="memory://"))
+    cache = open_cache(load_settings(env_file=None, database_url="memory://"))
 
     assert type(cache) is kind
 
 
 def test_an_explicit_redis_cache_wins_over_the_redis_url() -> None:
     chosen = Settings(
-        _env_file=None,
         database_url="memory://",
         cache="redis://cache.internal:6380/3",
         redis_url="redis://cache.internal:6380/2",
@@ -126,17 +123,13 @@ def test_an_explicit_redis_cache_wins_over_the_redis_url() -> None:
 
 
 def test_a_ttl_of_zero_is_no_cache_even_with_a_redis_url() -> None:
-    chosen = Settings(
-        _env_file=None, database_url="memory://", cache_ttl=0, redis_url="redis://h:6379/0"
-    )
+    chosen = Settings(database_url="memory://", cache_ttl=0, redis_url="redis://h:6379/0")
 
     assert open_cache(chosen) is None
 
 
 def test_a_bad_redis_url_for_the_cache_is_refused_naming_the_variable() -> None:
-    chosen = Settings(
-        _env_file=None, database_url="memory://", redis_url="redis://cache.internal:port/0"
-    )
+    chosen = Settings(database_url="memory://", redis_url="redis://cache.internal:port/0")
 
     with pytest.raises(ConfigError, match=r"^INVENTORY_REDIS_URL: Port could not be cast"):
         open_cache(chosen)

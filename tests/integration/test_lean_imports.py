@@ -18,7 +18,7 @@ import json, sys
 from inventory.entrypoints.cli.main import main  # what `inventory serve` imports
 from inventory.entrypoints.http.server import Server, ServerOptions
 from inventory.config import Settings
-settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
+settings = Settings(**json.loads(sys.argv[1]))
 Server(settings, ServerOptions()).load()  # what each worker runs after the fork
 print(json.dumps(sorted(name for name in json.loads(sys.argv[2]) if name in sys.modules)))
 """
@@ -26,8 +26,15 @@ print(json.dumps(sorted(name for name in json.loads(sys.argv[2]) if name in sys.
 
 def loaded_by_a_worker(tmp_path: Path, **settings: str) -> list[str]:
     """The optional libraries a worker serving with ``settings`` has imported."""
+    return imported_by_a_worker(tmp_path, OPTIONAL, settings)
+
+
+def imported_by_a_worker(
+    tmp_path: Path, modules: tuple[str, ...], settings: dict[str, str]
+) -> list[str]:
+    """Which of ``modules`` a worker serving with ``settings`` has imported."""
     done = subprocess.run(
-        [sys.executable, "-c", WORKER, json.dumps(settings), json.dumps(OPTIONAL)],
+        [sys.executable, "-c", WORKER, json.dumps(settings), json.dumps(modules)],
         cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     found: list[str] = json.loads(done.stdout.splitlines()[-1])
@@ -55,3 +62,10 @@ def test_each_is_loaded_when_the_settings_name_it(
     named = {k: v.replace("CACHE", str(tmp_path / "cache")) for k, v in settings.items()}
 
     assert loaded_by_a_worker(tmp_path, database_url=url, **named) == loaded
+
+
+def test_a_worker_reads_its_settings_without_asyncio(tmp_path: Path) -> None:
+    # What pydantic-settings imported, about 2.4 MiB a worker (docs/adr/0023-...).
+    url = f"sqlite:///{tmp_path}/inventory.db"
+
+    assert imported_by_a_worker(tmp_path, ("asyncio",), {"database_url": url}) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from inventory.adapters.rate_limits import HostRateLimiter, MemoryRateLimiter, RedisRateLimiter
-from inventory.adapters.sqlite import pool
 from inventory.application.ports import RateLimiter
 from inventory.application.rate_limits import Rate
 from inventory.bootstrap import open_rate_limiter, open_storage
@@ -186,7 +186,7 @@ def test_a_file_another_process_is_setting_up_is_waited_for_not_let_through(
         if other.in_transaction:
             other.execute("COMMIT")
 
-    monkeypatch.setattr(pool.time, "sleep", pause)
+    monkeypatch.setattr(time, "sleep", pause)  # the pause between its tries
     limiter = HostRateLimiter(RATE, path, clock)
 
     assert limiter.hit("key:a").remaining == RATE.limit - 1
@@ -281,9 +281,7 @@ def test_a_limiter_that_failed_open_counts_again_once_the_file_is_usable(
 
 
 def limiter_for(database_url: str, rate_limit: str, redis: str | None = None) -> RateLimiter | None:
-    settings = Settings(
-        _env_file=None, database_url=database_url, rate_limit=rate_limit, redis_url=redis
-    )
+    settings = Settings(database_url=database_url, rate_limit=rate_limit, redis_url=redis)
     return open_rate_limiter(settings, open_storage(database_url))
 
 

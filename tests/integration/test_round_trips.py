@@ -73,7 +73,7 @@ def served() -> Iterator[Served]:
         try:
             clock = FixedClock(step=timedelta(milliseconds=1))
             ids, secrets = UrlSafeIds(), SequentialSecrets()
-            settings = Settings(_env_file=None, database_url=url)
+            settings = Settings(database_url=url)
             cache = MemoryCache()
             services = Services(settings, database, clock, ids, secrets, cache=cache)
             _, key = create_api_key(

@@ -43,6 +43,30 @@ def test_variables_and_a_dot_env_file_are_read(monkeypatch: pytest.MonkeyPatch) 
     assert (settings.cache_ttl, settings.log_level, settings.rate_limit) == (5, "DEBUG", "off")
 
 
+def test_a_variable_wins_over_the_dot_env_file_and_an_argument_over_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Path(".env").write_text("INVENTORY_CACHE_TTL=5\nINVENTORY_CACHE=off\nINVENTORY_LOG_FORMAT\n")
+    monkeypatch.setenv("INVENTORY_CACHE_TTL", "9")
+    monkeypatch.setenv("inventory_rate_limit", "1/second")  # a name in any case, as before
+
+    settings = load_settings(cache="memory")
+
+    assert (settings.cache_ttl, settings.cache, settings.rate_limit) == (9, "memory", "1/second")
+    assert settings.log_format == "text"  # a name without a value in .env sets nothing
+
+
+def test_settings_made_in_code_take_only_what_they_are_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Path(".env").write_text("INVENTORY_CACHE_TTL=5\n")
+    monkeypatch.setenv("INVENTORY_RATE_LIMIT", "off")
+
+    settings = Settings(database_url="memory://")
+
+    assert (settings.cache_ttl, settings.rate_limit) == (30, "600/minute")
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
@@ -193,7 +217,7 @@ def test_the_example_environment_documents_every_setting() -> None:
 def test_the_example_environment_holds_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     Path(".env").write_text(EXAMPLE.read_text())
 
-    assert load_settings() == load_settings(_env_file=None)
+    assert load_settings() == load_settings(env_file=None)
 
 
 def test_the_old_reports_directory_is_accepted_ignored_and_named_by_a_warning(

@@ -16,6 +16,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -101,7 +102,7 @@ def open_services(tmp_path: Path) -> Iterator[OpenServices]:
     """Services from settings (``**overrides``) on a fresh SQLite file, optionally a fixed clock."""
     opened: list[Services] = []
 
-    def open_(clock: FixedClock | None = None, **overrides: object) -> Services:
+    def open_(clock: FixedClock | None = None, **overrides: Any) -> Services:
         database = f"sqlite:///{tmp_path / 'inventory.db'}"
         settings = load_settings(database_url=database, smtp_from=SENDER, **overrides)
         services = bootstrap(settings)

@@ -13,17 +13,17 @@ from inventory.config import Settings
 
 
 def test_the_service_clock_reads_in_the_configured_zone() -> None:
-    chosen = Settings(_env_file=None, database_url="memory://", timezone="Pacific/Auckland")
+    chosen = Settings(database_url="memory://", timezone="Pacific/Auckland")
     services = bootstrap(chosen)
 
     assert services.clock().utcoffset() in (timedelta(hours=12), timedelta(hours=13))
 
 
 def test_utc_is_the_default_and_the_plain_utc_clock() -> None:
-    assert Settings(_env_file=None, database_url="memory://").timezone == "UTC"
+    assert Settings(database_url="memory://").timezone == "UTC"
     assert clock_in("UTC") is utc_now
 
 
 def test_an_unknown_zone_is_refused_saying_what_is_expected() -> None:
     with pytest.raises(ValidationError, match="IANA time zone"):
-        Settings(_env_file=None, database_url="memory://", timezone="Mars/Olympus_Mons")
+        Settings(database_url="memory://", timezone="Mars/Olympus_Mons")

@@ -204,7 +204,7 @@ class Api:
     """The id of each key made by :meth:`new_key`, by its secret."""
 
     def __post_init__(self) -> None:
-        settings = Settings(_env_file=None, database_url="memory://")
+        settings = Settings(database_url="memory://")
         self.services = Services(
             settings,
             self.storage,
