@@ -269,7 +269,7 @@ def main() -> None:
                       f"{rate:>12,.0f} rows/s  peak {r['peak_mib']:6.1f} MiB")  # fmt: skip
             raw, used = results[f"{kind}-raw"], results[f"{kind}-use-case"]
             ratio = (used["rows"] / used["seconds"]) / (raw["rows"] / raw["seconds"])
-            print(f"{kind}: use case at {ratio:.0%} of the raw executemany ceiling (target >= 25%)")
+            print(f"{kind}: use case at {ratio:.1%} of the raw executemany ceiling (target >= 25%)")
 
         paging = phase_paging(d / "use-case.db", args.pages)
         keys = list(paging)

@@ -150,6 +150,9 @@ class InSnapshot(WrappedRepositories):
     def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
         return self._uow.snapshot_version(scopes)
 
+    def write_in_bulk(self) -> None:
+        raise RuntimeError("a cached read cannot write")
+
     def prune_versions(self) -> int:
         raise RuntimeError("a cached read cannot write")
 

@@ -183,6 +183,9 @@ class Remembering(WrappedRepositories):
     def snapshot_version(self, scopes: Scopes) -> tuple[int, bool]:
         return self._inner.snapshot_version(scopes)
 
+    def write_in_bulk(self) -> None:
+        self._inner.write_in_bulk()
+
     def prune_versions(self) -> int:
         return self._inner.prune_versions()
 

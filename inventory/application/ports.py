@@ -574,6 +574,16 @@ class UnitOfWork(Protocol):
         """
         ...
 
+    def write_in_bulk(self) -> None:
+        """In a write unit: its writes from here to its commit may raise every version
+        (:data:`EVERYTHING`) once, instead of each scope they touch, where that is cheaper.
+
+        For long imports, where per-row bookkeeping costs more than the cached
+        reads it spares are worth. SQLite takes it (migration 0015, ADR 0017
+        "Bulk writes"); the other stores go on raising what each write touched.
+        """
+        ...
+
     def prune_versions(self) -> int:
         """In a write unit: drop what no version needs any more; how many records went.
 

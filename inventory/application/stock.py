@@ -64,13 +64,16 @@ def record_movements(
     nothing is kept. Commands are consumed in batches, so the input may be a
     stream far larger than memory. Each crossing of a reorder point queues its
     own low-stock alert job, even a sku that falls, rises and falls again in one
-    batch.
+    batch. A run longer than one batch raises the version of every cached read
+    (``write_in_bulk``), not each scope its movements touched.
     """
     done = 0
     commands = iter(commands)
     with uow:
         posting = Posting(uow, clock, new_id, actor, alerts)
         while batch := list(islice(commands, BATCH)):
+            if done:  # past one batch, a long import: every version raised once instead
+                uow.write_in_bulk()
             posting.prepare(batch)
             for cmd in batch:
                 try:

@@ -8,6 +8,7 @@ Every test runs once per storage adapter (see ``conftest.py``).
 from __future__ import annotations
 
 import io
+import sqlite3
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +33,8 @@ from inventory.application.scopes import (
     scopes,
     warehouse,
 )
-from inventory.application.stock import record_movement
+from inventory.application.stock import BATCH, record_movement
+from inventory.domain.errors import NotFound
 from inventory.domain.stock import StockLevel
 from tests.factories import (
     T0,
@@ -359,6 +361,35 @@ def test_applying_a_migration_raises_every_version(database: SqliteDatabase) -> 
     assert changed(before, versions_of(database)) == set(EVERY)
 
 
+def test_on_sqlite_a_long_import_raises_every_version_once(database: SqliteDatabase) -> None:
+    given(database, ProductFactory(sku="SKU-B"), WarehouseFactory(code="WH-2"))
+    before = versions_of(database)
+
+    import_movements(long_import("SKU-B", "WH-2"), database.unit_of_work(), FixedClock(), _IDS,
+                     "test")  # fmt: skip
+
+    assert changed(before, versions_of(database)) == set(EVERY)
+    conn = database.connect()
+    try:
+        assert conn.execute("SELECT count(*) FROM bulk_writes").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_on_sqlite_the_bulk_row_can_never_be_committed(database: SqliteDatabase) -> None:
+    # Were it committed, every trigger would skip its bookkeeping for every writer.
+    conn = database.connect()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO bulk_writes (id) VALUES (1)")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            conn.execute("COMMIT")
+        conn.execute("ROLLBACK")
+        assert conn.execute("SELECT count(*) FROM bulk_writes").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
 # Bulk paths: imports and copies write through the same tables, so the same triggers count them.
 
 
@@ -380,6 +411,44 @@ def test_importing_movements_raises_what_they_touched(stocked: Storage) -> None:
     assert changed(before, versions_of(stocked)) == {
         "product B", "products", "warehouse V", "levels", "movements",
     }  # fmt: skip
+
+
+def long_import(sku: str, code: str) -> io.StringIO:
+    """Receipts of one unit each, one more than a batch: an import long enough to be bulk."""
+    rows = f"receipt,{sku},{code},1,2.00\n" * (BATCH + 1)
+    return io.StringIO("type,sku,warehouse,quantity,unit_cost\n" + rows)
+
+
+def test_a_long_import_raises_at_least_what_it_touched_and_leaves_writes_counted(
+    stocked: Storage,
+) -> None:
+    before = versions_of(stocked)
+
+    imported = import_movements(long_import("SKU-B", "WH-2"), stocked.unit_of_work(),
+                                FixedClock(), _IDS, "test")  # fmt: skip
+
+    assert imported == BATCH + 1
+    touched = {"product B", "products", "warehouse V", "levels", "movements"}
+    assert changed(before, versions_of(stocked)) >= touched
+    # Writes after it are counted scope by scope again.
+    before = versions_of(stocked)
+    receive(stocked, "SKU-A", "WH-1")
+    assert changed(before, versions_of(stocked)) == {
+        "product A", "products", "warehouse W", "levels", "movements",
+    }  # fmt: skip
+
+
+def test_a_long_import_that_fails_changes_no_version(stocked: Storage) -> None:
+    before = versions_of(stocked)
+    source = long_import("SKU-B", "WH-2")
+    source.seek(0, io.SEEK_END)
+    source.write("receipt,NO-SUCH-SKU,WH-2,1,2.00\n")
+    source.seek(0)
+
+    with pytest.raises(NotFound):
+        import_movements(source, stocked.unit_of_work(), FixedClock(), _IDS, "test")
+
+    assert changed(before, versions_of(stocked)) == set()
 
 
 def test_a_copy_into_a_store_raises_the_versions_of_everything_it_wrote(storage: Storage) -> None:

@@ -169,6 +169,9 @@ class PostgresUnitOfWork(UnitOfWorkRepositories):
         highest = max(tops)
         return _token(epoch, highest), xmin > highest
 
+    def write_in_bulk(self) -> None:
+        """PostgreSQL's triggers go on raising what each write touched (ADR 0017)."""
+
     def prune_versions(self) -> int:
         """Remove the rows of cache_changes below their scope's highest; how many."""
         with translated():

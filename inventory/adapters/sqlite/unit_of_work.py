@@ -23,11 +23,17 @@ from inventory.adapters.sqlite.report_results import SqliteReportResultRepositor
 from inventory.adapters.sqlite.rows import DIALECT
 from inventory.adapters.sqlite.stock import SqliteStockRepository
 from inventory.application.ports import ReadAhead
-from inventory.application.scopes import Scopes
+from inventory.application.scopes import EVERYTHING, Scopes
 from inventory.application.wrapping import REPOSITORIES, UnitOfWorkRepositories
 
 # Kept by the triggers of migration 0009_cache_versions.sql.
 _READ_VERSIONS = "SELECT scope, version FROM cache_versions WHERE scope IN ({})"
+# While its one row is held, the triggers skip their bookkeeping (migration 0015).
+_TAKE_BULK = "INSERT INTO bulk_writes (id) VALUES (1)"
+_RAISE_EVERYTHING = (
+    f"INSERT INTO cache_versions (scope, version) VALUES ('{EVERYTHING}', 1)"
+    " ON CONFLICT (scope) DO UPDATE SET version = version + 1"
+)
 
 
 class SqliteUnitOfWork(UnitOfWorkRepositories):
@@ -41,6 +47,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
         self._begun = False  # the repositories are made, over a begun transaction
+        self._bulk = False  # this transaction holds the row of bulk_writes
 
     def __enter__(self) -> Self:
         # IMMEDIATE takes the write lock before anything is read, so concurrent
@@ -79,7 +86,11 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
     def commit(self) -> None:
         conn = self._active()
         # The triggers raised the versions of what was written, in this
-        # transaction: whoever sees the write sees the new versions too.
+        # transaction (or write_in_bulk raised them all): whoever sees the
+        # write sees the new versions too.
+        if self._bulk:
+            conn.execute("DELETE FROM bulk_writes")  # else the COMMIT fails, by design
+            self._bulk = False
         conn.execute("COMMIT")
         # Stay inside a transaction: a write made after commit() is then still
         # rolled back at the end, rather than committed on its own.
@@ -87,6 +98,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
 
     def rollback(self) -> None:
         conn = self._active()
+        self._bulk = False
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         conn.execute("BEGIN")
@@ -103,6 +115,20 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
         if not self._begun:
             self._open_snapshot()
         return self.versions([scopes])[0], True
+
+    def write_in_bulk(self) -> None:
+        """Take the row of ``bulk_writes``, so the triggers skip their per-row bookkeeping,
+        and raise every version now, in this transaction; the commit gives the row back.
+
+        The row is never committed (a deferred foreign key refuses it), and only
+        this transaction sees it: every other writer's triggers still count.
+        """
+        if self._bulk:
+            return
+        conn = self._active()
+        conn.execute(_TAKE_BULK)
+        conn.execute(_RAISE_EVERYTHING)
+        self._bulk = True
 
     def prune_versions(self) -> int:
         """One counter per scope: nothing to prune."""
@@ -170,6 +196,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
 
     def _end(self) -> None:
         conn, self._conn = self._conn, None
+        self._bulk = False
         if self._begun:  # no repository outlives its connection's use
             self._begun = False
             for name in REPOSITORIES:
