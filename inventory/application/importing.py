@@ -46,7 +46,11 @@ def import_products(
     update: bool = False,
     on_progress: ImportProgress = lambda done: None,
 ) -> int:
-    """Add every product in a CSV file (or, with ``update``, replace existing ones too)."""
+    """Add every product in a CSV file (or, with ``update``, replace existing ones too).
+
+    A file longer than one batch raises the version of every cached read
+    (``write_in_bulk``), not each scope its products touched.
+    """
     rows = _rows(source, frozenset(PRODUCT_COLUMNS), required=("sku", "name"))
     done = 0
     # Skus only, in lower case, to refuse a repeat anywhere in the file: skus
@@ -55,6 +59,8 @@ def import_products(
     printed: dict[str, int] = {}  # each barcode's key: the line that prints it
     with uow:
         while batch := list(islice(rows, BATCH)):
+            if done:  # past one batch, a long import: every version raised once instead
+                uow.write_in_bulk()
             commands = [(line, _parse_row(line, row, CreateProduct)) for line, row in batch]
             existing = uow.products.get_many_ignoring_case(cmd.sku for _, cmd in commands)
             new: dict[str, Product] = {}

@@ -19,6 +19,7 @@ from inventory.adapters.memory import MemoryStorage
 from inventory.adapters.sqlite import SqliteDatabase
 from inventory.application.commands import ReceiveStock
 from inventory.application.copying import copy_inventory
+from inventory.application.importing import BATCH as PRODUCT_BATCH
 from inventory.application.importing import import_movements, import_products
 from inventory.application.ports import Storage
 from inventory.application.report_records import ReportResult
@@ -376,6 +377,19 @@ def test_on_sqlite_a_long_import_raises_every_version_once(database: SqliteDatab
         conn.close()
 
 
+def test_on_sqlite_a_long_product_import_raises_every_version_once(
+    database: SqliteDatabase,
+) -> None:
+    before = versions_of(database)
+    csv = io.StringIO(
+        "sku,name\n" + "".join(f"NEW-{n},New {n}\n" for n in range(PRODUCT_BATCH + 1))
+    )
+
+    import_products(csv, database.unit_of_work(), FixedClock())
+
+    assert changed(before, versions_of(database)) == set(EVERY)
+
+
 def test_on_sqlite_the_bulk_row_can_never_be_committed(database: SqliteDatabase) -> None:
     # Were it committed, every trigger would skip its bookkeeping for every writer.
     conn = database.connect()
@@ -436,6 +450,18 @@ def test_a_long_import_raises_at_least_what_it_touched_and_leaves_writes_counted
     assert changed(before, versions_of(stocked)) == {
         "product A", "products", "warehouse W", "levels", "movements",
     }  # fmt: skip
+
+
+def test_a_long_product_import_raises_at_least_what_it_touched(stocked: Storage) -> None:
+    before = versions_of(stocked)
+    rows = "".join(f"NEW-{n},New {n}\n" for n in range(PRODUCT_BATCH))
+    csv = io.StringIO(f"sku,name\nSKU-A,Renamed by import\n{rows}")
+
+    assert (
+        import_products(csv, stocked.unit_of_work(), FixedClock(), update=True) == PRODUCT_BATCH + 1
+    )
+
+    assert changed(before, versions_of(stocked)) >= {"product A", "products"}
 
 
 def test_a_long_import_that_fails_changes_no_version(stocked: Storage) -> None:
