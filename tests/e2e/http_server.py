@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.shell import Cli, cli_env
+from tests.e2e.shell import Cli, cli_env, ends_with_this_run
 from tests.postgres import fresh_schema
 from tests.waiting import free_port, wait_ready
 
@@ -296,6 +296,7 @@ def running_server(
                  "--port", str(port), "--workers", str(workers), "--threads", str(threads),
                  *([] if jobs else ["--no-jobs"])],
                 cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=ends_with_this_run(),
             )  # fmt: skip
         database = directory / "inventory.db" if url.startswith("sqlite:") else None
         server = Server(process, port, cli, admin_key, log, url, database)

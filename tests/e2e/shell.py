@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inventory.entrypoints.lifeline import signal_on_parent_death
+
 REPO = Path(__file__).resolve().parents[2]
+
+
+def ends_with_this_run() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for a long-lived child (a server): the kernel sends it SIGTERM when
+    this test process dies, so a run killed outright (no fixture teardown) leaves nothing
+    behind. Only from the main thread, whose end is the process's: the kernel ties the
+    signal to the thread that started the child."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def in_the_child() -> None:
+        signal_on_parent_death(signal.SIGTERM)
+
+    return in_the_child
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ from tests.e2e.http_server import (
     stocked,
     unique,
 )
-from tests.e2e.shell import Cli, cli_env
+from tests.e2e.shell import Cli, cli_env, ends_with_this_run
 from tests.waiting import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -237,6 +237,7 @@ def serving_without_jobs(directory: Path) -> Iterator[Server]:
             [sys.executable, "-m", "inventory", "serve", "--host", "127.0.0.1",
              "--port", str(port), "--workers", "1", "--no-jobs"],
             cwd=directory, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=ends_with_this_run(),
         )  # fmt: skip
     server = Server(process, port, cli, admin_key, log, f"sqlite:///{database}", database)
     try:
