@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 from inventory.adapters.sql.migrations import available_migrations, check_before
 from inventory.adapters.sqlite.pool import MAX_IDLE, ConnectionPool, Synchronous, refusal
 from inventory.adapters.sqlite.rows import time_text
-from inventory.adapters.sqlite.unit_of_work import SqliteUnitOfWork
+from inventory.adapters.sqlite.unit_of_work import RAISE_EVERYTHING, SqliteUnitOfWork
 from inventory.application.errors import ReadOnly
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -218,10 +218,7 @@ def _raise_everything(conn: sqlite3.Connection) -> None:
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cache_versions'"
     ).fetchone()
     if exists:
-        conn.execute(
-            "INSERT INTO cache_versions (scope, version) VALUES ('*', 1)"
-            " ON CONFLICT (scope) DO UPDATE SET version = version + 1"
-        )
+        conn.execute(RAISE_EVERYTHING)
 
 
 def _applied_versions(conn: sqlite3.Connection) -> set[int]:

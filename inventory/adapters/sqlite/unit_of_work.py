@@ -28,12 +28,13 @@ from inventory.application.wrapping import REPOSITORIES, UnitOfWorkRepositories
 
 # Kept by the triggers of migration 0009_cache_versions.sql.
 _READ_VERSIONS = "SELECT scope, version FROM cache_versions WHERE scope IN ({})"
-# While its one row is held, the triggers skip their bookkeeping (migration 0015).
-_TAKE_BULK = "INSERT INTO bulk_writes (id) VALUES (1)"
-_RAISE_EVERYTHING = (
+# A write to every scope: a migration's, or a bulk unit's.
+RAISE_EVERYTHING = (
     f"INSERT INTO cache_versions (scope, version) VALUES ('{EVERYTHING}', 1)"
     " ON CONFLICT (scope) DO UPDATE SET version = version + 1"
 )
+# While its one row is held, the triggers skip their bookkeeping (migration 0015).
+_TAKE_BULK = "INSERT INTO bulk_writes (id) VALUES (1)"
 
 
 class SqliteUnitOfWork(UnitOfWorkRepositories):
@@ -127,7 +128,7 @@ class SqliteUnitOfWork(UnitOfWorkRepositories):
             return
         conn = self._active()
         conn.execute(_TAKE_BULK)
-        conn.execute(_RAISE_EVERYTHING)
+        conn.execute(RAISE_EVERYTHING)
         self._bulk = True
 
     def prune_versions(self) -> int:
